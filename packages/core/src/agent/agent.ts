@@ -1,0 +1,224 @@
+// Agent: a model with instructions and tools, run per user and session.
+// Construction only keeps the options, so an Agent can be built per request.
+import { randomUUID } from 'node:crypto';
+import { AgentRpcError, type ErrorCode } from '../errors.ts';
+import type { Message } from '../message/types.ts';
+import type { ActiveRun } from '../run/active-run.ts';
+import type { RunEvent } from '../run/events.ts';
+import { emptyMetrics, type RunOutput, type RunRecord } from '../run/types.ts';
+import { deepMerge } from '../session/deep-merge.ts';
+import { acquireSessionLease, type SessionLease } from '../session/session-lease.ts';
+import type { Session } from '../session/types.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import type { Store } from '../store/types.ts';
+import { buildActiveRun } from './build-active-run.ts';
+import { decisionsFor } from './decisions.ts';
+import { type DriveOptions, driveRun } from './drive-run.ts';
+import { inputMessages, nameFrom } from './input-messages.ts';
+import type {
+  AgentOptions,
+  ContinueInput,
+  ContinueOptions,
+  RunInput,
+  RunOptions,
+} from './options.ts';
+
+const defaultUser = 'anonymous';
+
+function signalOf(options: { signal?: AbortSignal }) {
+  return options.signal ? { signal: options.signal } : {};
+}
+
+export class Agent<Output = unknown> {
+  readonly options: AgentOptions<Output>;
+  #store: Store | undefined;
+
+  constructor(options: AgentOptions<Output>) {
+    this.options = options;
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  get name(): string {
+    return this.options.name ?? this.options.id;
+  }
+
+  get store(): Store {
+    this.#store ??= this.options.store ?? new MemoryStore();
+    return this.#store;
+  }
+
+  /** Runs to the end. Resolves for completed and paused runs; failed or cancelled ones throw. */
+  run(input: RunInput, options: RunOptions = {}): Promise<RunOutput<Output>> {
+    return collectOutput<Output>(this.stream(input, options));
+  }
+
+  /** Runs and yields every RunEvent; the last one is terminal. */
+  async *stream(input: RunInput, options: RunOptions = {}): AsyncGenerator<RunEvent, void> {
+    const userId = options.userId ?? defaultUser;
+    const messages = inputMessages(input, options);
+    const runId = options.runId ?? randomUUID();
+    const session = await this.#openSession(userId, messages, options);
+    if (options.sessionState) session.state = deepMerge(session.state, options.sessionState);
+    const now = Date.now();
+    const record: RunRecord = {
+      runId,
+      sessionId: session.sessionId,
+      userId,
+      agentId: this.id,
+      status: 'running',
+      content: '',
+      toolCalls: [],
+      messages,
+      model: this.options.model.id,
+      metrics: emptyMetrics(),
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      lastSeq: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const opening: RunEvent = {
+      type: 'run.started',
+      runId,
+      seq: 1,
+      createdAt: now,
+      sessionId: session.sessionId,
+      userId,
+      agentId: this.id,
+      model: this.options.model.id,
+    };
+    yield* this.#drive({ session, record, options, opening, isNew: true }, () =>
+      this.store.appendRun(record),
+    );
+  }
+
+  /** Resumes a paused run with approvals or tool results; resolves like run(). */
+  continueRun(
+    runId: string,
+    input: ContinueInput,
+    options: ContinueOptions = {},
+  ): Promise<RunOutput<Output>> {
+    return collectOutput<Output>(this.continueStream(runId, input, options));
+  }
+
+  async *continueStream(
+    runId: string,
+    input: ContinueInput,
+    options: ContinueOptions = {},
+  ): AsyncGenerator<RunEvent, void> {
+    const userId = options.userId ?? defaultUser;
+    const record = await this.store.getRun({ userId, runId });
+    if (!record || record.agentId !== this.id)
+      throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
+    if (record.status !== 'paused')
+      throw new AgentRpcError('CONFLICT', `run ${runId} is ${record.status}, not paused`);
+    const decisions = decisionsFor(record, input);
+    const session = await this.store.getSession({ userId, sessionId: record.sessionId });
+    if (!session) throw new AgentRpcError('NOT_FOUND', `session ${record.sessionId} not found`);
+    const calls = record.messages.at(-1)?.toolCalls ?? [];
+    record.status = 'running';
+    record.lastSeq += 1;
+    const opening: RunEvent = {
+      type: 'run.continued',
+      runId,
+      seq: record.lastSeq,
+      createdAt: Date.now(),
+    };
+    yield* this.#drive(
+      { session, record, options, opening, isNew: false, resume: { calls, decisions } },
+      () => this.store.updateRun({ userId, runId }, { status: 'running', lastSeq: record.lastSeq }),
+    );
+  }
+
+  async *#drive(
+    start: Pick<DriveOptions, 'session' | 'opening' | 'isNew' | 'resume'> & {
+      record: RunRecord;
+      options: RunOptions | ContinueOptions;
+    },
+    save: () => Promise<unknown>,
+  ): AsyncGenerator<RunEvent, void> {
+    const { session, record, options } = start;
+    const lease = await this.#lease(session, record.runId, options);
+    let run: ActiveRun;
+    try {
+      run = await buildActiveRun({ agent: this.options, store: this.store, session, record });
+      await save();
+    } catch (error) {
+      await lease.release();
+      throw error;
+    }
+    yield* driveRun({ ...start, run, store: this.store, lease, ...signalOf(options) });
+  }
+
+  async #openSession(userId: string, messages: Message[], options: RunOptions): Promise<Session> {
+    const store = this.store;
+    if (options.sessionId) {
+      const found = await store.getSession({ userId, sessionId: options.sessionId });
+      if (found) {
+        if (found.agentId !== this.id) {
+          throw new AgentRpcError(
+            'CONFLICT',
+            `session ${options.sessionId} belongs to agent ${found.agentId}`,
+          );
+        }
+        return found;
+      }
+    }
+    const now = Date.now();
+    try {
+      return await store.createSession({
+        sessionId: options.sessionId ?? randomUUID(),
+        userId,
+        agentId: this.id,
+        name: options.sessionName ?? nameFrom(messages),
+        state: {},
+        metadata: {},
+        runCount: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (error) {
+      // The id is taken by another user's session: answer as if it did not exist.
+      if (error instanceof AgentRpcError && error.code === 'CONFLICT') {
+        throw new AgentRpcError('NOT_FOUND', `session ${options.sessionId} not found`);
+      }
+      throw error;
+    }
+  }
+
+  #lease(
+    session: Session,
+    runId: string,
+    options: RunOptions | ContinueOptions,
+  ): Promise<SessionLease> {
+    return acquireSessionLease({
+      store: this.store,
+      sessionId: session.sessionId,
+      owner: runId,
+      ttlMs: this.options.sessionLeaseMs ?? 30_000,
+      ...(options.waitForSession ? { wait: options.waitForSession } : {}),
+      ...signalOf(options),
+      onLost: (error) => console.error('agentrpc:', error.message),
+    });
+  }
+}
+
+/** Drains a run's events into its output; error and cancelled runs throw. */
+export async function collectOutput<Output>(
+  events: AsyncIterable<RunEvent>,
+): Promise<RunOutput<Output>> {
+  for await (const event of events) {
+    switch (event.type) {
+      case 'run.completed':
+      case 'run.paused':
+        return event.output as RunOutput<Output>;
+      case 'run.cancelled':
+        throw new AgentRpcError('CANCELLED', 'The run was cancelled', { runId: event.runId });
+      case 'run.error':
+        throw new AgentRpcError(event.code as ErrorCode, event.message, { runId: event.runId });
+    }
+  }
+  throw new AgentRpcError('INTERNAL', 'The run ended without a terminal event');
+}

@@ -1,0 +1,120 @@
+// Assembles an ActiveRun from the agent's options, the session and the run record:
+// tools by name, response format, and the prompt (instructions, summary, history).
+
+import { z } from 'zod';
+import type { Message } from '../message/types.ts';
+import type { ResponseFormat } from '../model/types.ts';
+import type { ActiveRun } from '../run/active-run.ts';
+import type { RunRecord } from '../run/types.ts';
+import type { Session } from '../session/types.ts';
+import type { Store } from '../store/types.ts';
+import { type AnyTool, toolSpecOf } from '../tool/define-tool.ts';
+import type { AgentOptions } from './options.ts';
+
+const emptyTools = new Map<string, AnyTool>();
+
+function responseFormatOf(options: AgentOptions): ResponseFormat | undefined {
+  if (!options.outputSchema) return undefined;
+  if (!options.model.quirks.jsonSchema) return { type: 'json_object' };
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(options.outputSchema, {
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return { type: 'json_schema', name: 'output', schema };
+}
+
+async function systemMessage(
+  options: AgentOptions,
+  session: Session,
+  metadata: Record<string, unknown>,
+) {
+  const parts: string[] = [];
+  const { instructions } = options;
+  const text =
+    typeof instructions === 'function'
+      ? await instructions({
+          userId: session.userId,
+          sessionId: session.sessionId,
+          agentId: options.id,
+          state: session.state,
+          metadata,
+        })
+      : instructions;
+  if (text) parts.push(text);
+  if (options.outputSchema && !options.model.quirks.jsonSchema) {
+    const schema = JSON.stringify(z.toJSONSchema(options.outputSchema, { unrepresentable: 'any' }));
+    parts.push(`Answer with only a JSON object that matches this JSON schema:\n${schema}`);
+  }
+  if (session.summary) parts.push(`Summary of the conversation so far:\n${session.summary}`);
+  return parts.length
+    ? ({ role: 'system', content: parts.join('\n\n') } satisfies Message)
+    : undefined;
+}
+
+/** Messages of the last completed runs of the session, oldest first. */
+async function historyOf(
+  store: Store,
+  session: Session,
+  options: AgentOptions,
+  excludeRunId: string,
+) {
+  const count = options.numHistoryRuns ?? 3;
+  if (count <= 0) return [];
+  const runs = await store.listRuns({
+    userId: session.userId,
+    sessionId: session.sessionId,
+    status: 'completed',
+    order: 'desc',
+    limit: count + 1,
+  });
+  return runs
+    .filter((r) => r.runId !== excludeRunId)
+    .slice(0, count)
+    .reverse()
+    .flatMap((r) => r.messages.filter((m) => m.role !== 'system' && m.role !== 'developer'));
+}
+
+export interface BuildRunOptions {
+  agent: AgentOptions;
+  store: Store;
+  session: Session;
+  record: RunRecord;
+  signal?: AbortSignal;
+}
+
+export async function buildActiveRun({
+  agent,
+  store,
+  session,
+  record,
+}: BuildRunOptions): Promise<ActiveRun> {
+  const metadata = record.metadata ?? {};
+  const system = await systemMessage(agent, session, metadata);
+  const history = await historyOf(store, session, agent, record.runId);
+  const tools = agent.tools?.length ? new Map(agent.tools.map((t) => [t.name, t])) : emptyTools;
+  const controller = new AbortController();
+  return {
+    model: agent.model,
+    tools,
+    toolSpecs: agent.tools?.map(toolSpecOf) ?? [],
+    toolChoice: agent.toolChoice,
+    responseFormat: responseFormatOf(agent),
+    outputSchema: agent.outputSchema,
+    toolCallLimit: agent.toolCallLimit ?? 10,
+    toolCallCount: record.toolCalls.length,
+    prompt: system ? [system, ...history] : history,
+    output: record,
+    toolContext: {
+      runId: record.runId,
+      sessionId: session.sessionId,
+      userId: session.userId,
+      agentId: agent.id,
+      signal: controller.signal,
+      state: session.state,
+      metadata,
+    },
+    controller,
+    timedOut: false,
+    ticks: 0,
+    startedAt: performance.now(),
+  };
+}

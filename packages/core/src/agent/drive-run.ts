@@ -1,0 +1,126 @@
+// Drives an ActiveRun to its end: the opening event, the loop, then exactly one
+// terminal event, written to the store before it is yielded. A consumer that
+// stops listening cancels the run; nothing is left `running`.
+import { AgentRpcError, toAgentRpcError } from '../errors.ts';
+import type { ToolCall } from '../message/types.ts';
+import { costOf } from '../model/pricing.ts';
+import { type ActiveRun, nextEvent } from '../run/active-run.ts';
+import type { RunEvent } from '../run/events.ts';
+import { classifyRunError } from '../run/model-step.ts';
+import { continueLoop, runLoop } from '../run/run-loop.ts';
+import type { ToolDecision } from '../run/tool-step.ts';
+import type { RunStatus } from '../run/types.ts';
+import type { SessionLease } from '../session/session-lease.ts';
+import type { Session } from '../session/types.ts';
+import type { Store } from '../store/types.ts';
+
+export interface DriveOptions {
+  run: ActiveRun;
+  store: Store;
+  session: Session;
+  lease: SessionLease;
+  /** The run.started or run.continued event. */
+  opening: RunEvent;
+  /** True for a new run (counted in the session's runCount). */
+  isNew: boolean;
+  /** For a continued run: the paused round of tool calls and the caller's decisions. */
+  resume?: { calls: ToolCall[]; decisions: Map<string, ToolDecision> };
+  signal?: AbortSignal;
+  /** Failures after the consumer left (nobody else to tell); default console.error. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+function settle(run: ActiveRun, status: RunStatus, error?: AgentRpcError) {
+  const { output } = run;
+  output.status = status;
+  if (error) output.error = { code: error.code, message: error.message };
+  const metrics = output.metrics;
+  metrics.durationMs += Math.round(performance.now() - run.startedAt);
+  const price = run.model.price;
+  if (price) metrics.costUsd = costOf(price, metrics);
+  output.updatedAt = Date.now();
+}
+
+function terminalEvent(run: ActiveRun, error?: AgentRpcError): RunEvent {
+  const output = run.output;
+  switch (output.status) {
+    case 'completed':
+      return nextEvent(run, { type: 'run.completed', output });
+    case 'paused':
+      return nextEvent(run, {
+        type: 'run.paused',
+        pendingToolCalls: output.pendingToolCalls ?? [],
+        output,
+      });
+    case 'cancelled':
+      return nextEvent(run, { type: 'run.cancelled', output });
+    default:
+      return nextEvent(run, {
+        type: 'run.error',
+        code: error?.code ?? 'INTERNAL',
+        message: error?.message ?? 'unknown error',
+        output,
+      });
+  }
+}
+
+async function persist({ run, store, session, isNew }: DriveOptions) {
+  const { output } = run;
+  const { runId, userId, sessionId: _s, agentId: _a, createdAt: _c, ...patch } = output;
+  await store.updateRun({ userId, runId }, patch);
+  await store.updateSession(
+    { userId, sessionId: session.sessionId },
+    { state: run.toolContext.state, ...(isNew ? { addRuns: 1 } : {}) },
+  );
+}
+
+export async function* driveRun(options: DriveOptions): AsyncGenerator<RunEvent, void> {
+  const { run, signal } = options;
+  const onAbort = () => run.controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let ended = false;
+  const report =
+    options.onBackgroundError ?? ((error: unknown) => console.error('agentrpc:', error));
+  try {
+    yield options.opening;
+    let error: AgentRpcError | undefined;
+    try {
+      const outcome = yield* options.resume ? continueLoop(run, options.resume) : runLoop(run);
+      settle(run, outcome);
+    } catch (thrown) {
+      error = classifyRunError(run, thrown);
+      settle(run, error.code === 'CANCELLED' ? 'cancelled' : 'error', error);
+    }
+    const last = terminalEvent(run, error);
+    try {
+      await persist(options);
+    } catch (storeError) {
+      const failure = toAgentRpcError(storeError, 'STORE_ERROR');
+      ended = true;
+      yield nextEvent(run, {
+        type: 'run.error',
+        code: failure.code,
+        message: `The run could not be saved: ${failure.message}`,
+        output: run.output,
+      });
+      return;
+    }
+    ended = true;
+    yield last;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (!ended) {
+      // The consumer stopped listening before the end: cancel and record it.
+      run.controller.abort();
+      settle(
+        run,
+        'cancelled',
+        new AgentRpcError('CANCELLED', 'The consumer stopped reading the run'),
+      );
+      nextEvent(run, { type: 'run.cancelled', output: run.output });
+      await persist(options).catch(report);
+    }
+    // The lease expires by itself if this fails; the run's result is already out.
+    await options.lease.release().catch(report);
+  }
+}

@@ -1,0 +1,155 @@
+import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { OpenAIChat } from '../model/openai-chat.ts';
+import type { RunEvent } from '../run/events.ts';
+import { defineTool } from '../tool/define-tool.ts';
+import { Agent } from './agent.ts';
+
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  fake = await createFakeOpenAI();
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.reset());
+
+function setup() {
+  const refunds: number[] = [];
+  const refund = defineTool({
+    name: 'refund',
+    description: 'Refunds an order',
+    parameters: z.object({ amount: z.number() }),
+    requiresConfirmation: true,
+    execute: ({ amount }) => {
+      refunds.push(amount);
+      return { refunded: amount };
+    },
+  });
+  const lookup = defineTool({
+    name: 'lookup',
+    description: 'Looks up an order',
+    parameters: z.object({ id: z.string() }),
+    execute: ({ id }) => ({ id, total: 30 }),
+  });
+  const model = new OpenAIChat({
+    id: 'gpt-4o-mini',
+    apiKey: 'k',
+    baseURL: fake.baseURL,
+    maxRetries: 0,
+  });
+  return { refunds, agent: new Agent({ id: 'support', model, tools: [refund, lookup] }) };
+}
+
+async function collect(events: AsyncIterable<RunEvent>) {
+  const out: RunEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+describe('human in the loop', () => {
+  it('pauses before a call that needs confirmation, then runs it once approved', async () => {
+    const { agent, refunds } = setup();
+    fake.enqueue({
+      toolCalls: [
+        { id: 'r1', name: 'refund', arguments: { amount: 30 } },
+        { id: 'l1', name: 'lookup', arguments: { id: 'A7' } },
+      ],
+    });
+    const first = await collect(agent.stream('refund order A7', { userId: 'u' }));
+    const paused = first.at(-1);
+    expect(paused).toMatchObject({
+      type: 'run.paused',
+      pendingToolCalls: [
+        {
+          id: 'r1',
+          name: 'refund',
+          args: { amount: 30 },
+          status: 'pending',
+          requiresConfirmation: true,
+        },
+        { id: 'l1', name: 'lookup', status: 'pending', requiresConfirmation: false },
+      ],
+    });
+    expect(refunds).toEqual([]);
+    const runId = paused?.runId ?? '';
+    expect((await agent.store.getRun({ userId: 'u', runId }))?.status).toBe('paused');
+
+    fake.enqueue({ text: 'Refunded 30.' });
+    const second = await collect(
+      agent.continueStream(runId, { approvals: { r1: true } }, { userId: 'u' }),
+    );
+    expect(second[0]).toMatchObject({ type: 'run.continued', seq: (paused?.seq ?? 0) + 1 });
+    expect(second.map((e) => e.seq)).toEqual(second.map((_, i) => (paused?.seq ?? 0) + 1 + i));
+    expect(refunds).toEqual([30]);
+    const done = second.at(-1);
+    expect(done?.type).toBe('run.completed');
+    if (done?.type !== 'run.completed') return;
+    expect(done.output.content).toBe('Refunded 30.');
+    expect(done.output.toolCalls.map((c) => [c.id, c.status])).toEqual([
+      ['r1', 'completed'],
+      ['l1', 'completed'],
+    ]);
+    expect(fake.completionRequests()[1]?.body.messages.slice(-2)).toEqual([
+      { role: 'tool', tool_call_id: 'r1', content: '{"refunded":30}' },
+      { role: 'tool', tool_call_id: 'l1', content: '{"id":"A7","total":30}' },
+    ]);
+  });
+
+  it('a rejected call is not run and the model is told why', async () => {
+    const { agent, refunds } = setup();
+    fake.enqueue({ toolCalls: [{ id: 'r1', name: 'refund', arguments: { amount: 999 } }] });
+    const paused = await agent.run('refund everything', { userId: 'u' });
+    expect(paused.status).toBe('paused');
+    fake.enqueue({ text: 'I cannot refund that.' });
+    const out = await agent.continueRun(
+      paused.runId,
+      { approvals: { r1: { approved: false, reason: 'too much' } } },
+      { userId: 'u' },
+    );
+    expect(refunds).toEqual([]);
+    expect(out.toolCalls[0]).toMatchObject({
+      id: 'r1',
+      status: 'rejected',
+      error: 'The user rejected this call: too much',
+    });
+    expect(fake.completionRequests()[1]?.body.messages.at(-1).content).toContain('too much');
+  });
+
+  it('takes a result computed outside the run', async () => {
+    const { agent, refunds } = setup();
+    fake.enqueue({ toolCalls: [{ id: 'r1', name: 'refund', arguments: { amount: 5 } }] });
+    const paused = await agent.run('refund 5', { userId: 'u' });
+    fake.enqueue({ text: 'done by hand' });
+    const out = await agent.continueRun(
+      paused.runId,
+      { toolResults: { r1: { refunded: 5, by: 'clerk' } } },
+      { userId: 'u' },
+    );
+    expect(refunds).toEqual([]);
+    expect(out.toolCalls[0]).toMatchObject({
+      status: 'completed',
+      result: { refunded: 5, by: 'clerk' },
+    });
+  });
+
+  it('refuses bad continuations: undecided calls, unknown ids, other users, finished runs', async () => {
+    const { agent } = setup();
+    fake.enqueue({ toolCalls: [{ id: 'r1', name: 'refund', arguments: { amount: 5 } }] });
+    const paused = await agent.run('refund 5', { userId: 'u' });
+    await expect(agent.continueRun(paused.runId, {}, { userId: 'u' })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringContaining('refund (r1)'),
+    });
+    await expect(
+      agent.continueRun(paused.runId, { approvals: { zz: true } }, { userId: 'u' }),
+    ).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(
+      agent.continueRun(paused.runId, { approvals: { r1: true } }, { userId: 'mallory' }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    fake.enqueue({ text: 'ok' });
+    await agent.continueRun(paused.runId, { approvals: { r1: true } }, { userId: 'u' });
+    await expect(
+      agent.continueRun(paused.runId, { approvals: { r1: true } }, { userId: 'u' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+});

@@ -1,0 +1,80 @@
+// What an Agent is made of, and what each run is called with.
+import type { z } from 'zod';
+import type {
+  AudioInput,
+  ContentPart,
+  FileInput,
+  ImageInput,
+  Message,
+  VideoInput,
+} from '../message/types.ts';
+import type { Model, ToolChoice } from '../model/types.ts';
+import type { ToolDecision } from '../run/tool-step.ts';
+import type { Store } from '../store/types.ts';
+import type { AnyTool } from '../tool/define-tool.ts';
+
+export interface InstructionContext {
+  userId: string;
+  sessionId: string;
+  agentId: string;
+  state: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface AgentOptions<Output = unknown> {
+  id: string;
+  name?: string;
+  description?: string;
+  model: Model;
+  instructions?: string | ((ctx: InstructionContext) => string | Promise<string>);
+  tools?: AnyTool[];
+  toolChoice?: ToolChoice;
+  /** The answer must be JSON matching this schema; it is validated into `parsed`. */
+  outputSchema?: z.ZodType<Output>;
+  /** Default: a MemoryStore of this agent's own. */
+  store?: Store;
+  /** Completed runs of the session replayed as history (default 3). */
+  numHistoryRuns?: number;
+  /** Tool calls one run may make (default 10). */
+  toolCallLimit?: number;
+  /** How long a run's hold on its session lasts without renewal (default 30,000 ms). */
+  sessionLeaseMs?: number;
+}
+
+export type RunInput = string | Message | Message[] | ContentPart[];
+
+export interface RunOptions {
+  /** Default 'anonymous'. Every session belongs to one user. */
+  userId?: string;
+  /** Omitted: a new session. Unknown: a new session with this id. */
+  sessionId?: string;
+  /** Name for a new session (default: the start of the input). */
+  sessionName?: string;
+  images?: ImageInput[];
+  audio?: AudioInput[];
+  videos?: VideoInput[];
+  files?: FileInput[];
+  /** Deep-merged into the session's state before the run. */
+  sessionState?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  signal?: AbortSignal;
+  /** Wait for the session's active run to end instead of failing with CONFLICT. */
+  waitForSession?: boolean | { timeoutMs: number };
+  /** Use this run id (must be unique); default a random UUID. */
+  runId?: string;
+}
+
+export interface ContinueInput {
+  /** Per pending tool call id: approve or reject. */
+  approvals?: Record<string, boolean | { approved: boolean; reason?: string }>;
+  /** Per pending tool call id: a result computed outside the run. */
+  toolResults?: Record<string, unknown>;
+}
+
+export interface ContinueOptions {
+  userId?: string;
+  signal?: AbortSignal;
+  waitForSession?: boolean | { timeoutMs: number };
+}
+
+export type { ToolDecision };

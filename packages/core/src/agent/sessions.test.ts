@@ -1,0 +1,105 @@
+import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OpenAIChat } from '../model/openai-chat.ts';
+import { MemoryStore } from '../store/memory-store.ts';
+import { Agent } from './agent.ts';
+
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  fake = await createFakeOpenAI();
+});
+afterAll(() => fake.close());
+beforeEach(() => fake.reset());
+
+const model = () =>
+  new OpenAIChat({ id: 'gpt-4o-mini', apiKey: 'k', baseURL: fake.baseURL, maxRetries: 0 });
+
+describe('sessions', () => {
+  it('replays the last numHistoryRuns completed runs as history', async () => {
+    const agent = new Agent({ id: 'chat', model: model(), instructions: 'sys', numHistoryRuns: 2 });
+    fake.enqueue({ text: 'A1' }, { text: 'A2' }, { text: 'A3' }, { text: 'A4' });
+    const first = await agent.run('Q1', { userId: 'u' });
+    const sessionId = first.sessionId;
+    await agent.run('Q2', { userId: 'u', sessionId });
+    await agent.run('Q3', { userId: 'u', sessionId });
+    await agent.run('Q4', { userId: 'u', sessionId });
+    const sent = fake
+      .completionRequests()
+      .at(-1)
+      ?.body.messages.map((m: { content: string }) => m.content);
+    expect(sent).toEqual(['sys', 'Q2', 'A2', 'Q3', 'A3', 'Q4']);
+    const session = await agent.store.getSession({ userId: 'u', sessionId });
+    expect(session).toMatchObject({ runCount: 4, name: 'Q1', agentId: 'chat' });
+  });
+
+  it('leaves failed runs out of the history', async () => {
+    const agent = new Agent({ id: 'chat', model: model() });
+    fake.enqueue({ text: 'A1' }, { error: { status: 400, message: 'bad' } }, { text: 'A3' });
+    const first = await agent.run('Q1');
+    await agent.run('Q2', { sessionId: first.sessionId }).catch(() => undefined);
+    await agent.run('Q3', { sessionId: first.sessionId });
+    const sent = fake
+      .completionRequests()
+      .at(-1)
+      ?.body.messages.map((m: { content: string }) => m.content);
+    expect(sent).toEqual(['Q1', 'A1', 'Q3']);
+  });
+
+  it("keeps two users' sessions apart: another user's session id is NOT_FOUND", async () => {
+    const store = new MemoryStore();
+    const agent = new Agent({ id: 'chat', model: model(), store });
+    fake.enqueue({ text: 'secret answer' });
+    const alice = await agent.run('my secret is 42', { userId: 'alice' });
+    await expect(
+      agent.run('what is the secret?', { userId: 'bob', sessionId: alice.sessionId }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(fake.completionRequests()).toHaveLength(1);
+    expect(await store.getSession({ userId: 'bob', sessionId: alice.sessionId })).toBeNull();
+    expect(await store.getRun({ userId: 'bob', runId: alice.runId })).toBeNull();
+    expect((await store.listSessions({ userId: 'bob' })).items).toEqual([]);
+    expect((await store.listSessions({ userId: 'alice' })).items).toHaveLength(1);
+  });
+
+  it('a second concurrent run on one session gets CONFLICT, or waits when asked', async () => {
+    const agent = new Agent({ id: 'chat', model: model() });
+    fake.enqueue({ text: 'A1' });
+    const first = await agent.run('Q1');
+    fake.enqueue({ text: 'slow answer', chunkSize: 1, chunkDelayMs: 10 }, { text: 'after' });
+    const slow = agent.run('Q2', { sessionId: first.sessionId });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await expect(agent.run('Q3', { sessionId: first.sessionId })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    const waited = agent.run('Q4', {
+      sessionId: first.sessionId,
+      waitForSession: { timeoutMs: 5000 },
+    });
+    const [a, b] = await Promise.all([slow, waited]);
+    expect([a.content, b.content]).toEqual(['slow answer', 'after']);
+    // Q4 ran after Q2 finished, so it saw Q2 in its history.
+    const history = fake
+      .completionRequests()
+      .at(-1)
+      ?.body.messages.map((m: { content: string }) => m.content);
+    expect(history).toEqual(['Q1', 'A1', 'Q2', 'slow answer', 'Q4']);
+  });
+
+  it('a client-chosen session id starts a new session for that user', async () => {
+    const agent = new Agent({ id: 'chat', model: model() });
+    fake.enqueue({ text: 'hi' });
+    const out = await agent.run('hello', {
+      userId: 'u',
+      sessionId: 'my-session',
+      sessionName: 'Greeting',
+    });
+    expect(out.sessionId).toBe('my-session');
+    expect(await agent.store.getSession({ userId: 'u', sessionId: 'my-session' })).toMatchObject({
+      name: 'Greeting',
+    });
+  });
+
+  it('rejects empty input before doing anything', async () => {
+    const agent = new Agent({ id: 'chat', model: model() });
+    await expect(agent.run([])).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+});

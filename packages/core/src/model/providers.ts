@@ -1,0 +1,110 @@
+// Presets for OpenAI-compatible providers: default base URL, the env variable
+// holding the key, and each provider's quirks. All take OpenAIChat's options.
+import { AzureOpenAI } from 'openai';
+import { OpenAIChat, type OpenAIChatOptions } from './openai-chat.ts';
+import type { ProviderQuirks } from './types.ts';
+
+export type PresetOptions = Omit<OpenAIChatOptions, 'createClient'>;
+
+interface Preset {
+  baseURL: string;
+  keyEnv: string;
+  /** Local servers ignore the key, but the SDK needs one. */
+  defaultKey?: string;
+  quirks: Partial<ProviderQuirks> & { name: string };
+}
+
+function preset({ baseURL, keyEnv, defaultKey, quirks }: Preset) {
+  return (options: PresetOptions): OpenAIChat =>
+    new OpenAIChat({
+      ...options,
+      baseURL: options.baseURL ?? baseURL,
+      apiKey: options.apiKey ?? process.env[keyEnv] ?? defaultKey,
+      quirks: { maxCompletionTokens: false, ...quirks, ...options.quirks },
+    });
+}
+
+export interface AzureOptions extends Omit<PresetOptions, 'id' | 'baseURL'> {
+  /** e.g. https://my-resource.openai.azure.com; default AZURE_OPENAI_ENDPOINT. */
+  endpoint?: string;
+  /** Default OPENAI_API_VERSION, else 2024-10-21. */
+  apiVersion?: string;
+  deployment: string;
+  /** Model id for pricing and display; defaults to the deployment name. */
+  id?: string;
+}
+
+function azure(options: AzureOptions): OpenAIChat {
+  const { endpoint, apiVersion, deployment, ...rest } = options;
+  return new OpenAIChat({
+    ...rest,
+    id: options.id ?? deployment,
+    quirks: { name: 'azure', ...options.quirks },
+    createClient: (o) =>
+      new AzureOpenAI({
+        endpoint: endpoint ?? process.env.AZURE_OPENAI_ENDPOINT,
+        apiVersion: apiVersion ?? process.env.OPENAI_API_VERSION ?? '2024-10-21',
+        deployment,
+        apiKey: o.apiKey ?? process.env.AZURE_OPENAI_API_KEY,
+        timeout: o.timeout ?? 60_000,
+        maxRetries: o.maxRetries ?? 2,
+        defaultHeaders: o.defaultHeaders,
+        ...(o.fetch ? { fetch: o.fetch } : {}),
+      }),
+  });
+}
+
+export interface CompatibleOptions extends PresetOptions {
+  baseURL: string;
+  /** Default: the host name of baseURL. */
+  name?: string;
+}
+
+function compatible(options: CompatibleOptions): OpenAIChat {
+  return new OpenAIChat({
+    ...options,
+    apiKey: options.apiKey ?? process.env.OPENAI_API_KEY ?? 'not-needed',
+    quirks: {
+      name: options.name ?? new URL(options.baseURL).hostname,
+      maxCompletionTokens: false,
+      ...options.quirks,
+    },
+  });
+}
+
+export const providers = {
+  openai: preset({
+    baseURL: 'https://api.openai.com/v1',
+    keyEnv: 'OPENAI_API_KEY',
+    quirks: { name: 'openai', maxCompletionTokens: true },
+  }),
+  azure,
+  ollama: preset({
+    baseURL: 'http://localhost:11434/v1',
+    keyEnv: 'OLLAMA_API_KEY',
+    defaultKey: 'ollama',
+    quirks: { name: 'ollama' },
+  }),
+  lmStudio: preset({
+    baseURL: 'http://localhost:1234/v1',
+    keyEnv: 'LMSTUDIO_API_KEY',
+    defaultKey: 'lm-studio',
+    quirks: { name: 'lm-studio' },
+  }),
+  zhipu: preset({
+    baseURL: 'https://open.bigmodel.cn/api/paas/v4',
+    keyEnv: 'ZHIPUAI_API_KEY',
+    quirks: { name: 'zhipu', video: true, jsonSchema: false, streamUsage: false },
+  }),
+  qianfan: preset({
+    baseURL: 'https://qianfan.baidubce.com/v2',
+    keyEnv: 'QIANFAN_API_KEY',
+    quirks: { name: 'qianfan', jsonSchema: false },
+  }),
+  deepseek: preset({
+    baseURL: 'https://api.deepseek.com/v1',
+    keyEnv: 'DEEPSEEK_API_KEY',
+    quirks: { name: 'deepseek', jsonSchema: false },
+  }),
+  compatible,
+};

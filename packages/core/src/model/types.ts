@@ -1,0 +1,58 @@
+// The Model contract the run loop talks to: a Chat Completions chunk stream.
+// Every supported provider speaks this dialect, so the run loop decodes it once.
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { Message } from '../message/types.ts';
+
+export type { ChatCompletionChunk };
+
+/** What a provider accepts beyond plain Chat Completions. */
+export interface ProviderQuirks {
+  /** Shown in errors, e.g. "deepseek". */
+  name: string;
+  /** Accepts `video_url` content parts. */
+  video: boolean;
+  /** Accepts `response_format: json_schema`; else json_object + validation. */
+  jsonSchema: boolean;
+  /** Sends usage in the last chunk when asked with `stream_options`. */
+  streamUsage: boolean;
+  /** Use `max_completion_tokens` instead of `max_tokens`. */
+  maxCompletionTokens: boolean;
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat =
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown> }
+  | { type: 'json_object' };
+
+export interface ModelRequest {
+  messages: Message[];
+  tools?: ToolSpec[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
+  signal?: AbortSignal;
+}
+
+/** USD per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cachedInput?: number;
+}
+
+export interface Model {
+  readonly id: string;
+  readonly quirks: ProviderQuirks;
+  /** Price used for `costUsd`; undefined when unknown. */
+  readonly price: ModelPrice | undefined;
+  /** Idle time after which a silent stream counts as timed out. */
+  readonly timeoutMs: number;
+  /** Opens a streamed completion. Rejects with an AgentRpcError. */
+  streamChunks(request: ModelRequest): Promise<AsyncIterable<ChatCompletionChunk>>;
+}

@@ -1,0 +1,170 @@
+// One model call of a run: opens the stream, turns chunks into content and
+// reasoning events, assembles tool calls and audio, and adds up usage.
+import { AgentRpcError, toAgentRpcError } from '../errors.ts';
+import type { AudioOutput, Message, ToolCall } from '../message/types.ts';
+import { toProviderError } from '../model/provider-error.ts';
+import type { ChatCompletionChunk } from '../model/types.ts';
+import { type ActiveRun, nextEvent } from './active-run.ts';
+import type { RunEvent } from './events.ts';
+import { ThinkTagSplitter } from './think-tag-splitter.ts';
+
+export interface AssistantTurn {
+  content: string;
+  toolCalls: ToolCall[];
+}
+
+type ChunkDelta = ChatCompletionChunk.Choice.Delta & {
+  reasoning_content?: string | null;
+  audio?: { id?: string; data?: string; transcript?: string };
+};
+
+/** Aborts the run when no chunk arrived for the model's timeout. */
+function startWatchdog(run: ActiveRun): () => void {
+  const timeout = run.model.timeoutMs;
+  let lastTicks = -1;
+  let quietSince = performance.now();
+  const timer = setInterval(
+    () => {
+      if (run.ticks !== lastTicks) {
+        lastTicks = run.ticks;
+        quietSince = performance.now();
+      } else if (performance.now() - quietSince >= timeout) {
+        run.timedOut = true;
+        run.controller.abort();
+      }
+    },
+    Math.max(10, Math.min(1000, timeout / 4)),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function addUsage(run: ActiveRun, usage: ChatCompletionChunk['usage']) {
+  if (!usage) return;
+  const m = run.output.metrics;
+  m.inputTokens += usage.prompt_tokens ?? 0;
+  m.outputTokens += usage.completion_tokens ?? 0;
+  m.totalTokens +=
+    usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
+  m.cachedTokens += usage.prompt_tokens_details?.cached_tokens ?? 0;
+  m.reasoningTokens += usage.completion_tokens_details?.reasoning_tokens ?? 0;
+}
+
+export function classifyRunError(run: ActiveRun, error: unknown): AgentRpcError {
+  if (run.timedOut) {
+    return new AgentRpcError(
+      'PROVIDER_TIMEOUT',
+      `${run.model.quirks.name} sent nothing for ${run.model.timeoutMs} ms; retry, or raise the model's timeout`,
+      { cause: error },
+    );
+  }
+  if (run.controller.signal.aborted) {
+    return new AgentRpcError('CANCELLED', 'The run was cancelled', { cause: error });
+  }
+  return toAgentRpcError(error);
+}
+
+export async function* modelStep(run: ActiveRun): AsyncGenerator<RunEvent, AssistantTurn> {
+  const output = run.output;
+  const runId = output.runId;
+  const splitter = new ThinkTagSplitter();
+  const toolCalls: ToolCall[] = [];
+  let reasoning = '';
+  let finishReason: string | null = null;
+  let audio: AudioOutput | undefined;
+  const stopWatchdog = startWatchdog(run);
+  output.metrics.modelCalls += 1;
+  try {
+    const stream = await run.model.streamChunks({
+      messages: run.prompt.concat(output.messages),
+      tools: run.toolSpecs,
+      toolChoice: run.toolCallCount >= run.toolCallLimit ? 'none' : run.toolChoice,
+      responseFormat: run.responseFormat,
+      signal: run.controller.signal,
+    });
+    for await (const chunk of stream) {
+      run.ticks++;
+      if (chunk.usage) addUsage(run, chunk.usage);
+      const choice = chunk.choices[0];
+      if (!choice) continue;
+      const delta = choice.delta as ChunkDelta;
+      if (delta.content) {
+        const part = splitter.push(delta.content);
+        if (part.reasoning) {
+          reasoning += part.reasoning;
+          yield {
+            type: 'run.reasoning',
+            runId,
+            seq: ++output.lastSeq,
+            createdAt: Date.now(),
+            delta: part.reasoning,
+          };
+        }
+        if (part.content) {
+          output.metrics.timeToFirstTokenMs ??= Math.round(performance.now() - run.startedAt);
+          yield {
+            type: 'run.content',
+            runId,
+            seq: ++output.lastSeq,
+            createdAt: Date.now(),
+            delta: part.content,
+          };
+        }
+      }
+      if (delta.reasoning_content) {
+        reasoning += delta.reasoning_content;
+        yield {
+          type: 'run.reasoning',
+          runId,
+          seq: ++output.lastSeq,
+          createdAt: Date.now(),
+          delta: delta.reasoning_content,
+        };
+      }
+      if (delta.tool_calls) {
+        for (const part of delta.tool_calls) {
+          let call = toolCalls[part.index];
+          if (!call) {
+            call = { id: '', name: '', arguments: '' };
+            toolCalls[part.index] = call;
+          }
+          if (part.id) call.id = part.id;
+          if (part.function?.name) call.name += part.function.name;
+          if (part.function?.arguments) call.arguments += part.function.arguments;
+        }
+      }
+      if (delta.audio) {
+        audio ??= { id: delta.audio.id ?? '', data: '', transcript: '' };
+        if (delta.audio.data) audio.data += delta.audio.data;
+        if (delta.audio.transcript) audio.transcript += delta.audio.transcript;
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+  } catch (error) {
+    if (run.timedOut || run.controller.signal.aborted) throw classifyRunError(run, error);
+    throw toProviderError(error, run.model.quirks.name);
+  } finally {
+    stopWatchdog();
+  }
+  const tail = splitter.end();
+  if (tail.reasoning) {
+    reasoning += tail.reasoning;
+    yield nextEvent(run, { type: 'run.reasoning', delta: tail.reasoning });
+  }
+  if (tail.content) yield nextEvent(run, { type: 'run.content', delta: tail.content });
+  if (finishReason === null) {
+    throw new AgentRpcError(
+      'PROVIDER_ERROR',
+      `${run.model.quirks.name} ended the stream before the answer was finished (connection cut?)`,
+    );
+  }
+  if (audio) output.audio = audio;
+  const calls = toolCalls.filter(Boolean);
+  const content = splitter.content || audio?.transcript || '';
+  if (reasoning) output.reasoningContent = (output.reasoningContent ?? '') + reasoning;
+  const message: Message = { role: 'assistant', content: content || null };
+  if (calls.length) message.toolCalls = calls;
+  if (reasoning) message.reasoningContent = reasoning;
+  output.messages.push(message);
+  return { content, toolCalls: calls };
+}

@@ -1,0 +1,66 @@
+// The agent loop: call the model, run the tools it asks for, repeat until it
+// answers, then validate structured output. Terminal events are the caller's.
+import { AgentRpcError } from '../errors.ts';
+import type { ToolCall } from '../message/types.ts';
+import type { ActiveRun } from './active-run.ts';
+import type { RunEvent } from './events.ts';
+import { modelStep } from './model-step.ts';
+import { executeRound, type ToolDecision, toolStep } from './tool-step.ts';
+
+/** Guards against a model that never stops asking for tools. */
+const maxModelCalls = 100;
+
+export type LoopOutcome = 'completed' | 'paused';
+
+function stripCodeFence(text: string): string {
+  const match = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/.exec(text);
+  return match ? (match[1] ?? '') : text;
+}
+
+function parseStructuredOutput(run: ActiveRun, content: string): unknown {
+  const schema = run.outputSchema;
+  if (!schema) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(stripCodeFence(content));
+  } catch {
+    throw new AgentRpcError(
+      'BAD_OUTPUT',
+      `The model's answer is not JSON: ${content.slice(0, 200)}`,
+    );
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new AgentRpcError(
+      'BAD_OUTPUT',
+      `The model's answer does not match the output schema: ${issues.join('; ')}`,
+    );
+  }
+  return result.data;
+}
+
+export async function* runLoop(run: ActiveRun): AsyncGenerator<RunEvent, LoopOutcome> {
+  for (let call = 0; call < maxModelCalls; call++) {
+    const turn = yield* modelStep(run);
+    if (turn.toolCalls.length === 0) {
+      run.output.content = turn.content;
+      const parsed = parseStructuredOutput(run, turn.content);
+      if (parsed !== undefined) run.output.parsed = parsed;
+      return 'completed';
+    }
+    if ((yield* toolStep(run, turn.toolCalls)) === 'paused') return 'paused';
+    run.controller.signal.throwIfAborted();
+  }
+  throw new AgentRpcError('TOOL_ERROR', `The model made ${maxModelCalls} calls without answering`);
+}
+
+/** Finishes a paused round with the caller's decisions, then goes on as usual. */
+export async function* continueLoop(
+  run: ActiveRun,
+  resume: { calls: ToolCall[]; decisions: Map<string, ToolDecision> },
+): AsyncGenerator<RunEvent, LoopOutcome> {
+  yield* executeRound(run, resume.calls, resume.decisions);
+  run.controller.signal.throwIfAborted();
+  return yield* runLoop(run);
+}

@@ -1,0 +1,141 @@
+// The tool round of a run: checks the tool-call limit and confirmations, runs
+// the calls concurrently, reports each as it finishes and feeds results back.
+import type { ToolCall } from '../message/types.ts';
+import { executeToolCall, parseArguments, toolResultText } from '../tool/execute-tool-call.ts';
+import { type ActiveRun, nextEvent } from './active-run.ts';
+import type { RunEvent } from './events.ts';
+import type { ToolCallRecord } from './types.ts';
+
+/** The caller's answer for a call that waited for confirmation or an outside result. */
+export type ToolDecision =
+  | { approved: true }
+  | { approved: false; reason?: string }
+  | { result: unknown };
+
+function pendingRecord(call: ToolCall, requiresConfirmation: boolean): ToolCallRecord {
+  const args = parseArguments(call.arguments);
+  return {
+    id: call.id,
+    name: call.name,
+    args: args.ok ? args.value : args.raw,
+    status: 'pending',
+    requiresConfirmation,
+  };
+}
+
+/** Pauses when a call within the limit needs confirmation; else runs the round. */
+export async function* toolStep(
+  run: ActiveRun,
+  calls: ToolCall[],
+): AsyncGenerator<RunEvent, 'continue' | 'paused'> {
+  const allowed = Math.max(0, run.toolCallLimit - run.toolCallCount);
+  const needsConfirmation = calls
+    .slice(0, allowed)
+    .some((call) => run.tools.get(call.name)?.requiresConfirmation);
+  if (needsConfirmation) {
+    run.output.pendingToolCalls = calls.map((call) =>
+      pendingRecord(call, run.tools.get(call.name)?.requiresConfirmation === true),
+    );
+    return 'paused';
+  }
+  yield* executeRound(run, calls, new Map());
+  return 'continue';
+}
+
+/**
+ * Runs one round of tool calls. Calls past the limit and rejected calls get an
+ * error result without running; decided results are used as given.
+ */
+export async function* executeRound(
+  run: ActiveRun,
+  calls: ToolCall[],
+  decisions: Map<string, ToolDecision>,
+): AsyncGenerator<RunEvent> {
+  const records = new Map<string, ToolCallRecord>();
+  const running = new Map<string, Promise<ToolCallRecord>>();
+  for (const call of calls) {
+    const decision = decisions.get(call.id);
+    if (run.toolCallCount >= run.toolCallLimit) {
+      const record = { ...pendingRecord(call, false), status: 'failed' as const, durationMs: 0 };
+      record.error = `Tool call limit (${run.toolCallLimit}) reached; answer without more tool calls`;
+      records.set(call.id, record);
+      yield nextEvent(run, {
+        type: 'tool.failed',
+        toolCallId: call.id,
+        name: call.name,
+        error: record.error,
+        durationMs: 0,
+      });
+      continue;
+    }
+    run.toolCallCount++;
+    if (decision && 'approved' in decision && !decision.approved) {
+      const record = { ...pendingRecord(call, true), status: 'rejected' as const, durationMs: 0 };
+      record.error = `The user rejected this call${decision.reason ? `: ${decision.reason}` : ''}`;
+      records.set(call.id, record);
+      yield nextEvent(run, {
+        type: 'tool.failed',
+        toolCallId: call.id,
+        name: call.name,
+        error: record.error,
+        durationMs: 0,
+      });
+      continue;
+    }
+    const started = pendingRecord(call, false);
+    yield nextEvent(run, {
+      type: 'tool.started',
+      toolCallId: call.id,
+      name: call.name,
+      args: started.args,
+    });
+    if (decision && 'result' in decision) {
+      running.set(
+        call.id,
+        Promise.resolve({
+          ...started,
+          status: 'completed',
+          result: decision.result,
+          durationMs: 0,
+        }),
+      );
+    } else {
+      running.set(call.id, executeToolCall(call, run.tools.get(call.name), run.toolContext));
+    }
+  }
+  const settled = new Map(
+    [...running].map(([id, promise]) => [id, promise.then((record) => ({ id, record }))]),
+  );
+  while (settled.size) {
+    const { id, record } = await Promise.race(settled.values());
+    settled.delete(id);
+    records.set(id, record);
+    const durationMs = record.durationMs ?? 0;
+    yield record.status === 'completed'
+      ? nextEvent(run, {
+          type: 'tool.completed',
+          toolCallId: id,
+          name: record.name,
+          result: record.result,
+          durationMs,
+        })
+      : nextEvent(run, {
+          type: 'tool.failed',
+          toolCallId: id,
+          name: record.name,
+          error: record.error ?? 'failed',
+          durationMs,
+        });
+  }
+  for (const call of calls) {
+    const record = records.get(call.id);
+    if (!record) continue;
+    run.output.toolCalls.push(record);
+    run.output.messages.push({
+      role: 'tool',
+      toolCallId: call.id,
+      content: toolResultText(record),
+    });
+  }
+  delete run.output.pendingToolCalls;
+}

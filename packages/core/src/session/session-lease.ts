@@ -1,0 +1,66 @@
+// One active run per session: a lease in the store, renewed while the run
+// lives and released when it ends, so a crashed process frees it by expiry.
+import { AgentRpcError } from '../errors.ts';
+import type { Store } from '../store/types.ts';
+
+export interface SessionLeaseOptions {
+  store: Store;
+  sessionId: string;
+  owner: string;
+  ttlMs: number;
+  /** Poll until free (up to timeoutMs) instead of failing with CONFLICT. */
+  wait?: boolean | { timeoutMs: number };
+  signal?: AbortSignal;
+  /** Called when a renewal finds the lease taken or fails. */
+  onLost: (error: AgentRpcError) => void;
+}
+
+export interface SessionLease {
+  release(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function acquireSessionLease(options: SessionLeaseOptions): Promise<SessionLease> {
+  const { store, owner, ttlMs } = options;
+  const key = `session:${options.sessionId}`;
+  const waitMs = options.wait ? (options.wait === true ? 60_000 : options.wait.timeoutMs) : 0;
+  const deadline = Date.now() + waitMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+    if (await store.acquireLease({ key, owner, ttlMs })) break;
+    options.signal?.throwIfAborted();
+    if (Date.now() >= deadline) {
+      throw new AgentRpcError(
+        'CONFLICT',
+        `Session ${options.sessionId} already has an active run; wait for it to end or cancel it`,
+      );
+    }
+    await sleep(delay);
+  }
+  const timer = setInterval(
+    () => {
+      store.renewLease({ key, owner, ttlMs }).then(
+        (held) => {
+          if (!held)
+            options.onLost(
+              new AgentRpcError('CONFLICT', `Lost the lease on session ${options.sessionId}`),
+            );
+        },
+        (error) =>
+          options.onLost(
+            new AgentRpcError('STORE_ERROR', `Could not renew the session lease: ${error}`, {
+              cause: error,
+            }),
+          ),
+      );
+    },
+    Math.max(50, ttlMs / 3),
+  );
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await store.releaseLease({ key, owner });
+    },
+  };
+}

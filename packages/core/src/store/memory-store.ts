@@ -1,0 +1,227 @@
+// MemoryStore: the Store in process memory, for tests and throwaway servers.
+// It copies on the way in and out so callers never share objects with it.
+import { AgentRpcError } from '../errors.ts';
+import type { RunEvent } from '../run/events.ts';
+import type { RunRecord } from '../run/types.ts';
+import { deepMerge } from '../session/deep-merge.ts';
+import type { Memory, Session } from '../session/types.ts';
+import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
+import type {
+  EventQuery,
+  Lease,
+  MemoryPatch,
+  MemoryQuery,
+  Page,
+  RunKey,
+  RunPatch,
+  RunQuery,
+  SessionKey,
+  SessionPatch,
+  SessionQuery,
+  Store,
+} from './types.ts';
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+export class MemoryStore implements Store {
+  #sessions = new Map<string, Session>();
+  #runs = new Map<string, RunRecord>();
+  #events = new Map<string, RunEvent[]>();
+  #memories = new Map<string, Memory>();
+  #leases = new Map<string, { owner: string; expiresAt: number }>();
+
+  #session(key: SessionKey): Session | undefined {
+    const session = this.#sessions.get(key.sessionId);
+    return session && session.userId === key.userId ? session : undefined;
+  }
+
+  #run(key: RunKey): RunRecord | undefined {
+    const run = this.#runs.get(key.runId);
+    return run && run.userId === key.userId ? run : undefined;
+  }
+
+  async createSession(session: Session): Promise<Session> {
+    if (this.#sessions.has(session.sessionId)) {
+      throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
+    }
+    this.#sessions.set(session.sessionId, copy(session));
+    return copy(session);
+  }
+
+  async getSession(key: SessionKey): Promise<Session | null> {
+    const session = this.#session(key);
+    return session ? copy(session) : null;
+  }
+
+  async listSessions(query: SessionQuery): Promise<Page<Session>> {
+    const sortBy = query.sortBy ?? 'updatedAt';
+    const sign = query.order === 'asc' ? 1 : -1;
+    const limit = clampLimit(query.limit);
+    const name = query.name?.toLowerCase();
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const compare = (a: { value: number; id: string }, b: { value: number; id: string }) =>
+      sign * (a.value - b.value || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const matching = [...this.#sessions.values()]
+      .filter(
+        (s) =>
+          s.userId === query.userId &&
+          (!query.agentId || s.agentId === query.agentId) &&
+          (!name || s.name.toLowerCase().includes(name)),
+      )
+      .map((s) => ({ s, pos: { value: s[sortBy], id: s.sessionId } }))
+      .filter((entry) => !after || compare(entry.pos, after) > 0)
+      .sort((a, b) => compare(a.pos, b.pos));
+    const page = matching.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((entry) => copy(entry.s)),
+      ...(matching.length > limit && last ? { nextCursor: encodeCursor(last.pos) } : {}),
+    };
+  }
+
+  async updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
+    const session = this.#session(key);
+    if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+    const { addRuns, ...fields } = copy(patch);
+    Object.assign(session, fields, { updatedAt: Date.now() });
+    if (addRuns) session.runCount += addRuns;
+    return copy(session);
+  }
+
+  async updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
+    const session = this.#session(key);
+    if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+    session.state = deepMerge(session.state, copy(patch));
+    session.updatedAt = Date.now();
+    return copy(session);
+  }
+
+  async deleteSession(key: SessionKey): Promise<boolean> {
+    if (!this.#session(key)) return false;
+    this.#sessions.delete(key.sessionId);
+    for (const run of [...this.#runs.values()]) {
+      if (run.sessionId === key.sessionId) {
+        this.#runs.delete(run.runId);
+        this.#events.delete(run.runId);
+      }
+    }
+    return true;
+  }
+
+  async appendRun(run: RunRecord): Promise<void> {
+    if (this.#runs.has(run.runId)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
+    this.#runs.set(run.runId, copy(run));
+  }
+
+  async updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
+    const run = this.#run(key);
+    if (!run) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+    Object.assign(run, copy(patch), { updatedAt: Date.now() });
+    return copy(run);
+  }
+
+  async getRun(key: RunKey): Promise<RunRecord | null> {
+    const run = this.#run(key);
+    return run ? copy(run) : null;
+  }
+
+  async listRuns(query: RunQuery): Promise<RunRecord[]> {
+    const sign = query.order === 'asc' ? 1 : -1;
+    const runs = [...this.#runs.values()]
+      .filter(
+        (r) =>
+          r.userId === query.userId &&
+          r.sessionId === query.sessionId &&
+          (!query.status || r.status === query.status),
+      )
+      .sort((a, b) => sign * (a.createdAt - b.createdAt));
+    return runs.slice(0, clampLimit(query.limit, 100, 10_000)).map(copy);
+  }
+
+  async appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
+    if (!this.#run(key)) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+    const log = this.#events.get(key.runId) ?? [];
+    this.#events.set(key.runId, log);
+    const seen = new Set(log.map((e) => e.seq));
+    for (const event of events) {
+      if (!seen.has(event.seq)) {
+        log.push(copy(event));
+        seen.add(event.seq);
+      }
+    }
+    log.sort((a, b) => a.seq - b.seq);
+  }
+
+  async readEvents(query: EventQuery): Promise<RunEvent[]> {
+    if (!this.#run(query)) return [];
+    const after = query.afterSeq ?? 0;
+    const log = this.#events.get(query.runId) ?? [];
+    return log
+      .filter((e) => e.seq > after)
+      .slice(0, clampLimit(query.limit, 1000, 10_000))
+      .map(copy);
+  }
+
+  async createMemory(memory: Memory): Promise<Memory> {
+    if (this.#memories.has(memory.memoryId)) {
+      throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
+    }
+    this.#memories.set(memory.memoryId, copy(memory));
+    return copy(memory);
+  }
+
+  async listMemories(query: MemoryQuery): Promise<Memory[]> {
+    return [...this.#memories.values()]
+      .filter((m) => m.userId === query.userId && (!query.agentId || m.agentId === query.agentId))
+      .sort((a, b) => b.updatedAt - a.updatedAt)
+      .slice(0, clampLimit(query.limit, 100, 1000))
+      .map(copy);
+  }
+
+  async updateMemory(
+    key: { userId: string; memoryId: string },
+    patch: MemoryPatch,
+  ): Promise<Memory> {
+    const memory = this.#memories.get(key.memoryId);
+    if (!memory || memory.userId !== key.userId) {
+      throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
+    }
+    Object.assign(memory, copy(patch), { updatedAt: Date.now() });
+    return copy(memory);
+  }
+
+  async deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
+    const memory = this.#memories.get(key.memoryId);
+    if (!memory || memory.userId !== key.userId) return false;
+    return this.#memories.delete(key.memoryId);
+  }
+
+  async acquireLease(lease: Lease): Promise<boolean> {
+    const now = Date.now();
+    const held = this.#leases.get(lease.key);
+    if (held && held.owner !== lease.owner && held.expiresAt > now) return false;
+    this.#leases.set(lease.key, { owner: lease.owner, expiresAt: now + lease.ttlMs });
+    return true;
+  }
+
+  async renewLease(lease: Lease): Promise<boolean> {
+    const held = this.#leases.get(lease.key);
+    if (!held || held.owner !== lease.owner) return false;
+    held.expiresAt = Date.now() + lease.ttlMs;
+    return true;
+  }
+
+  async releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
+    if (this.#leases.get(lease.key)?.owner === lease.owner) this.#leases.delete(lease.key);
+  }
+
+  async deleteIdleSessions(before: number): Promise<number> {
+    let deleted = 0;
+    for (const session of [...this.#sessions.values()]) {
+      if (session.updatedAt < before && (await this.deleteSession(session))) deleted++;
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,119 @@
+// The Store interface every adapter implements (memory, SQLite, MongoDB).
+// Every read and write that touches a user's data takes that user's id.
+// Missing data answers null/false; a failing database throws STORE_ERROR.
+import type { RunEvent } from '../run/events.ts';
+import type { RunRecord, RunStatus } from '../run/types.ts';
+import type { Memory, Session } from '../session/types.ts';
+
+export interface SessionKey {
+  userId: string;
+  sessionId: string;
+}
+
+export interface RunKey {
+  userId: string;
+  runId: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; undefined on the last page. */
+  nextCursor?: string;
+}
+
+export interface SessionQuery {
+  userId: string;
+  agentId?: string;
+  /** Case-insensitive substring of the name. */
+  name?: string;
+  sortBy?: 'updatedAt' | 'createdAt';
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+}
+
+export interface SessionPatch {
+  name?: string;
+  summary?: string;
+  metadata?: Record<string, unknown>;
+  /** Replaces the whole state (use updateSessionState to merge). */
+  state?: Record<string, unknown>;
+  /** Added to runCount. */
+  addRuns?: number;
+}
+
+export interface RunQuery {
+  userId: string;
+  sessionId: string;
+  status?: RunStatus;
+  /** Newest first when 'desc' (default). */
+  order?: 'asc' | 'desc';
+  limit?: number;
+}
+
+export type RunPatch = Partial<
+  Omit<RunRecord, 'runId' | 'userId' | 'sessionId' | 'agentId' | 'createdAt'>
+>;
+
+export interface EventQuery {
+  userId: string;
+  runId: string;
+  /** Only events with seq greater than this. */
+  afterSeq?: number;
+  limit?: number;
+}
+
+export interface MemoryQuery {
+  userId: string;
+  agentId?: string;
+  limit?: number;
+}
+
+export interface MemoryPatch {
+  memory?: string;
+  topics?: string[];
+}
+
+export interface Lease {
+  /** What is locked, e.g. `session:<id>`. */
+  key: string;
+  /** Who holds it, e.g. a run id. */
+  owner: string;
+  ttlMs: number;
+}
+
+export interface Store {
+  createSession(session: Session): Promise<Session>;
+  getSession(key: SessionKey): Promise<Session | null>;
+  listSessions(query: SessionQuery): Promise<Page<Session>>;
+  /** Throws NOT_FOUND when the user has no such session. */
+  updateSession(key: SessionKey, patch: SessionPatch): Promise<Session>;
+  updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session>;
+  /** Deletes the session with its runs and their events. */
+  deleteSession(key: SessionKey): Promise<boolean>;
+
+  /** Throws CONFLICT when the run id exists. */
+  appendRun(run: RunRecord): Promise<void>;
+  updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord>;
+  getRun(key: RunKey): Promise<RunRecord | null>;
+  listRuns(query: RunQuery): Promise<RunRecord[]>;
+
+  /** Idempotent: an event whose (runId, seq) is stored already is skipped. */
+  appendEvents(key: RunKey, events: RunEvent[]): Promise<void>;
+  readEvents(query: EventQuery): Promise<RunEvent[]>;
+
+  createMemory(memory: Memory): Promise<Memory>;
+  listMemories(query: MemoryQuery): Promise<Memory[]>;
+  updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory>;
+  deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean>;
+
+  /** True when the lease was free, expired or already this owner's. */
+  acquireLease(lease: Lease): Promise<boolean>;
+  /** False when the lease was lost to another owner. */
+  renewLease(lease: Lease): Promise<boolean>;
+  releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void>;
+
+  /** Deletes sessions (with runs and events) not updated since `before`; returns how many. */
+  deleteIdleSessions(before: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,179 @@
+// A real HTTP server that speaks the OpenAI Chat Completions API from a script,
+// so agents can be tested offline, over the wire, with the real openai SDK.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type CompletionContext, completionBody, completionChunks } from './chunks.ts';
+import { type FakeCompletion, type FakeReply, isFakeError, isFakeHang } from './reply.ts';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. `/v1/chat/completions`. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body, or undefined for a body-less request. */
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are arbitrary JSON for assertions
+  body: any;
+}
+
+export interface FakeOpenAIOptions {
+  /** Answer used when the script queue is empty (default: a 500 saying so). */
+  fallback?: (request: RecordedRequest) => FakeReply;
+  /** Model ids listed by /v1/models. */
+  models?: string[];
+  /** Keep at most this many recorded requests (default 1,000). */
+  maxRecorded?: number;
+}
+
+export interface FakeOpenAI {
+  /** `http://127.0.0.1:<port>/v1`: pass as the model's baseURL. */
+  readonly baseURL: string;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Every request received, oldest first. */
+  readonly requests: RecordedRequest[];
+  /** Queue replies; each chat completion request takes the next one. */
+  enqueue(...replies: FakeReply[]): void;
+  /** Chat completion requests only. */
+  completionRequests(): RecordedRequest[];
+  /** Forget queued replies and recorded requests. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function estimatePromptTokens(body: { messages?: unknown[] } | undefined): number {
+  return Math.max(1, Math.ceil(JSON.stringify(body?.messages ?? []).length / 4));
+}
+
+async function streamCompletion(
+  res: ServerResponse,
+  reply: FakeCompletion,
+  ctx: CompletionContext,
+) {
+  const chunks = completionChunks(reply, ctx);
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let sent = 0;
+  for (const chunk of chunks) {
+    if (res.destroyed) return;
+    if (reply.cutAfterChunks !== undefined && sent >= reply.cutAfterChunks) {
+      // Let what was written reach the client first, then drop the connection.
+      await new Promise<void>((resolve) => res.write('', () => resolve()));
+      await sleep(20);
+      res.socket?.destroy();
+      return;
+    }
+    if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+    res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    sent++;
+  }
+  res.end('data: [DONE]\n\n');
+}
+
+async function answer(res: ServerResponse, reply: FakeReply, request: RecordedRequest) {
+  if (isFakeHang(reply)) return; // the client's timeout or abort ends it
+  if (isFakeError(reply)) {
+    const { status, message, type, code, retryAfter } = reply.error;
+    const headers =
+      retryAfter === undefined
+        ? {}
+        : { 'retry-after': String(retryAfter), 'retry-after-ms': String(retryAfter * 1000) };
+    sendJson(
+      res,
+      status,
+      { error: { message: message ?? `fake error ${status}`, type: type ?? 'fake_error', code } },
+      headers,
+    );
+    return;
+  }
+  if (reply.delayMs) await sleep(reply.delayMs);
+  const ctx: CompletionContext = {
+    id: `chatcmpl-fake-${Math.random().toString(36).slice(2, 10)}`,
+    model: request.body?.model ?? 'fake-model',
+    created: Math.floor(Date.now() / 1000),
+    includeUsage: request.body?.stream_options?.include_usage === true,
+    promptTokens: estimatePromptTokens(request.body),
+  };
+  if (request.body?.stream) await streamCompletion(res, reply, ctx);
+  else sendJson(res, 200, completionBody(reply, ctx));
+}
+
+/** Starts a fake OpenAI-compatible server on 127.0.0.1 and a free port. */
+export async function createFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  const queue: FakeReply[] = [];
+  const requests: RecordedRequest[] = [];
+  const maxRecorded = options.maxRecorded ?? 1000;
+  const fallback =
+    options.fallback ??
+    (() => ({ error: { status: 500, message: 'fake server: no scripted reply left' } }));
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const raw = await readBody(req);
+      const request: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: req.headers,
+        body: raw ? JSON.parse(raw) : undefined,
+      };
+      requests.push(request);
+      if (requests.length > maxRecorded) requests.shift();
+      if (request.method === 'GET' && url.pathname.endsWith('/models')) {
+        const ids = options.models ?? ['fake-model'];
+        sendJson(res, 200, {
+          object: 'list',
+          data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })),
+        });
+        return;
+      }
+      if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
+        await answer(res, queue.shift() ?? fallback(request), request);
+        return;
+      }
+      sendJson(res, 404, { error: { message: `fake server: no route ${url.pathname}` } });
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 400, { error: { message: String(error) } });
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    requests,
+    enqueue: (...replies) => {
+      queue.push(...replies);
+    },
+    completionRequests: () => requests.filter((r) => r.path.endsWith('/chat/completions')),
+    reset: () => {
+      queue.length = 0;
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

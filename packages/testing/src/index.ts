@@ -1,0 +1,17 @@
+// @agentrpc/testing: a scripted fake OpenAI-compatible server for offline tests.
+export { completionBody, completionChunks } from './chunks.ts';
+export {
+  createFakeOpenAI,
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+  type RecordedRequest,
+} from './fake-openai-server.ts';
+export type {
+  FakeAudio,
+  FakeCompletion,
+  FakeError,
+  FakeHang,
+  FakeReply,
+  FakeToolCall,
+  FakeUsage,
+} from './reply.ts';
