@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AgentRpcError, type ErrorCode } from '../errors.ts';
 import type { Message } from '../message/types.ts';
 import type { ActiveRun } from '../run/active-run.ts';
+import { EventChannel } from '../run/event-channel.ts';
 import type { RunEvent } from '../run/events.ts';
 import { emptyMetrics, type RunOutput, type RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
@@ -25,13 +26,21 @@ import type {
 
 const defaultUser = 'anonymous';
 
+interface RunStart extends Pick<DriveOptions, 'session' | 'opening' | 'isNew' | 'resume'> {
+  record: RunRecord;
+  /** Writes the run record before the first event. */
+  save: () => Promise<unknown>;
+}
+
+/** Stores made for agents given none; kept outside the Agent so it stays small. */
+const defaultStores = new WeakMap<Agent<unknown>, Store>();
+
 function signalOf(options: { signal?: AbortSignal }) {
   return options.signal ? { signal: options.signal } : {};
 }
 
 export class Agent<Output = unknown> {
   readonly options: AgentOptions<Output>;
-  #store: Store | undefined;
 
   constructor(options: AgentOptions<Output>) {
     this.options = options;
@@ -46,8 +55,13 @@ export class Agent<Output = unknown> {
   }
 
   get store(): Store {
-    this.#store ??= this.options.store ?? new MemoryStore();
-    return this.#store;
+    if (this.options.store) return this.options.store;
+    let store = defaultStores.get(this);
+    if (!store) {
+      store = new MemoryStore();
+      defaultStores.set(this, store);
+    }
+    return store;
   }
 
   /** Runs to the end. Resolves for completed and paused runs; failed or cancelled ones throw. */
@@ -55,43 +69,47 @@ export class Agent<Output = unknown> {
     return collectOutput<Output>(this.stream(input, options));
   }
 
-  /** Runs and yields every RunEvent; the last one is terminal. */
-  async *stream(input: RunInput, options: RunOptions = {}): AsyncGenerator<RunEvent, void> {
-    const userId = options.userId ?? defaultUser;
-    const messages = inputMessages(input, options);
-    const runId = options.runId ?? randomUUID();
-    const session = await this.#openSession(userId, messages, options);
-    if (options.sessionState) session.state = deepMerge(session.state, options.sessionState);
-    const now = Date.now();
-    const record: RunRecord = {
-      runId,
-      sessionId: session.sessionId,
-      userId,
-      agentId: this.id,
-      status: 'running',
-      content: '',
-      toolCalls: [],
-      messages,
-      model: this.options.model.id,
-      metrics: emptyMetrics(),
-      ...(options.metadata ? { metadata: options.metadata } : {}),
-      lastSeq: 1,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const opening: RunEvent = {
-      type: 'run.started',
-      runId,
-      seq: 1,
-      createdAt: now,
-      sessionId: session.sessionId,
-      userId,
-      agentId: this.id,
-      model: this.options.model.id,
-    };
-    yield* this.#drive({ session, record, options, opening, isNew: true }, () =>
-      this.store.appendRun(record),
-    );
+  /**
+   * Runs and yields every RunEvent; the last one is terminal. Input that cannot
+   * start a run (bad input, unknown session, a session busy) throws instead.
+   * Stopping the iteration early cancels the run.
+   */
+  stream(input: RunInput, options: RunOptions = {}): AsyncIterableIterator<RunEvent> {
+    return this.#start(options, async () => {
+      const userId = options.userId ?? defaultUser;
+      const messages = inputMessages(input, options);
+      const runId = options.runId ?? randomUUID();
+      const session = await this.#openSession(userId, messages, options);
+      if (options.sessionState) session.state = deepMerge(session.state, options.sessionState);
+      const now = Date.now();
+      const record: RunRecord = {
+        runId,
+        sessionId: session.sessionId,
+        userId,
+        agentId: this.id,
+        status: 'running',
+        content: '',
+        toolCalls: [],
+        messages,
+        model: this.options.model.id,
+        metrics: emptyMetrics(),
+        ...(options.metadata ? { metadata: options.metadata } : {}),
+        lastSeq: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const opening: RunEvent = {
+        type: 'run.started',
+        runId,
+        seq: 1,
+        createdAt: now,
+        sessionId: session.sessionId,
+        userId,
+        agentId: this.id,
+        model: this.options.model.id,
+      };
+      return { session, record, opening, isNew: true, save: () => this.store.appendRun(record) };
+    });
   }
 
   /** Resumes a paused run with approvals or tool results; resolves like run(). */
@@ -103,53 +121,90 @@ export class Agent<Output = unknown> {
     return collectOutput<Output>(this.continueStream(runId, input, options));
   }
 
-  async *continueStream(
+  continueStream(
     runId: string,
     input: ContinueInput,
     options: ContinueOptions = {},
-  ): AsyncGenerator<RunEvent, void> {
-    const userId = options.userId ?? defaultUser;
-    const record = await this.store.getRun({ userId, runId });
-    if (!record || record.agentId !== this.id)
-      throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
-    if (record.status !== 'paused')
-      throw new AgentRpcError('CONFLICT', `run ${runId} is ${record.status}, not paused`);
-    const decisions = decisionsFor(record, input);
-    const session = await this.store.getSession({ userId, sessionId: record.sessionId });
-    if (!session) throw new AgentRpcError('NOT_FOUND', `session ${record.sessionId} not found`);
-    const calls = record.messages.at(-1)?.toolCalls ?? [];
-    record.status = 'running';
-    record.lastSeq += 1;
-    const opening: RunEvent = {
-      type: 'run.continued',
-      runId,
-      seq: record.lastSeq,
-      createdAt: Date.now(),
-    };
-    yield* this.#drive(
-      { session, record, options, opening, isNew: false, resume: { calls, decisions } },
-      () => this.store.updateRun({ userId, runId }, { status: 'running', lastSeq: record.lastSeq }),
-    );
+  ): AsyncIterableIterator<RunEvent> {
+    return this.#start(options, async () => {
+      const userId = options.userId ?? defaultUser;
+      const record = await this.store.getRun({ userId, runId });
+      if (!record || record.agentId !== this.id) {
+        throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
+      }
+      if (record.status !== 'paused') {
+        throw new AgentRpcError('CONFLICT', `run ${runId} is ${record.status}, not paused`);
+      }
+      const decisions = decisionsFor(record, input);
+      const session = await this.store.getSession({ userId, sessionId: record.sessionId });
+      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${record.sessionId} not found`);
+      const calls = record.messages.at(-1)?.toolCalls ?? [];
+      record.status = 'running';
+      record.lastSeq += 1;
+      const opening: RunEvent = {
+        type: 'run.continued',
+        runId,
+        seq: record.lastSeq,
+        createdAt: Date.now(),
+      };
+      return {
+        session,
+        record,
+        opening,
+        isNew: false,
+        resume: { calls, decisions },
+        save: () =>
+          this.store.updateRun({ userId, runId }, { status: 'running', lastSeq: record.lastSeq }),
+      };
+    });
   }
 
-  async *#drive(
-    start: Pick<DriveOptions, 'session' | 'opening' | 'isNew' | 'resume'> & {
-      record: RunRecord;
-      options: RunOptions | ContinueOptions;
-    },
-    save: () => Promise<unknown>,
-  ): AsyncGenerator<RunEvent, void> {
-    const { session, record, options } = start;
-    const lease = await this.#lease(session, record.runId, options);
-    let run: ActiveRun;
-    try {
-      run = await buildActiveRun({ agent: this.options, store: this.store, session, record });
-      await save();
-    } catch (error) {
-      await lease.release();
-      throw error;
-    }
-    yield* driveRun({ ...start, run, store: this.store, lease, ...signalOf(options) });
+  /**
+   * Prepares a run in the background and drives it into an event channel.
+   * Preparation failures reach the reader as a thrown error.
+   */
+  #start(
+    options: RunOptions | ContinueOptions,
+    prepare: () => Promise<RunStart>,
+  ): AsyncIterableIterator<RunEvent> {
+    let run: ActiveRun | undefined;
+    let abandoned = false;
+    const channel = new EventChannel(() => {
+      abandoned = true;
+      run?.controller.abort(new AgentRpcError('CANCELLED', 'The reader stopped reading the run'));
+    });
+    const begin = async () => {
+      const start = await prepare();
+      const lease = await this.#lease(start.session, start.record.runId, options);
+      try {
+        run = await buildActiveRun({
+          agent: this.options,
+          store: this.store,
+          session: start.session,
+          record: start.record,
+        });
+        run.emit = (event) => channel.push(event);
+        await start.save();
+      } catch (error) {
+        await lease.release();
+        throw error;
+      }
+      const active = run;
+      const signal = options.signal;
+      const onAbort = () => active.controller.abort(signal?.reason);
+      if (signal?.aborted || abandoned) active.controller.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await driveRun({ ...start, run: active, store: this.store, lease });
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+      }
+    };
+    begin().then(
+      () => channel.end(),
+      (error: unknown) => channel.fail(error),
+    );
+    return channel;
   }
 
   async #openSession(userId: string, messages: Message[], options: RunOptions): Promise<Session> {

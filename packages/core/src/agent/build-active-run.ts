@@ -116,5 +116,6 @@ export async function buildActiveRun({
     timedOut: false,
     ticks: 0,
     startedAt: performance.now(),
+    emit: () => {},
   };
 }

@@ -1,7 +1,7 @@
 // Drives an ActiveRun to its end: the opening event, the loop, then exactly one
-// terminal event, written to the store before it is yielded. A consumer that
-// stops listening cancels the run; nothing is left `running`.
-import { AgentRpcError, toAgentRpcError } from '../errors.ts';
+// terminal event, written to the store before it is emitted. A reader that
+// goes away cancels the run; nothing is left `running`.
+import { type AgentRpcError, toAgentRpcError } from '../errors.ts';
 import type { ToolCall } from '../message/types.ts';
 import { costOf } from '../model/pricing.ts';
 import { type ActiveRun, nextEvent } from '../run/active-run.ts';
@@ -25,8 +25,7 @@ export interface DriveOptions {
   isNew: boolean;
   /** For a continued run: the paused round of tool calls and the caller's decisions. */
   resume?: { calls: ToolCall[]; decisions: Map<string, ToolDecision> };
-  signal?: AbortSignal;
-  /** Failures after the consumer left (nobody else to tell); default console.error. */
+  /** Failures nobody else can hear of (the lease release); default console.error. */
   onBackgroundError?: (error: unknown) => void;
 }
 
@@ -65,8 +64,7 @@ function terminalEvent(run: ActiveRun, error?: AgentRpcError): RunEvent {
 }
 
 async function persist({ run, store, session, isNew }: DriveOptions) {
-  const { output } = run;
-  const { runId, userId, sessionId: _s, agentId: _a, createdAt: _c, ...patch } = output;
+  const { runId, userId, sessionId: _s, agentId: _a, createdAt: _c, ...patch } = run.output;
   await store.updateRun({ userId, runId }, patch);
   await store.updateSession(
     { userId, sessionId: session.sessionId },
@@ -74,18 +72,15 @@ async function persist({ run, store, session, isNew }: DriveOptions) {
   );
 }
 
-export async function* driveRun(options: DriveOptions): AsyncGenerator<RunEvent, void> {
-  const { run, signal } = options;
-  const onAbort = () => run.controller.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let ended = false;
-  const report =
-    options.onBackgroundError ?? ((error: unknown) => console.error('agentrpc:', error));
+/** Runs to the end, emitting every event through run.emit. Never throws. */
+export async function driveRun(options: DriveOptions): Promise<void> {
+  const { run } = options;
+  const report = options.onBackgroundError ?? ((e: unknown) => console.error('agentrpc:', e));
   try {
-    yield options.opening;
+    run.emit(options.opening);
     let error: AgentRpcError | undefined;
     try {
-      const outcome = yield* options.resume ? continueLoop(run, options.resume) : runLoop(run);
+      const outcome = await (options.resume ? continueLoop(run, options.resume) : runLoop(run));
       settle(run, outcome);
     } catch (thrown) {
       error = classifyRunError(run, thrown);
@@ -94,33 +89,21 @@ export async function* driveRun(options: DriveOptions): AsyncGenerator<RunEvent,
     const last = terminalEvent(run, error);
     try {
       await persist(options);
+      run.emit(last);
     } catch (storeError) {
       const failure = toAgentRpcError(storeError, 'STORE_ERROR');
-      ended = true;
-      yield nextEvent(run, {
-        type: 'run.error',
-        code: failure.code,
-        message: `The run could not be saved: ${failure.message}`,
-        output: run.output,
-      });
-      return;
-    }
-    ended = true;
-    yield last;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    if (!ended) {
-      // The consumer stopped listening before the end: cancel and record it.
-      run.controller.abort();
-      settle(
-        run,
-        'cancelled',
-        new AgentRpcError('CANCELLED', 'The consumer stopped reading the run'),
+      run.output.lastSeq = last.seq - 1;
+      run.emit(
+        nextEvent(run, {
+          type: 'run.error',
+          code: failure.code,
+          message: `The run could not be saved: ${failure.message}`,
+          output: run.output,
+        }),
       );
-      nextEvent(run, { type: 'run.cancelled', output: run.output });
-      await persist(options).catch(report);
     }
-    // The lease expires by itself if this fails; the run's result is already out.
+  } finally {
+    // The run's result is already out; an unreleased lease expires by itself.
     await options.lease.release().catch(report);
   }
 }

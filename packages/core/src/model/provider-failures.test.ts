@@ -118,8 +118,12 @@ describe('provider failures', () => {
       runId = event.runId;
       if (event.type === 'run.content') break;
     }
+    // Cancelling is asynchronous: the run stops and is saved right after.
+    await expect
+      .poll(async () => (await agent.store.getRun({ userId: 'anonymous', runId }))?.status)
+      .toBe('cancelled');
     const stored = await agent.store.getRun({ userId: 'anonymous', runId });
-    expect(stored?.status).toBe('cancelled');
+    expect(stored?.error?.code).toBe('CANCELLED');
     // The session is free again for the next run.
     fake.enqueue({ text: 'next' });
     const out = await agent.run('again', { sessionId: stored?.sessionId ?? '' });

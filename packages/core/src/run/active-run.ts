@@ -30,6 +30,8 @@ export interface ActiveRun {
   ticks: number;
   /** performance.now() when this stretch of the run started. */
   startedAt: number;
+  /** Hands an event to whoever reads the run. */
+  emit: (event: RunEvent) => void;
 }
 
 type EventFields<E> = E extends RunEvent ? Omit<E, 'runId' | 'seq' | 'createdAt'> : never;

@@ -5,7 +5,6 @@ import type { AudioOutput, Message, ToolCall } from '../message/types.ts';
 import { toProviderError } from '../model/provider-error.ts';
 import type { ChatCompletionChunk } from '../model/types.ts';
 import { type ActiveRun, nextEvent } from './active-run.ts';
-import type { RunEvent } from './events.ts';
 import { ThinkTagSplitter } from './think-tag-splitter.ts';
 
 export interface AssistantTurn {
@@ -64,9 +63,10 @@ export function classifyRunError(run: ActiveRun, error: unknown): AgentRpcError 
   return toAgentRpcError(error);
 }
 
-export async function* modelStep(run: ActiveRun): AsyncGenerator<RunEvent, AssistantTurn> {
+export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   const output = run.output;
   const runId = output.runId;
+  const emit = run.emit;
   const splitter = new ThinkTagSplitter();
   const toolCalls: ToolCall[] = [];
   let reasoning = '';
@@ -92,34 +92,34 @@ export async function* modelStep(run: ActiveRun): AsyncGenerator<RunEvent, Assis
         const part = splitter.push(delta.content);
         if (part.reasoning) {
           reasoning += part.reasoning;
-          yield {
+          emit({
             type: 'run.reasoning',
             runId,
             seq: ++output.lastSeq,
             createdAt: Date.now(),
             delta: part.reasoning,
-          };
+          });
         }
         if (part.content) {
           output.metrics.timeToFirstTokenMs ??= Math.round(performance.now() - run.startedAt);
-          yield {
+          emit({
             type: 'run.content',
             runId,
             seq: ++output.lastSeq,
             createdAt: Date.now(),
             delta: part.content,
-          };
+          });
         }
       }
       if (delta.reasoning_content) {
         reasoning += delta.reasoning_content;
-        yield {
+        emit({
           type: 'run.reasoning',
           runId,
           seq: ++output.lastSeq,
           createdAt: Date.now(),
           delta: delta.reasoning_content,
-        };
+        });
       }
       if (delta.tool_calls) {
         for (const part of delta.tool_calls) {
@@ -149,9 +149,9 @@ export async function* modelStep(run: ActiveRun): AsyncGenerator<RunEvent, Assis
   const tail = splitter.end();
   if (tail.reasoning) {
     reasoning += tail.reasoning;
-    yield nextEvent(run, { type: 'run.reasoning', delta: tail.reasoning });
+    emit(nextEvent(run, { type: 'run.reasoning', delta: tail.reasoning }));
   }
-  if (tail.content) yield nextEvent(run, { type: 'run.content', delta: tail.content });
+  if (tail.content) emit(nextEvent(run, { type: 'run.content', delta: tail.content }));
   if (finishReason === null) {
     throw new AgentRpcError(
       'PROVIDER_ERROR',

@@ -3,7 +3,6 @@
 import { AgentRpcError } from '../errors.ts';
 import type { ToolCall } from '../message/types.ts';
 import type { ActiveRun } from './active-run.ts';
-import type { RunEvent } from './events.ts';
 import { modelStep } from './model-step.ts';
 import { executeRound, type ToolDecision, toolStep } from './tool-step.ts';
 
@@ -40,27 +39,27 @@ function parseStructuredOutput(run: ActiveRun, content: string): unknown {
   return result.data;
 }
 
-export async function* runLoop(run: ActiveRun): AsyncGenerator<RunEvent, LoopOutcome> {
+export async function runLoop(run: ActiveRun): Promise<LoopOutcome> {
   for (let call = 0; call < maxModelCalls; call++) {
-    const turn = yield* modelStep(run);
+    const turn = await modelStep(run);
     if (turn.toolCalls.length === 0) {
       run.output.content = turn.content;
       const parsed = parseStructuredOutput(run, turn.content);
       if (parsed !== undefined) run.output.parsed = parsed;
       return 'completed';
     }
-    if ((yield* toolStep(run, turn.toolCalls)) === 'paused') return 'paused';
+    if ((await toolStep(run, turn.toolCalls)) === 'paused') return 'paused';
     run.controller.signal.throwIfAborted();
   }
   throw new AgentRpcError('TOOL_ERROR', `The model made ${maxModelCalls} calls without answering`);
 }
 
 /** Finishes a paused round with the caller's decisions, then goes on as usual. */
-export async function* continueLoop(
+export async function continueLoop(
   run: ActiveRun,
   resume: { calls: ToolCall[]; decisions: Map<string, ToolDecision> },
-): AsyncGenerator<RunEvent, LoopOutcome> {
-  yield* executeRound(run, resume.calls, resume.decisions);
+): Promise<LoopOutcome> {
+  await executeRound(run, resume.calls, resume.decisions);
   run.controller.signal.throwIfAborted();
-  return yield* runLoop(run);
+  return runLoop(run);
 }

@@ -3,7 +3,6 @@
 import type { ToolCall } from '../message/types.ts';
 import { executeToolCall, parseArguments, toolResultText } from '../tool/execute-tool-call.ts';
 import { type ActiveRun, nextEvent } from './active-run.ts';
-import type { RunEvent } from './events.ts';
 import type { ToolCallRecord } from './types.ts';
 
 /** The caller's answer for a call that waited for confirmation or an outside result. */
@@ -24,10 +23,7 @@ function pendingRecord(call: ToolCall, requiresConfirmation: boolean): ToolCallR
 }
 
 /** Pauses when a call within the limit needs confirmation; else runs the round. */
-export async function* toolStep(
-  run: ActiveRun,
-  calls: ToolCall[],
-): AsyncGenerator<RunEvent, 'continue' | 'paused'> {
+export async function toolStep(run: ActiveRun, calls: ToolCall[]): Promise<'continue' | 'paused'> {
   const allowed = Math.max(0, run.toolCallLimit - run.toolCallCount);
   const needsConfirmation = calls
     .slice(0, allowed)
@@ -38,7 +34,7 @@ export async function* toolStep(
     );
     return 'paused';
   }
-  yield* executeRound(run, calls, new Map());
+  await executeRound(run, calls, new Map());
   return 'continue';
 }
 
@@ -46,11 +42,11 @@ export async function* toolStep(
  * Runs one round of tool calls. Calls past the limit and rejected calls get an
  * error result without running; decided results are used as given.
  */
-export async function* executeRound(
+export async function executeRound(
   run: ActiveRun,
   calls: ToolCall[],
   decisions: Map<string, ToolDecision>,
-): AsyncGenerator<RunEvent> {
+): Promise<void> {
   const records = new Map<string, ToolCallRecord>();
   const running = new Map<string, Promise<ToolCallRecord>>();
   for (const call of calls) {
@@ -59,13 +55,15 @@ export async function* executeRound(
       const record = { ...pendingRecord(call, false), status: 'failed' as const, durationMs: 0 };
       record.error = `Tool call limit (${run.toolCallLimit}) reached; answer without more tool calls`;
       records.set(call.id, record);
-      yield nextEvent(run, {
-        type: 'tool.failed',
-        toolCallId: call.id,
-        name: call.name,
-        error: record.error,
-        durationMs: 0,
-      });
+      run.emit(
+        nextEvent(run, {
+          type: 'tool.failed',
+          toolCallId: call.id,
+          name: call.name,
+          error: record.error,
+          durationMs: 0,
+        }),
+      );
       continue;
     }
     run.toolCallCount++;
@@ -73,22 +71,26 @@ export async function* executeRound(
       const record = { ...pendingRecord(call, true), status: 'rejected' as const, durationMs: 0 };
       record.error = `The user rejected this call${decision.reason ? `: ${decision.reason}` : ''}`;
       records.set(call.id, record);
-      yield nextEvent(run, {
-        type: 'tool.failed',
-        toolCallId: call.id,
-        name: call.name,
-        error: record.error,
-        durationMs: 0,
-      });
+      run.emit(
+        nextEvent(run, {
+          type: 'tool.failed',
+          toolCallId: call.id,
+          name: call.name,
+          error: record.error,
+          durationMs: 0,
+        }),
+      );
       continue;
     }
     const started = pendingRecord(call, false);
-    yield nextEvent(run, {
-      type: 'tool.started',
-      toolCallId: call.id,
-      name: call.name,
-      args: started.args,
-    });
+    run.emit(
+      nextEvent(run, {
+        type: 'tool.started',
+        toolCallId: call.id,
+        name: call.name,
+        args: started.args,
+      }),
+    );
     if (decision && 'result' in decision) {
       running.set(
         call.id,
@@ -111,21 +113,23 @@ export async function* executeRound(
     settled.delete(id);
     records.set(id, record);
     const durationMs = record.durationMs ?? 0;
-    yield record.status === 'completed'
-      ? nextEvent(run, {
-          type: 'tool.completed',
-          toolCallId: id,
-          name: record.name,
-          result: record.result,
-          durationMs,
-        })
-      : nextEvent(run, {
-          type: 'tool.failed',
-          toolCallId: id,
-          name: record.name,
-          error: record.error ?? 'failed',
-          durationMs,
-        });
+    run.emit(
+      record.status === 'completed'
+        ? nextEvent(run, {
+            type: 'tool.completed',
+            toolCallId: id,
+            name: record.name,
+            result: record.result,
+            durationMs,
+          })
+        : nextEvent(run, {
+            type: 'tool.failed',
+            toolCallId: id,
+            name: record.name,
+            error: record.error ?? 'failed',
+            durationMs,
+          }),
+    );
   }
   for (const call of calls) {
     const record = records.get(call.id);

@@ -1,0 +1,117 @@
+// `pnpm bench`: agent construction and streaming CPU per chunk, agentrpc beside
+// the plain openai SDK and peer frameworks in one process, written to RESULTS.md.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, totalmem } from 'node:os';
+import { measureConstruction, measureStream, median } from './measure.ts';
+import { agentrpc, peers, plainOpenAI } from './peers.ts';
+import { runWorker, startUpstream } from './upstream-process.ts';
+
+const chunks = Number(process.env.CHUNKS ?? 10_000);
+const streamRounds = Number(process.env.ROUNDS ?? 7);
+const require = createRequire(import.meta.url);
+
+function versionOf(pkg: string): string {
+  try {
+    const path = require.resolve(`${pkg}/package.json`);
+    return JSON.parse(readFileSync(path, 'utf8')).version;
+  } catch {
+    return 'workspace';
+  }
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+async function main() {
+  const upstream = await startUpstream({ CHUNKS: String(chunks), CHUNK_CHARS: '4' });
+  try {
+    console.log('construction …');
+    const construction = peers.map((peer) => ({
+      peer,
+      figures: measureConstruction(peer.constructor(upstream.baseURL, true)),
+      inline: measureConstruction(peer.constructor(upstream.baseURL, false)),
+    }));
+
+    console.log('streaming …');
+    const runners = [plainOpenAI, ...peers];
+    const samples = new Map<string, number[]>(runners.map((r) => [r.name, []]));
+    // Two passes in opposite order, each client in a fresh process per pass.
+    for (const order of [runners, [...runners].reverse()]) {
+      for (const runner of order) {
+        const figures = await runWorker({
+          RUNNER: runner.name,
+          BASE_URL: upstream.baseURL,
+          CHUNKS: String(chunks),
+          ROUNDS: String(streamRounds),
+        });
+        samples.get(runner.name)?.push(...figures);
+      }
+    }
+    const baseline = median(samples.get(plainOpenAI.name) ?? []);
+    const streaming = runners.map((r) => {
+      const cpu = median(samples.get(r.name) ?? []);
+      return { name: r.name, cpu, ratio: cpu / baseline };
+    });
+
+    const oursRow = construction.find((c) => c.peer === agentrpc);
+    const aiSdkRow = construction.find((c) => c.peer.name.startsWith('Vercel'));
+    const ratio = (pick: 'figures' | 'inline', key: 'nsPerObject' | 'bytesPerObject') =>
+      fmt((oursRow?.[pick][key] ?? 0) / (aiSdkRow?.[pick][key] ?? 1));
+    const ourStream = streaming.find((s) => s.name === agentrpc.name);
+    const versions = {
+      node: process.version,
+      openai: versionOf('openai'),
+      ai: versionOf('ai'),
+      '@ai-sdk/openai': versionOf('@ai-sdk/openai'),
+      '@openai/agents': versionOf('@openai/agents'),
+      '@mastra/core': versionOf('@mastra/core'),
+    };
+    const lines = [
+      '# Benchmark results',
+      '',
+      `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Linux ${process.arch}.`,
+      `Versions: ${Object.entries(versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      '',
+      'Rerun: `./dev test` once (installs everything), then `pnpm bench` (or `CHUNKS=20000 ROUNDS=9 pnpm bench`).',
+      '',
+      '## Agent construction',
+      '',
+      'One agent with an OpenAI Chat Completions model and one tool. The model and tool are built once; each',
+      'iteration builds the agent, either with a tool list shared by all agents (the usual per-request pattern:',
+      'tools defined at module level) or with a fresh list literal per agent (an array for agentrpc and the',
+      'OpenAI Agents SDK, an object for the AI SDK and Mastra, as each API takes it). 50,000 agents per round',
+      'kept alive, median of 7 rounds after warm-up; heap is `heapUsed` after a forced GC, divided by the count.',
+      '',
+      '| framework | µs per agent (shared list) | KiB per agent (shared list) | µs per agent (fresh list) | KiB per agent (fresh list) |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...construction.map(
+        ({ peer, figures, inline }) =>
+          `| ${peer.name} | ${fmt(figures.nsPerObject / 1000, 3)} | ${fmt(figures.bytesPerObject / 1024, 3)} | ${fmt(inline.nsPerObject / 1000, 3)} | ${fmt(inline.bytesPerObject / 1024, 3)} |`,
+      ),
+      '',
+      `Target: agentrpc no slower and no larger than the AI SDK. This run, shared list: ${ratio('figures', 'nsPerObject')}× its time, ${ratio('figures', 'bytesPerObject')}× its heap; fresh list: ${ratio('inline', 'nsPerObject')}× its time, ${ratio('inline', 'bytesPerObject')}× its heap.`,
+      '',
+      '## Client CPU per streamed chunk',
+      '',
+      `A fake OpenAI-compatible server in a child process streams ${chunks.toLocaleString('en')} content chunks of 4 characters;`,
+      `the client process's CPU time (\`process.cpuUsage\`, user + system) to consume the whole stream is divided by the chunk count.`,
+      `Each client runs in a process of its own (3 warm-up streams, then ${streamRounds} measured, a forced GC before each);`,
+      'two passes in opposite order; the figure is the median of all measured streams.',
+      '',
+      '| client | CPU µs per chunk | × plain openai SDK |',
+      '| --- | ---: | ---: |',
+      ...streaming.map((s) => `| ${s.name} | ${fmt(s.cpu)} | ${fmt(s.ratio)} |`),
+      '',
+      `Target: agentrpc ≤ 1.10× the plain openai SDK. This run: ${fmt(ourStream?.ratio ?? 0)}×.`,
+      '',
+    ];
+    writeFileSync(new URL('../RESULTS.md', import.meta.url), lines.join('\n'));
+    console.log(lines.join('\n'));
+  } finally {
+    await upstream.stop();
+  }
+}
+
+await main();
