@@ -29,7 +29,7 @@ export interface Peer {
    * Returns a function that builds one agent. The model and tool are made once,
    * outside; with `shared` the tool list is too, else each agent gets a fresh list.
    */
-  constructor(baseURL: string, shared: boolean): () => unknown;
+  agentFactory(baseURL: string, shared: boolean): () => unknown;
   /** Streams one answer and returns the number of text deltas seen. */
   stream(baseURL: string): Promise<number>;
 }
@@ -53,7 +53,7 @@ export const plainOpenAI = {
 export const agentrpc: Peer = {
   name: 'agentrpc',
   version: 'workspace',
-  constructor(baseURL, shared) {
+  agentFactory(baseURL, shared) {
     const model = new OpenAIChat({ id: 'gpt-4o-mini', apiKey: 'k', baseURL });
     const tool = defineTool({
       name: 'get_weather',
@@ -78,7 +78,7 @@ export const agentrpc: Peer = {
 export const aiSdk: Peer = {
   name: 'Vercel AI SDK (ToolLoopAgent)',
   version: 'ai',
-  constructor(baseURL, shared) {
+  agentFactory(baseURL, shared) {
     const model = createOpenAI({ apiKey: 'k', baseURL }).chat('gpt-4o-mini');
     const tool = aiTool({ description: 'Weather', inputSchema: city, execute: weather });
     const tools = { get_weather: tool };
@@ -99,7 +99,7 @@ export const aiSdk: Peer = {
 export const openAIAgents: Peer = {
   name: 'OpenAI Agents SDK',
   version: '@openai/agents',
-  constructor(baseURL, shared) {
+  agentFactory(baseURL, shared) {
     const model = new OpenAIChatCompletionsModel(
       new OpenAI({ apiKey: 'k', baseURL }),
       'gpt-4o-mini',
@@ -136,7 +136,7 @@ const mastraModel = (baseURL: string) =>
 export const mastra: Peer = {
   name: 'Mastra',
   version: '@mastra/core',
-  constructor(baseURL, shared) {
+  agentFactory(baseURL, shared) {
     const model = mastraModel(baseURL);
     const tool = createTool({
       id: 'get_weather',

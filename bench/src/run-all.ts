@@ -28,8 +28,8 @@ async function main() {
     console.log('construction …');
     const construction = peers.map((peer) => ({
       peer,
-      figures: measureConstruction(peer.constructor(upstream.baseURL, true)),
-      inline: measureConstruction(peer.constructor(upstream.baseURL, false)),
+      figures: measureConstruction(peer.agentFactory(upstream.baseURL, true)),
+      inline: measureConstruction(peer.agentFactory(upstream.baseURL, false)),
     }));
 
     console.log('streaming …');
