@@ -19,28 +19,37 @@ export interface ConstructionFigures {
   bytesPerObject: number;
 }
 
-/** Builds `count` objects per round, keeping them alive, and reports ns and retained bytes per object. */
-export function measureConstruction(
-  make: () => unknown,
-  count = 50_000,
-  rounds = 7,
-): ConstructionFigures {
-  for (let i = 0; i < 20_000; i++) make();
-  const ns: number[] = [];
-  const bytes: number[] = [];
+/** Builds `count` objects, keeping them alive; returns ns and retained heap bytes per object. */
+export function constructionRound(make: () => unknown, count = 50_000): ConstructionFigures {
+  const keep: unknown[] = new Array(count).fill(0);
+  collectGarbage();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) keep[i] = make();
+  const elapsed = Number(process.hrtime.bigint() - started);
+  collectGarbage();
+  const bytes = (process.memoryUsage().heapUsed - heapBefore) / count;
+  if (keep.length !== count) throw new Error('unreachable');
+  return { nsPerObject: elapsed / count, bytesPerObject: bytes };
+}
+
+/**
+ * Measures several factories round-robin (one round of each in turn), after a
+ * warm-up of all of them, and returns the median figures of each.
+ */
+export function measureConstructions(
+  makers: (() => unknown)[],
+  rounds = 15,
+): ConstructionFigures[] {
+  for (const make of makers) for (let i = 0; i < 50_000; i++) make();
+  const samples = makers.map(() => [] as ConstructionFigures[]);
   for (let round = 0; round < rounds; round++) {
-    const keep: unknown[] = new Array(count).fill(0);
-    collectGarbage();
-    const heapBefore = process.memoryUsage().heapUsed;
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) keep[i] = make();
-    const elapsed = Number(process.hrtime.bigint() - started);
-    collectGarbage();
-    bytes.push((process.memoryUsage().heapUsed - heapBefore) / count);
-    ns.push(elapsed / count);
-    if (keep.length !== count) throw new Error('unreachable');
+    for (const [i, make] of makers.entries()) samples[i]?.push(constructionRound(make));
   }
-  return { nsPerObject: median(ns), bytesPerObject: median(bytes) };
+  return samples.map((figures) => ({
+    nsPerObject: median(figures.map((f) => f.nsPerObject)),
+    bytesPerObject: median(figures.map((f) => f.bytesPerObject)),
+  }));
 }
 
 export interface StreamFigures {

@@ -3,12 +3,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
-import { measureConstruction, measureStream, median } from './measure.ts';
+import { type ConstructionFigures, measureConstructions, median } from './measure.ts';
 import { agentrpc, peers, plainOpenAI } from './peers.ts';
 import { runWorker, startUpstream } from './upstream-process.ts';
 
-const chunks = Number(process.env.CHUNKS ?? 10_000);
-const streamRounds = Number(process.env.ROUNDS ?? 7);
+const chunks = Number(process.env.CHUNKS ?? 20_000);
+const streamRounds = Number(process.env.ROUNDS ?? 5);
+const streamPasses = Number(process.env.PASSES ?? 4);
 const require = createRequire(import.meta.url);
 
 function versionOf(pkg: string): string {
@@ -26,17 +27,24 @@ async function main() {
   const upstream = await startUpstream({ CHUNKS: String(chunks), CHUNK_CHARS: '4' });
   try {
     console.log('construction …');
-    const construction = peers.map((peer) => ({
+    const makers = peers.flatMap((peer) => [
+      peer.agentFactory(upstream.baseURL, true),
+      peer.agentFactory(upstream.baseURL, false),
+    ]);
+    const figures = measureConstructions(makers);
+    const construction = peers.map((peer, i) => ({
       peer,
-      figures: measureConstruction(peer.agentFactory(upstream.baseURL, true)),
-      inline: measureConstruction(peer.agentFactory(upstream.baseURL, false)),
+      figures: figures[2 * i] as ConstructionFigures,
+      inline: figures[2 * i + 1] as ConstructionFigures,
     }));
 
     console.log('streaming …');
     const runners = [plainOpenAI, ...peers];
     const samples = new Map<string, number[]>(runners.map((r) => [r.name, []]));
-    // Two passes in opposite order, each client in a fresh process per pass.
-    for (const order of [runners, [...runners].reverse()]) {
+    // Passes in alternating order, each client in a fresh process per pass, so
+    // drift in the machine's speed falls on every client alike.
+    for (let pass = 0; pass < streamPasses; pass++) {
+      const order = pass % 2 ? [...runners].reverse() : runners;
       for (const runner of order) {
         const figures = await runWorker({
           RUNNER: runner.name,
@@ -74,7 +82,7 @@ async function main() {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}.`,
       '',
-      'Rerun: `./dev test` once (installs everything), then `pnpm bench` (or `CHUNKS=20000 ROUNDS=9 pnpm bench`).',
+      'Rerun: `./dev test` once (installs everything), then `pnpm bench` (or e.g. `CHUNKS=20000 PASSES=6 pnpm bench`).',
       '',
       '## Agent construction',
       '',
@@ -82,7 +90,8 @@ async function main() {
       'iteration builds the agent, either with a tool list shared by all agents (the usual per-request pattern:',
       'tools defined at module level) or with a fresh list literal per agent (an array for agentrpc and the',
       'OpenAI Agents SDK, an object for the AI SDK and Mastra, as each API takes it). 50,000 agents per round',
-      'kept alive, median of 7 rounds after warm-up; heap is `heapUsed` after a forced GC, divided by the count.',
+      'kept alive; all variants warmed up first, then 15 rounds taken round-robin; median per variant. Heap is',
+      '`heapUsed` after a forced GC, divided by the count.',
       '',
       '| framework | µs per agent (shared list) | KiB per agent (shared list) | µs per agent (fresh list) | KiB per agent (fresh list) |',
       '| --- | ---: | ---: | ---: | ---: |',
@@ -98,7 +107,7 @@ async function main() {
       `A fake OpenAI-compatible server in a child process streams ${chunks.toLocaleString('en')} content chunks of 4 characters;`,
       `the client process's CPU time (\`process.cpuUsage\`, user + system) to consume the whole stream is divided by the chunk count.`,
       `Each client runs in a process of its own (3 warm-up streams, then ${streamRounds} measured, a forced GC before each);`,
-      'two passes in opposite order; the figure is the median of all measured streams.',
+      `${streamPasses} passes in alternating order; the figure is the median of all measured streams.`,
       '',
       '| client | CPU µs per chunk | × plain openai SDK |',
       '| --- | ---: | ---: |',

@@ -175,7 +175,9 @@ export class Agent<Output = unknown> {
     });
     const begin = async () => {
       const start = await prepare();
-      const lease = await this.#lease(start.session, start.record.runId, options);
+      const lease = await this.#lease(start.session, start.record.runId, options, (error) =>
+        run?.controller.abort(error),
+      );
       try {
         run = await buildActiveRun({
           agent: this.options,
@@ -243,10 +245,12 @@ export class Agent<Output = unknown> {
     }
   }
 
+  /** Holds the session for this run; `onLost` stops the run if another takes it. */
   #lease(
     session: Session,
     runId: string,
     options: RunOptions | ContinueOptions,
+    onLost: (error: AgentRpcError) => void,
   ): Promise<SessionLease> {
     return acquireSessionLease({
       store: this.store,
@@ -255,7 +259,7 @@ export class Agent<Output = unknown> {
       ttlMs: this.options.sessionLeaseMs ?? 30_000,
       ...(options.waitForSession ? { wait: options.waitForSession } : {}),
       ...signalOf(options),
-      onLost: (error) => console.error('agentrpc:', error.message),
+      onLost,
     });
   }
 }

@@ -84,6 +84,19 @@ describe('sessions', () => {
     expect(history).toEqual(['Q1', 'A1', 'Q2', 'slow answer', 'Q4']);
   });
 
+  it('a run that loses its session lease to another process stops with CONFLICT', async () => {
+    const store = new MemoryStore();
+    const agent = new Agent({ id: 'chat', model: model(), store, sessionLeaseMs: 90 });
+    fake.enqueue({ text: 'x'.repeat(60), chunkSize: 1, chunkDelayMs: 10 });
+    const run = agent.run('long', { sessionId: 'contested' });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    // Another instance takes the session over, as if this one had stalled past its lease.
+    const held = (await store.listRuns({ userId: 'anonymous', sessionId: 'contested' }))[0];
+    await store.releaseLease({ key: 'session:contested', owner: held?.runId ?? '' });
+    await store.acquireLease({ key: 'session:contested', owner: 'other', ttlMs: 10_000 });
+    await expect(run).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
   it('a client-chosen session id starts a new session for that user', async () => {
     const agent = new Agent({ id: 'chat', model: model() });
     fake.enqueue({ text: 'hi' });

@@ -4,7 +4,7 @@ import { AgentRpcError, toAgentRpcError } from '../errors.ts';
 import type { AudioOutput, Message, ToolCall } from '../message/types.ts';
 import { toProviderError } from '../model/provider-error.ts';
 import type { ChatCompletionChunk } from '../model/types.ts';
-import { type ActiveRun, nextEvent } from './active-run.ts';
+import type { ActiveRun } from './active-run.ts';
 import { ThinkTagSplitter } from './think-tag-splitter.ts';
 
 export interface AssistantTurn {
@@ -58,6 +58,9 @@ export function classifyRunError(run: ActiveRun, error: unknown): AgentRpcError 
     );
   }
   if (run.controller.signal.aborted) {
+    // Aborted by agentrpc itself (lease lost, reader gone): keep that reason.
+    const reason: unknown = run.controller.signal.reason;
+    if (reason instanceof AgentRpcError) return reason;
     return new AgentRpcError('CANCELLED', 'The run was cancelled', { cause: error });
   }
   return toAgentRpcError(error);
@@ -66,7 +69,8 @@ export function classifyRunError(run: ActiveRun, error: unknown): AgentRpcError 
 export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   const output = run.output;
   const runId = output.runId;
-  const emit = run.emit;
+  const emitDelta = (type: 'run.content' | 'run.reasoning', delta: string) =>
+    run.emit({ type, runId, seq: ++output.lastSeq, createdAt: Date.now(), delta });
   const splitter = new ThinkTagSplitter();
   const toolCalls: ToolCall[] = [];
   let reasoning = '';
@@ -92,34 +96,16 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
         const part = splitter.push(delta.content);
         if (part.reasoning) {
           reasoning += part.reasoning;
-          emit({
-            type: 'run.reasoning',
-            runId,
-            seq: ++output.lastSeq,
-            createdAt: Date.now(),
-            delta: part.reasoning,
-          });
+          emitDelta('run.reasoning', part.reasoning);
         }
         if (part.content) {
           output.metrics.timeToFirstTokenMs ??= Math.round(performance.now() - run.startedAt);
-          emit({
-            type: 'run.content',
-            runId,
-            seq: ++output.lastSeq,
-            createdAt: Date.now(),
-            delta: part.content,
-          });
+          emitDelta('run.content', part.content);
         }
       }
       if (delta.reasoning_content) {
         reasoning += delta.reasoning_content;
-        emit({
-          type: 'run.reasoning',
-          runId,
-          seq: ++output.lastSeq,
-          createdAt: Date.now(),
-          delta: delta.reasoning_content,
-        });
+        emitDelta('run.reasoning', delta.reasoning_content);
       }
       if (delta.tool_calls) {
         for (const part of delta.tool_calls) {
@@ -149,9 +135,9 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   const tail = splitter.end();
   if (tail.reasoning) {
     reasoning += tail.reasoning;
-    emit(nextEvent(run, { type: 'run.reasoning', delta: tail.reasoning }));
+    emitDelta('run.reasoning', tail.reasoning);
   }
-  if (tail.content) emit(nextEvent(run, { type: 'run.content', delta: tail.content }));
+  if (tail.content) emitDelta('run.content', tail.content);
   if (finishReason === null) {
     throw new AgentRpcError(
       'PROVIDER_ERROR',

@@ -22,6 +22,30 @@ function pendingRecord(call: ToolCall, requiresConfirmation: boolean): ToolCallR
   };
 }
 
+/** Records a call that is not run (over the limit, or rejected) and reports it. */
+function refuse(
+  run: ActiveRun,
+  refusal: { call: ToolCall; status: 'failed' | 'rejected'; error: string },
+): ToolCallRecord {
+  const { call, status, error } = refusal;
+  const record: ToolCallRecord = {
+    ...pendingRecord(call, status === 'rejected'),
+    status,
+    error,
+    durationMs: 0,
+  };
+  run.emit(
+    nextEvent(run, {
+      type: 'tool.failed',
+      toolCallId: call.id,
+      name: call.name,
+      error,
+      durationMs: 0,
+    }),
+  );
+  return record;
+}
+
 /** Pauses when a call within the limit needs confirmation; else runs the round. */
 export async function toolStep(run: ActiveRun, calls: ToolCall[]): Promise<'continue' | 'paused'> {
   const allowed = Math.max(0, run.toolCallLimit - run.toolCallCount);
@@ -52,34 +76,14 @@ export async function executeRound(
   for (const call of calls) {
     const decision = decisions.get(call.id);
     if (run.toolCallCount >= run.toolCallLimit) {
-      const record = { ...pendingRecord(call, false), status: 'failed' as const, durationMs: 0 };
-      record.error = `Tool call limit (${run.toolCallLimit}) reached; answer without more tool calls`;
-      records.set(call.id, record);
-      run.emit(
-        nextEvent(run, {
-          type: 'tool.failed',
-          toolCallId: call.id,
-          name: call.name,
-          error: record.error,
-          durationMs: 0,
-        }),
-      );
+      const error = `Tool call limit (${run.toolCallLimit}) reached; answer without more tool calls`;
+      records.set(call.id, refuse(run, { call, status: 'failed', error }));
       continue;
     }
     run.toolCallCount++;
     if (decision && 'approved' in decision && !decision.approved) {
-      const record = { ...pendingRecord(call, true), status: 'rejected' as const, durationMs: 0 };
-      record.error = `The user rejected this call${decision.reason ? `: ${decision.reason}` : ''}`;
-      records.set(call.id, record);
-      run.emit(
-        nextEvent(run, {
-          type: 'tool.failed',
-          toolCallId: call.id,
-          name: call.name,
-          error: record.error,
-          durationMs: 0,
-        }),
-      );
+      const error = `The user rejected this call${decision.reason ? `: ${decision.reason}` : ''}`;
+      records.set(call.id, refuse(run, { call, status: 'rejected', error }));
       continue;
     }
     const started = pendingRecord(call, false);
