@@ -15,3 +15,4 @@ export type {
   FakeToolCall,
   FakeUsage,
 } from './reply.ts';
+export { createTcpProxy, type TcpProxy } from './tcp-proxy.ts';

@@ -1,0 +1,81 @@
+// Turns a bearer credential into a Principal: an API key (compared in constant
+// time) or a JWT (HS256 secret or JWKS; issuer, audience and expiry checked).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AgentRpcError } from '@agentrpc/core';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import type { AuthConfig, JwtConfig } from '../config/define-config.ts';
+import { localPrincipal, type Principal } from './principal.ts';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+export type Authenticator = (credential: string | undefined) => Promise<Principal>;
+
+function keyMatcher(config: AuthConfig) {
+  const keys = (config.apiKeys ?? []).map((k) => ({
+    digest: digest(k.key),
+    userId: k.userId,
+    roles: k.roles ?? [],
+  }));
+  return (token: string): Principal | undefined => {
+    const given = digest(token);
+    let found: Principal | undefined;
+    // Compare against every key so the time taken says nothing about which matched.
+    for (const key of keys) {
+      if (timingSafeEqual(given, key.digest)) found = { userId: key.userId, roles: key.roles };
+    }
+    return found;
+  };
+}
+
+function jwtVerifier(jwt: JwtConfig) {
+  const key = jwt.jwksUrl
+    ? createRemoteJWKSet(new URL(jwt.jwksUrl))
+    : new TextEncoder().encode(jwt.secret ?? '');
+  if (!jwt.jwksUrl && !jwt.secret) throw new Error('auth.jwt needs a secret or a jwksUrl');
+  const options = {
+    ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
+    ...(jwt.audience ? { audience: jwt.audience } : {}),
+    ...(jwt.jwksUrl ? {} : { algorithms: ['HS256'] }),
+  };
+  return async (token: string): Promise<Principal> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } =
+        typeof key === 'function'
+          ? await jwtVerify(token, key, options)
+          : await jwtVerify(token, key, options));
+    } catch (error) {
+      throw new AgentRpcError('UNAUTHORIZED', `invalid token: ${(error as Error).message}`);
+    }
+    const userId = payload[jwt.userClaim ?? 'sub'];
+    if (typeof userId !== 'string' || !userId) {
+      throw new AgentRpcError('UNAUTHORIZED', `token has no "${jwt.userClaim ?? 'sub'}" claim`);
+    }
+    const roles = payload[jwt.rolesClaim ?? 'roles'];
+    return {
+      userId,
+      roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
+    };
+  };
+}
+
+const looksLikeJwt = (token: string) => token.split('.').length === 3;
+
+/** Builds the authenticator; with no auth configured everyone is the local user. */
+export function createAuthenticator(config: AuthConfig | undefined): Authenticator {
+  if (!config || (!config.apiKeys?.length && !config.jwt)) return async () => localPrincipal;
+  const matchKey = keyMatcher(config);
+  const verifyJwt = config.jwt ? jwtVerifier(config.jwt) : undefined;
+  return async (credential) => {
+    const token = credential?.replace(/^Bearer\s+/i, '').trim();
+    if (!token)
+      throw new AgentRpcError(
+        'UNAUTHORIZED',
+        'send an API key or token as "Authorization: Bearer …"',
+      );
+    const byKey = matchKey(token);
+    if (byKey) return byKey;
+    if (verifyJwt && looksLikeJwt(token)) return verifyJwt(token);
+    throw new AgentRpcError('UNAUTHORIZED', 'unknown API key');
+  };
+}

@@ -1,0 +1,60 @@
+// The server's configuration: agents, store, auth, limits and CORS.
+import type { Agent, Store } from '@agentrpc/core';
+
+export interface ApiKeyCredential {
+  key: string;
+  userId: string;
+  roles?: string[];
+}
+
+export interface JwtConfig {
+  /** HS256 shared secret; or use jwksUrl. */
+  secret?: string;
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /** Claim holding the user id (default `sub`). */
+  userClaim?: string;
+  /** Claim holding a list of roles (default `roles`). */
+  rolesClaim?: string;
+}
+
+export interface AuthConfig {
+  apiKeys?: ApiKeyCredential[];
+  jwt?: JwtConfig;
+}
+
+export interface Limits {
+  /** Largest request body in bytes (default 8 MiB, room for a few images). */
+  maxRequestBytes: number;
+  /** Longest text input in characters (default 100,000). */
+  maxInputChars: number;
+  /** Most attachments (images, audio, videos, files) in one run (default 16). */
+  maxAttachments: number;
+  /** Runs one user may have going at once (default 8). */
+  maxConcurrentRunsPerUser: number;
+}
+
+export const defaultLimits: Limits = {
+  maxRequestBytes: 8 * 1024 * 1024,
+  maxInputChars: 100_000,
+  maxAttachments: 16,
+  maxConcurrentRunsPerUser: 8,
+};
+
+export interface ServerConfig {
+  // biome-ignore lint/suspicious/noExplicitAny: agents of any output type live side by side
+  agents: Agent<any>[];
+  /** Default: a MemoryStore. */
+  store?: Store;
+  /** None: a single local user, loopback only. */
+  auth?: AuthConfig;
+  limits?: Partial<Limits>;
+  /** Allowed browser origins, or '*'. Default: none (same-origin only). */
+  cors?: { origins: string[] | '*' };
+}
+
+/** Types a config file's default export. */
+export function defineConfig(config: ServerConfig): ServerConfig {
+  return config;
+}

@@ -1,0 +1,125 @@
+// One port for everything: tRPC at /trpc over HTTP (queries, mutations, SSE
+// subscriptions) and WebSocket, plus /healthz and /readyz.
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryStore } from '@agentrpc/core';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
+import { createAuthenticator } from '../auth/authenticate.ts';
+import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
+import { appRouter } from '../routers/app-router.ts';
+import { AgentRegistry } from '../run/agent-registry.ts';
+import { RunManager } from '../run/run-manager.ts';
+import { createContext, type Services } from '../trpc/context.ts';
+import { applyCors } from './cors.ts';
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+}
+
+export interface AgentRpcServer {
+  /** e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  readonly port: number;
+  readonly services: Services;
+  /** Stops accepting, waits up to `graceMs` for runs to finish, then closes. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function hasAuth(config: ServerConfig): boolean {
+  return Boolean(config.auth?.apiKeys?.length || config.auth?.jwt);
+}
+
+export function createServices(config: ServerConfig): Services {
+  const store = config.store ?? new MemoryStore();
+  const agents = new AgentRegistry(config.agents, store);
+  return {
+    agents,
+    store,
+    runs: new RunManager({ store, agents }),
+    limits: { ...defaultLimits, ...config.limits },
+    authenticate: createAuthenticator(config.auth),
+  };
+}
+
+export async function startServer(
+  config: ServerConfig,
+  options: ListenOptions = {},
+): Promise<AgentRpcServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!hasAuth(config) && !loopbackHosts.has(host)) {
+    throw new Error(
+      `refusing to listen on ${host} without auth: configure auth.apiKeys or auth.jwt, or use 127.0.0.1`,
+    );
+  }
+  const services = createServices(config);
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: services.limits.maxRequestBytes,
+    createContext: ({ req, info }) =>
+      createContext(services, {
+        authorization: req.headers.authorization,
+        connectionParams: info.connectionParams,
+      }),
+  });
+  let accepting = true;
+  const server: Server = createHttpServer((req, res) => {
+    if (applyCors(req, res, config.cors)) return;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    } else if (path === '/readyz') {
+      res
+        .writeHead(accepting ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ready: accepting }));
+    } else if (path?.startsWith('/trpc/')) {
+      trpc(req, res);
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    }
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: services.limits.maxRequestBytes });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: ({ req, info }) =>
+      createContext(services, {
+        authorization: req.headers.authorization,
+        connectionParams: info.connectionParams,
+      }),
+    keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 5_000 },
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] !== '/trpc' || !accepting) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    services,
+    close: async (graceMs = 10_000) => {
+      accepting = false;
+      server.close();
+      await services.runs.drain(graceMs);
+      wsHandler.broadcastReconnectNotification();
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await services.store.close();
+    },
+  };
+}

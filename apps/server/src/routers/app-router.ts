@@ -1,0 +1,15 @@
+// The whole API, one slice per domain. Its type is what the SDK is typed by.
+import { router } from '../trpc/init.ts';
+import { agentsRouter } from './agents-router.ts';
+import { memoriesRouter } from './memories-router.ts';
+import { runsRouter } from './runs-router.ts';
+import { sessionsRouter } from './sessions-router.ts';
+
+export const appRouter = router({
+  agents: agentsRouter,
+  runs: runsRouter,
+  sessions: sessionsRouter,
+  memories: memoriesRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,124 @@
+// runs.*: start, stream and follow runs, read them, cancel and continue them.
+// Subscriptions yield tracked(`runId:seq`, event) so a client that reconnects
+// with lastEventId gets every missed event exactly once.
+import { AgentRpcError, type RunEvent, type RunInput, type RunOutput } from '@agentrpc/core';
+import { type TRPCRouterRecord, tracked } from '@trpc/server';
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
+import type { Services } from '../trpc/context.ts';
+import { toTRPCError } from '../trpc/error-codes.ts';
+import { authedProcedure } from '../trpc/init.ts';
+import {
+  checkRunLimits,
+  continueInput,
+  id,
+  lastEventId,
+  type RunInputBody,
+  runInput,
+  seqFrom,
+} from './schemas.ts';
+
+function trackedEvents(events: AsyncIterable<RunEvent>) {
+  return (async function* () {
+    try {
+      for await (const event of events) yield tracked(`${event.runId}:${event.seq}`, event);
+    } catch (error) {
+      throw toTRPCError(error);
+    }
+  })();
+}
+
+async function startRun(services: Services, principal: Principal, body: RunInputBody) {
+  checkRunLimits(body, services.limits);
+  const running = services.runs.activeCountFor(principal.userId);
+  if (running >= services.limits.maxConcurrentRunsPerUser) {
+    throw new AgentRpcError(
+      'RATE_LIMITED',
+      `you have ${running} runs going; the limit is ${services.limits.maxConcurrentRunsPerUser}`,
+    );
+  }
+  const { agentId, input, ...options } = body;
+  return services.runs.start(principal, { agentId, input: input as RunInput, options });
+}
+
+/** The run if it is this user's, else NOT_FOUND (another user's run does not exist for them). */
+async function ownRun(services: Services, principal: Principal, runId: string): Promise<RunOutput> {
+  const run = await services.store.getRun({ userId: principal.userId, runId });
+  if (!run) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
+  return run;
+}
+
+export const runsRouter = {
+  start: authedProcedure
+    .input(runInput)
+    .mutation(({ ctx, input }) => startRun(ctx.services, ctx.principal, input)),
+
+  /** Starts a run and streams it. On reconnect (lastEventId set) it follows the same run. */
+  stream: authedProcedure.input(runInput.extend({ lastEventId })).subscription(async function* ({
+    ctx,
+    input,
+    signal,
+  }) {
+    const { lastEventId: resumeFrom, ...body } = input;
+    let runId = resumeFrom?.includes(':')
+      ? resumeFrom.slice(0, resumeFrom.lastIndexOf(':'))
+      : undefined;
+    if (
+      !runId &&
+      body.runId &&
+      (await ctx.services.store.getRun({ userId: ctx.principal.userId, runId: body.runId }))
+    ) {
+      runId = body.runId; // the same request again: attach instead of starting twice
+    }
+    if (!runId) {
+      try {
+        runId = (await startRun(ctx.services, ctx.principal, body)).runId;
+      } catch (error) {
+        throw toTRPCError(error);
+      }
+    }
+    const after = seqFrom(resumeFrom, runId);
+    yield* trackedEvents(ctx.services.runs.events(ctx.principal.userId, runId, after, signal));
+  }),
+
+  /** Replays a run's events after lastEventId, then follows it live until it ends. */
+  events: authedProcedure
+    .input(z.object({ runId: id, lastEventId }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      const after = seqFrom(input.lastEventId, input.runId);
+      yield* trackedEvents(
+        ctx.services.runs.events(ctx.principal.userId, input.runId, after, signal),
+      );
+    }),
+
+  get: authedProcedure
+    .input(z.object({ runId: id }))
+    .query(({ ctx, input }) => ownRun(ctx.services, ctx.principal, input.runId)),
+
+  list: authedProcedure
+    .input(z.object({ sessionId: id, limit: z.number().int().min(1).max(100).optional() }))
+    .query(async ({ ctx, input }) => {
+      const session = await ctx.services.store.getSession({
+        userId: ctx.principal.userId,
+        sessionId: input.sessionId,
+      });
+      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
+      return ctx.services.store.listRuns({
+        userId: ctx.principal.userId,
+        sessionId: input.sessionId,
+        order: 'asc',
+        limit: input.limit ?? 100,
+      });
+    }),
+
+  cancel: authedProcedure
+    .input(z.object({ runId: id }))
+    .mutation(({ ctx, input }) => ctx.services.runs.cancel(ctx.principal, input.runId)),
+
+  continue: authedProcedure.input(continueInput).mutation(async ({ ctx, input }) => {
+    const run = await ownRun(ctx.services, ctx.principal, input.runId);
+    const { runId, ...decisions } = input;
+    await ctx.services.runs.continue(ctx.principal, { agentId: run.agentId, runId, decisions });
+    return { runId, sessionId: run.sessionId };
+  }),
+} satisfies TRPCRouterRecord;

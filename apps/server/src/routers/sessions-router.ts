@@ -1,0 +1,83 @@
+// sessions.*: a user's own sessions, with their history as chat messages.
+import { AgentRpcError, type Message } from '@agentrpc/core';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { authedProcedure } from '../trpc/init.ts';
+import { id, pageInput } from './schemas.ts';
+
+const sessionKey = z.object({ sessionId: id });
+
+export const sessionsRouter = {
+  list: authedProcedure
+    .input(
+      z
+        .object({
+          agentId: id.optional(),
+          name: z.string().max(200).optional(),
+          sortBy: z.enum(['updatedAt', 'createdAt']).optional(),
+          order: z.enum(['asc', 'desc']).optional(),
+          ...pageInput,
+        })
+        .default({}),
+    )
+    .query(({ ctx, input }) =>
+      ctx.services.store.listSessions({ ...input, userId: ctx.principal.userId }),
+    ),
+
+  get: authedProcedure.input(sessionKey).query(async ({ ctx, input }) => {
+    const session = await ctx.services.store.getSession({
+      userId: ctx.principal.userId,
+      sessionId: input.sessionId,
+    });
+    if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
+    return session;
+  }),
+
+  /** The session's conversation: every completed run's messages, oldest first. */
+  messages: authedProcedure
+    .input(sessionKey.extend({ limitRuns: z.number().int().min(1).max(1000).optional() }))
+    .query(async ({ ctx, input }) => {
+      const userId = ctx.principal.userId;
+      const session = await ctx.services.store.getSession({ userId, sessionId: input.sessionId });
+      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
+      const runs = await ctx.services.store.listRuns({
+        userId,
+        sessionId: input.sessionId,
+        status: 'completed',
+        order: 'desc',
+        limit: input.limitRuns ?? 100,
+      });
+      return runs
+        .reverse()
+        .flatMap((run): (Message & { runId: string })[] =>
+          run.messages.map((m) => ({ ...m, runId: run.runId })),
+        );
+    }),
+
+  rename: authedProcedure
+    .input(sessionKey.extend({ name: z.string().min(1).max(200) }))
+    .mutation(({ ctx, input }) =>
+      ctx.services.store.updateSession(
+        { userId: ctx.principal.userId, sessionId: input.sessionId },
+        { name: input.name },
+      ),
+    ),
+
+  updateState: authedProcedure
+    .input(sessionKey.extend({ state: z.record(z.string().max(200), z.unknown()) }))
+    .mutation(({ ctx, input }) =>
+      ctx.services.store.updateSessionState(
+        { userId: ctx.principal.userId, sessionId: input.sessionId },
+        input.state,
+      ),
+    ),
+
+  delete: authedProcedure.input(sessionKey).mutation(async ({ ctx, input }) => {
+    const deleted = await ctx.services.store.deleteSession({
+      userId: ctx.principal.userId,
+      sessionId: input.sessionId,
+    });
+    if (!deleted) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
+    return { deleted };
+  }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,228 @@
+// Runs agents independently of whoever watches them. Each run's events go to
+// a live hub in this process and, in batches, to the store's event log, so a
+// reader can replay a run from any instance and then follow it live.
+import {
+  type AgentRpcError,
+  type ContinueInput,
+  isTerminalEvent,
+  AgentRpcError as RpcError,
+  type RunEvent,
+  type RunInput,
+  type RunOptions,
+  type Store,
+} from '@agentrpc/core';
+import type { Principal } from '../auth/principal.ts';
+import type { AgentRegistry } from './agent-registry.ts';
+import { EventWriter } from './event-writer.ts';
+import { RunHub } from './run-hub.ts';
+
+export interface StartRun {
+  agentId: string;
+  input: RunInput;
+  options: Omit<RunOptions, 'userId' | 'signal'>;
+}
+
+interface ActiveRun {
+  hub: RunHub;
+  controller: AbortController;
+  userId: string;
+}
+
+/** How long a finished run's hub stays in memory for late readers. */
+const hubGraceMs = 30_000;
+/** How often a reader polls the store for a run that is live elsewhere. */
+const pollMs = 100;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+export class RunManager {
+  readonly #active = new Map<string, ActiveRun>();
+  readonly #store: Store;
+  readonly #agents: AgentRegistry;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(options: {
+    store: Store;
+    agents: AgentRegistry;
+    onError?: (error: unknown) => void;
+  }) {
+    this.#store = options.store;
+    this.#agents = options.agents;
+    this.#onError = options.onError ?? ((error) => console.error('agentrpc:', error));
+  }
+
+  /** Runs going in this process. */
+  get activeCount(): number {
+    let count = 0;
+    for (const run of this.#active.values()) if (!run.hub.done) count++;
+    return count;
+  }
+
+  activeCountFor(userId: string): number {
+    let count = 0;
+    for (const run of this.#active.values()) if (!run.hub.done && run.userId === userId) count++;
+    return count;
+  }
+
+  /** Starts a run and resolves once it has started (after its run.started event). */
+  async start(
+    principal: Principal,
+    start: StartRun,
+  ): Promise<{ runId: string; sessionId: string }> {
+    const agent = this.#agents.get(start.agentId);
+    const controller = new AbortController();
+    const events = agent.stream(start.input, {
+      ...start.options,
+      userId: principal.userId,
+      signal: controller.signal,
+    });
+    const first = await this.#launch(events, controller, principal.userId);
+    if (first.type !== 'run.started')
+      throw new RpcError('INTERNAL', `run began with ${first.type}`);
+    return { runId: first.runId, sessionId: first.sessionId };
+  }
+
+  /** Resumes a paused run; resolves once it has continued. */
+  async continue(
+    principal: Principal,
+    run: { agentId: string; runId: string; decisions: ContinueInput },
+  ): Promise<void> {
+    const agent = this.#agents.get(run.agentId);
+    const controller = new AbortController();
+    const events = agent.continueStream(run.runId, run.decisions, {
+      userId: principal.userId,
+      signal: controller.signal,
+    });
+    await this.#launch(events, controller, principal.userId);
+  }
+
+  /** Cancels a run of this user: live here, or paused. */
+  async cancel(principal: Principal, runId: string): Promise<{ status: string }> {
+    const record = await this.#store.getRun({ userId: principal.userId, runId });
+    if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+    const active = this.#active.get(runId);
+    if (active && !active.hub.done) {
+      active.controller.abort();
+      return { status: 'cancelling' };
+    }
+    if (record.status === 'paused') {
+      const output = { ...record, status: 'cancelled' as const, updatedAt: Date.now() };
+      await this.#store.updateRun(
+        { userId: principal.userId, runId },
+        { status: 'cancelled', lastSeq: record.lastSeq + 1 },
+      );
+      const event: RunEvent = {
+        type: 'run.cancelled',
+        runId,
+        seq: record.lastSeq + 1,
+        createdAt: Date.now(),
+        output,
+      };
+      await this.#store.appendEvents({ userId: principal.userId, runId }, [event]);
+      return { status: 'cancelled' };
+    }
+    if (record.status === 'running' || record.status === 'pending') {
+      throw new RpcError(
+        'CONFLICT',
+        `run ${runId} is running on another server instance; cancel it there`,
+      );
+    }
+    return { status: record.status };
+  }
+
+  /**
+   * Every event of the run after `afterSeq`, then live ones, ending after the
+   * terminal event. Replays from the store, follows the live hub when the run
+   * is here, and polls the store when it runs elsewhere.
+   */
+  async *events(
+    userId: string,
+    runId: string,
+    afterSeq: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RunEvent> {
+    const record = await this.#store.getRun({ userId, runId });
+    if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+    let last = afterSeq;
+    while (!signal?.aborted) {
+      const active = this.#active.get(runId);
+      const hub = active?.userId === userId ? active.hub : undefined;
+      if (hub && hub.firstSeq <= last + 1) {
+        const index = last + 1 - hub.firstSeq;
+        const fresh = hub.events.slice(index);
+        for (const event of fresh) {
+          yield event;
+          last = event.seq;
+          if (isTerminalEvent(event)) return;
+        }
+        if (hub.done) {
+          if (fresh.length === 0) return;
+          continue;
+        }
+        await Promise.race([hub.changed(), sleep(1000, signal)]);
+        continue;
+      }
+      const stored = await this.#store.readEvents({ userId, runId, afterSeq: last, limit: 500 });
+      for (const event of stored) {
+        if (event.seq !== last + 1) break; // a gap: the rest is still being written
+        yield event;
+        last = event.seq;
+        if (isTerminalEvent(event)) return;
+      }
+      if (stored.length === 0) {
+        const current = await this.#store.getRun({ userId, runId });
+        if (!current) return;
+        if (current.status !== 'running' && current.status !== 'pending' && current.lastSeq <= last)
+          return;
+        await sleep(pollMs, signal);
+      }
+    }
+  }
+
+  /** Waits for every live run to end, up to `timeoutMs`; returns how many are left. */
+  async drain(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.activeCount > 0 && Date.now() < deadline) await sleep(20);
+    return this.activeCount;
+  }
+
+  /** Pumps a run's events into its hub and the store; resolves with the first event. */
+  async #launch(
+    events: AsyncIterableIterator<RunEvent>,
+    controller: AbortController,
+    userId: string,
+  ): Promise<RunEvent> {
+    const first = await events.next(); // throws for input that cannot start a run
+    if (first.done) throw new RpcError('INTERNAL', 'the run produced no events');
+    const runId = first.value.runId;
+    const hub = new RunHub();
+    const writer = new EventWriter({ store: this.#store, userId, runId, onError: this.#onError });
+    this.#active.set(runId, { hub, controller, userId });
+    const accept = (event: RunEvent) => {
+      hub.push(event);
+      writer.add(event);
+    };
+    accept(first.value);
+    void (async () => {
+      try {
+        for await (const event of events) accept(event);
+      } catch (error) {
+        this.#onError(error as AgentRpcError);
+      } finally {
+        await writer.flush();
+        hub.close();
+        setTimeout(() => {
+          if (this.#active.get(runId)?.hub === hub) this.#active.delete(runId);
+        }, hubGraceMs).unref();
+      }
+    })();
+    return first.value;
+  }
+}

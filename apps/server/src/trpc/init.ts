@@ -1,0 +1,44 @@
+// tRPC setup: superjson, SSE keep-alive, the error formatter and middleware
+// (agentrpc errors become tRPC errors here and nowhere else), and procedures.
+import { AgentRpcError } from '@agentrpc/core';
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import type { Context } from './context.ts';
+import { agentRpcCodeOf, toTRPCError } from './error-codes.ts';
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  sse: {
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 25_000 },
+  },
+  errorFormatter({ shape, error }) {
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    return {
+      ...shape,
+      // Internal details stay in the server's logs.
+      message: internal ? 'internal error' : shape.message,
+      data: { ...shape.data, stack: undefined, agentRpcCode: agentRpcCodeOf(error) ?? null },
+    };
+  },
+});
+
+export const router = t.router;
+
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok)
+    throw toTRPCError(
+      result.error.cause instanceof AgentRpcError ? result.error.cause : result.error,
+    );
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) {
+    throw ctx.authError ?? new AgentRpcError('UNAUTHORIZED', 'authentication required');
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});

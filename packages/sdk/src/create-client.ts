@@ -1,0 +1,170 @@
+// createClient: the typed client for an agentrpc server, over SSE or WebSocket.
+// Dropped connections reconnect by themselves and resume with lastEventId.
+import type { AppRouter, RunEvent } from '@agentrpc/server';
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCLink,
+  wsLink,
+} from '@trpc/client';
+import { EventSource } from 'eventsource';
+import superjson from 'superjson';
+import { AgentRpcClientError, toClientError } from './client-error.ts';
+import type { AgentRpcClient, RunRequest } from './client-types.ts';
+import { mutations, subscriptions } from './procedure-kinds.ts';
+import { type SubscribeHandlers, subscriptionIterator } from './subscription-iterator.ts';
+
+export interface ClientOptions {
+  /** The server's base URL, e.g. http://localhost:3000 (tRPC lives at /trpc). */
+  url: string;
+  apiKey?: string;
+  /** Called for each request/connection; use it for expiring tokens. */
+  getToken?: () => string | Promise<string>;
+  /** Subscriptions over Server-Sent Events (default) or a WebSocket. */
+  transport?: 'sse' | 'ws';
+  headers?: Record<string, string>;
+  fetch?: typeof globalThis.fetch;
+}
+
+type AnyTRPCClient = Record<
+  string,
+  Record<
+    string,
+    {
+      query: (input: unknown, opts?: { signal?: AbortSignal }) => Promise<unknown>;
+      mutate: (input: unknown, opts?: { signal?: AbortSignal }) => Promise<unknown>;
+      subscribe: (
+        input: unknown,
+        opts: Partial<SubscribeHandlers> & { signal?: AbortSignal },
+      ) => { unsubscribe(): void };
+    }
+  >
+>;
+
+function randomId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+export function createClient(options: ClientOptions): AgentRpcClient {
+  const base = options.url.replace(/\/+$/, '');
+  const trpcUrl = `${base}/trpc`;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const authorization = async (): Promise<string | undefined> => {
+    const token = options.getToken ? await options.getToken() : options.apiKey;
+    return token ? `Bearer ${token}` : undefined;
+  };
+  const headers = async (): Promise<Record<string, string>> => {
+    const auth = await authorization();
+    return { ...options.headers, ...(auth ? { authorization: auth } : {}) };
+  };
+
+  let closeTransport = () => {};
+  let subscriptionLink: TRPCLink<AppRouter>;
+  if (options.transport === 'ws') {
+    const wsClient = createWSClient({
+      url: `${trpcUrl.replace(/^http/, 'ws')}`,
+      connectionParams: async () => {
+        const auth = await authorization();
+        return auth ? { authorization: auth } : {};
+      },
+      keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
+      retryDelayMs: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
+    });
+    closeTransport = () => void wsClient.close();
+    subscriptionLink = wsLink({ client: wsClient, transformer: superjson });
+  } else {
+    subscriptionLink = httpSubscriptionLink({
+      url: trpcUrl,
+      transformer: superjson,
+      EventSource,
+      eventSourceOptions: async () => {
+        const extra = await headers();
+        return {
+          fetch: (input, init) =>
+            fetchImpl(input, {
+              ...init,
+              headers: { ...(init?.headers as Record<string, string>), ...extra },
+            }),
+        };
+      },
+    });
+  }
+
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: subscriptionLink,
+        false: httpBatchLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl }),
+      }),
+    ],
+  }) as unknown as AnyTRPCClient;
+
+  const call = (path: string) => {
+    const [domain = '', name = ''] = path.split('.');
+    const procedure = trpc[domain]?.[name];
+    if (!procedure) throw new AgentRpcClientError('NOT_FOUND', `no procedure ${path}`);
+    if (subscriptions.has(path)) {
+      return (
+        input: Record<string, unknown>,
+        opts: { signal?: AbortSignal; lastEventId?: string } = {},
+      ) => {
+        const body =
+          path === 'runs.stream' && !input.runId ? { ...input, runId: randomId() } : input;
+        const withResume = opts.lastEventId ? { ...body, lastEventId: opts.lastEventId } : body;
+        return subscriptionIterator(
+          (handlers) => procedure.subscribe(withResume, handlers),
+          opts.signal,
+        );
+      };
+    }
+    const kind = mutations.has(path) ? 'mutate' : 'query';
+    return async (input?: unknown) => {
+      try {
+        return await procedure[kind](input);
+      } catch (error) {
+        throw toClientError(error);
+      }
+    };
+  };
+
+  const domains = new Map<string, Record<string, unknown>>();
+  const client = {
+    async run(input: RunRequest, opts: { signal?: AbortSignal } = {}) {
+      const stream = call('runs.stream') as (
+        i: RunRequest,
+        o: { signal?: AbortSignal },
+      ) => AsyncIterable<RunEvent>;
+      for await (const event of stream(input, opts)) {
+        if (event.type === 'run.completed' || event.type === 'run.paused') return event.output;
+        if (event.type === 'run.error') {
+          throw new AgentRpcClientError(event.code, event.message, { runId: event.runId });
+        }
+        if (event.type === 'run.cancelled') {
+          throw new AgentRpcClientError('CANCELLED', 'the run was cancelled', {
+            runId: event.runId,
+          });
+        }
+      }
+      throw new AgentRpcClientError(
+        'CLIENT_CLOSED_REQUEST',
+        'the run stream ended before the run did',
+      );
+    },
+    close: () => closeTransport(),
+  };
+  return new Proxy(client, {
+    get(target, domain: string) {
+      if (domain in target) return target[domain as keyof typeof target];
+      let methods = domains.get(domain);
+      if (!methods) {
+        methods = new Proxy({}, { get: (_, name: string) => call(`${domain}.${name}`) });
+        domains.set(domain, methods);
+      }
+      return methods;
+    },
+  }) as unknown as AgentRpcClient;
+}

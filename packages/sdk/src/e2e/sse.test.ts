@@ -1,0 +1,3 @@
+import { e2eSuite } from './suite.ts';
+
+e2eSuite('sse');

@@ -1,0 +1,83 @@
+// Turns a tRPC subscription into an async iterator of run events that ends
+// after the terminal event and stops on break or an AbortSignal.
+import type { RunEvent } from '@agentrpc/server';
+import type { Unsubscribable } from '@trpc/server/observable';
+import { toClientError } from './client-error.ts';
+
+const terminal = new Set(['run.completed', 'run.cancelled', 'run.error', 'run.paused']);
+
+export interface SubscribeHandlers {
+  onData: (value: unknown) => void;
+  onError: (error: unknown) => void;
+  onComplete: () => void;
+}
+
+export function subscriptionIterator(
+  subscribe: (handlers: SubscribeHandlers) => Unsubscribable,
+  signal?: AbortSignal,
+): AsyncIterableIterator<RunEvent> {
+  const buffer: RunEvent[] = [];
+  let waiting:
+    | { resolve: (r: IteratorResult<RunEvent>) => void; reject: (e: unknown) => void }
+    | undefined;
+  let finished = false;
+  let failure: unknown;
+
+  const settle = () => {
+    if (!waiting) return;
+    const w = waiting;
+    if (buffer.length) {
+      waiting = undefined;
+      w.resolve({ value: buffer.shift() as RunEvent, done: false });
+    } else if (failure !== undefined) {
+      waiting = undefined;
+      w.reject(failure);
+    } else if (finished) {
+      waiting = undefined;
+      w.resolve({ value: undefined, done: true });
+    }
+  };
+  let subscription: Unsubscribable | undefined;
+  const stop = () => {
+    finished = true;
+    subscription?.unsubscribe();
+    signal?.removeEventListener('abort', stop);
+    settle();
+  };
+  subscription = subscribe({
+    onData: (value) => {
+      if (finished) return;
+      // tracked() events arrive as { id, data }.
+      const event = (
+        value && typeof value === 'object' && 'data' in value ? value.data : value
+      ) as RunEvent;
+      buffer.push(event);
+      if (terminal.has(event.type)) stop();
+      settle();
+    },
+    onError: (error) => {
+      if (finished) return;
+      failure = toClientError(error);
+      stop();
+    },
+    onComplete: () => stop(),
+  });
+  if (finished || signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
+
+  return {
+    next: () =>
+      new Promise<IteratorResult<RunEvent>>((resolve, reject) => {
+        waiting = { resolve, reject };
+        settle();
+      }),
+    return: async () => {
+      stop();
+      buffer.length = 0;
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
