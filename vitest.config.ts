@@ -5,7 +5,11 @@ export default defineConfig({
   resolve: { conditions: ['@agentrpc/source'] },
   ssr: { resolve: { conditions: ['@agentrpc/source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'apps/*/src/**/*.test.ts',
+      'examples/*/src/**/*.test.ts',
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

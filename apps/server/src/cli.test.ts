@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, DemoModel } from '@agentrpc/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from './http/create-server.ts';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../test/fixtures/agentrpc.config.ts', import.meta.url));
+const children: ChildProcess[] = [];
+
+/** Starts `agentrpc serve` on a free port and resolves with its URL and output so far. */
+async function serve(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@agentrpc/source',
+      '--disable-warning=ExperimentalWarning',
+      cli,
+      'serve',
+      '--port',
+      '0',
+      ...args,
+    ],
+    {
+      cwd: options.cwd ?? process.cwd(),
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (part: Buffer) => {
+    output += part.toString();
+  });
+  child.stderr?.on('data', (part: Buffer) => {
+    output += part.toString();
+  });
+  const deadline = Date.now() + 15_000;
+  while (!/listening on (\S+)/.test(output)) {
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`server did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const url = /listening on (\S+)/.exec(output)?.[1] ?? '';
+  return { child, url, output: () => output };
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+describe('agentrpc serve', () => {
+  it('loads a TypeScript config file, serves it with auth, and stops cleanly on SIGTERM', async () => {
+    const { child, url } = await serve(['--config', fixture]);
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const denied = await fetch(`${url}/trpc/agents.list`);
+    expect(denied.status).toBe(401);
+    const listed = await fetch(`${url}/trpc/agents.list`, {
+      headers: { authorization: 'Bearer fixture-key' },
+    });
+    const body = (await listed.json()) as { result: { data: { json: { id: string }[] } } };
+    expect(body.result.data.json.map((a) => a.id)).toEqual(['echo']);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('with no config and no API key serves the demo assistant and says so', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'agentrpc-'));
+    const env = { ...process.env };
+    delete env.OPENAI_API_KEY;
+    const { url, output } = await serve([], { cwd, env });
+    expect(output()).toMatch(/offline demo model/);
+    expect(output()).toMatch(/no auth configured/);
+    const res = await fetch(
+      `${url}/trpc/agents.get?input=${encodeURIComponent(JSON.stringify({ json: { agentId: 'assistant' } }))}`,
+    );
+    expect(
+      ((await res.json()) as { result: { data: { json: { model: string } } } }).result.data.json
+        .model,
+    ).toBe('demo');
+  });
+
+  it('fails with a clear message for a missing config file', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@agentrpc/source', cli, 'serve', '--config', 'nope.ts'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    children.push(child);
+    let err = '';
+    child.stderr?.on('data', (part: Buffer) => {
+      err += part.toString();
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(err).toMatch(/config file not found/);
+  });
+});
+
+describe('startServer', () => {
+  it('refuses to listen beyond loopback without auth', async () => {
+    const agents = [new Agent({ id: 'a', model: new DemoModel() })];
+    await expect(startServer({ agents }, { host: '0.0.0.0', port: 0 })).rejects.toThrow(
+      /without auth/,
+    );
+  });
+
+  it('answers 404 off the API and 413 for an oversized body', async () => {
+    const agents = [new Agent({ id: 'a', model: new DemoModel() })];
+    const server = await startServer({ agents, limits: { maxRequestBytes: 1000 } }, { port: 0 });
+    try {
+      expect((await fetch(`${server.url}/nothing`)).status).toBe(404);
+      const big = await fetch(`${server.url}/trpc/runs.start`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ json: { agentId: 'a', input: 'x'.repeat(5000) } }),
+      });
+      expect(big.status).toBe(413);
+    } finally {
+      await server.close(100);
+    }
+  });
+});

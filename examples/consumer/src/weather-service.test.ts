@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { weatherService } from './weather-service.ts';
+
+const require = createRequire(import.meta.url);
+let server: ChildProcess;
+let url = '';
+
+beforeAll(async () => {
+  // The installed `agentrpc` command (the built package), as a deployment runs it.
+  const bin = join(dirname(require.resolve('@agentrpc/server/package.json')), 'bin', 'agentrpc.js');
+  const config = fileURLToPath(new URL('../test/agentrpc.config.ts', import.meta.url));
+  server = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', bin, 'serve', '--port', '0', '--config', config],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let output = '';
+  server.stdout?.on('data', (part: Buffer) => {
+    output += part.toString();
+  });
+  const deadline = Date.now() + 15_000;
+  while (!/listening on (\S+)/.test(output)) {
+    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  url = /listening on (\S+)/.exec(output)?.[1] ?? '';
+});
+
+afterAll(() => {
+  server?.kill('SIGTERM');
+});
+
+describe.each(['sse', 'ws'] as const)('consumer service over %s', (transport) => {
+  it('asks, streams and reads history through the SDK alone', async () => {
+    const service = weatherService({ url, apiKey: 'consumer-key', transport });
+    try {
+      const first = await service.ask('What is the weather in Lisbon?');
+      expect(first.answer).toContain('"city":"Lisbon"');
+      expect(first.tokens).toBeGreaterThan(0);
+      let streamed = '';
+      const out = await service.streamAnswer('Just say hello', (delta) => {
+        streamed += delta;
+      });
+      expect(streamed).toBe(out.content);
+      expect(await service.history(first.sessionId)).toEqual(
+        expect.arrayContaining(['user: What is the weather in Lisbon?']),
+      );
+    } finally {
+      service.close();
+    }
+  });
+
+  it('reports a bad key as UNAUTHORIZED', async () => {
+    const service = weatherService({ url, apiKey: 'wrong', transport });
+    try {
+      await expect(service.ask('hi')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    } finally {
+      service.close();
+    }
+  });
+});
