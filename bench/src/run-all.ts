@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { type ConstructionFigures, measureConstructions, median } from './measure.ts';
 import { agentrpc, peers, plainOpenAI } from './peers.ts';
+import { measureServerStreaming, type ServerStreamingResult } from './server-streaming.ts';
 import { runWorker, startUpstream } from './upstream-process.ts';
 
 const chunks = Number(process.env.CHUNKS ?? 20_000);
@@ -61,6 +62,15 @@ async function main() {
       return { name: r.name, cpu, ratio: cpu / baseline };
     });
 
+    console.log('server streaming …');
+    const serverRuns: ServerStreamingResult[] = [];
+    for (const setting of [
+      { chunks: 200, delayMs: 2, rounds: 30 },
+      { chunks: 2000, delayMs: 0, rounds: 10 },
+    ]) {
+      serverRuns.push(await measureServerStreaming(setting));
+    }
+
     const oursRow = construction.find((c) => c.peer === agentrpc);
     const aiSdkRow = construction.find((c) => c.peer.name.startsWith('Vercel'));
     const ratio = (pick: 'figures' | 'inline', key: 'nsPerObject' | 'bytesPerObject') =>
@@ -114,6 +124,29 @@ async function main() {
       ...streaming.map((s) => `| ${s.name} | ${fmt(s.cpu)} | ${fmt(s.ratio)} |`),
       '',
       `Target: agentrpc ≤ 1.10× the plain openai SDK. This run: ${fmt(ourStream?.ratio ?? 0)}×.`,
+      '',
+      '## Through the server and SDK',
+      '',
+      'The fake upstream, the agentrpc server (`agentrpc serve`, memory store) and the client each run in',
+      'their own process on this machine. Each path streams whole runs in turn (3 warm-up runs each); tokens',
+      'per second is content chunks over the whole run time, median over runs; TTFT is from the call to the',
+      'first content delta. The direct path is the openai SDK calling the same upstream.',
+      '',
+      ...serverRuns.flatMap((result) => {
+        const direct = result.figures[0];
+        return [
+          `### ${result.setting}`,
+          '',
+          '| path | tokens/s | × direct | TTFT p50 ms | added p50 ms | TTFT p90 ms |',
+          '| --- | ---: | ---: | ---: | ---: | ---: |',
+          ...result.figures.map(
+            (f) =>
+              `| ${f.name} | ${fmt(f.tokensPerSecond, 0)} | ${fmt(f.tokensPerSecond / (direct?.tokensPerSecond ?? 1))} | ${fmt(f.ttftP50Ms)} | ${fmt(f.ttftP50Ms - (direct?.ttftP50Ms ?? 0))} | ${fmt(f.ttftP90Ms)} |`,
+          ),
+          '',
+        ];
+      }),
+      'Targets: ≥ 0.90× the direct tokens per second; ≤ 2 ms added TTFT at p50.',
       '',
     ];
     writeFileSync(new URL('../RESULTS.md', import.meta.url), lines.join('\n'));

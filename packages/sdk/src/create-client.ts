@@ -4,7 +4,7 @@ import type { AppRouter, RunEvent } from '@agentrpc/server';
 import {
   createTRPCClient,
   createWSClient,
-  httpBatchLink,
+  httpLink,
   httpSubscriptionLink,
   splitLink,
   type TRPCLink,
@@ -98,7 +98,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: subscriptionLink,
-        false: httpBatchLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl }),
+        false: httpLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl }),
       }),
     ],
   }) as unknown as AnyTRPCClient;

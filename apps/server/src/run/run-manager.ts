@@ -33,14 +33,32 @@ const hubGraceMs = 30_000;
 /** How often a reader polls the store for a run that is live elsewhere. */
 const pollMs = 100;
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+/** Waits `ms`, or less if `signal` aborts; leaves no timer or listener behind. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Resolves when the hub changes or the reader goes away. */
+function waitForChange(hub: RunHub, signal?: AbortSignal): Promise<void> {
+  if (!signal) return hub.changed();
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void hub.changed().then(done);
+  });
+}
 
 export class RunManager {
   readonly #active = new Map<string, ActiveRun>();
@@ -166,7 +184,7 @@ export class RunManager {
           if (fresh.length === 0) return;
           continue;
         }
-        await Promise.race([hub.changed(), sleep(1000, signal)]);
+        await waitForChange(hub, signal);
         continue;
       }
       const stored = await this.#store.readEvents({ userId, runId, afterSeq: last, limit: 500 });
