@@ -113,6 +113,29 @@ describe('startServer', () => {
     );
   });
 
+  it('answers CORS preflights for configured origins only', async () => {
+    const agents = [new Agent({ id: 'a', model: new DemoModel() })];
+    const server = await startServer(
+      { agents, cors: { origins: ['https://app.example'] } },
+      { port: 0 },
+    );
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${server.url}/trpc/agents.list`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'GET' },
+        });
+      const allowed = await preflight('https://app.example');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+      expect(
+        (await preflight('https://evil.example')).headers.get('access-control-allow-origin'),
+      ).toBeNull();
+    } finally {
+      await server.close(100);
+    }
+  });
+
   it('answers 404 off the API and 413 for an oversized body', async () => {
     const agents = [new Agent({ id: 'a', model: new DemoModel() })];
     const server = await startServer({ agents, limits: { maxRequestBytes: 1000 } }, { port: 0 });

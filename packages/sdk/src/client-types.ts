@@ -33,8 +33,14 @@ export type RouterClient = Decorate<AppRouter['_def']['record']>;
 export type RunRequest = Omit<inferProcedureInput<AppRouter['runs']['stream']>, 'lastEventId'>;
 
 export interface AgentRpcClient extends RouterClient {
-  /** Starts a run, follows it to the end and resolves to its output; a failed run throws. */
-  run(input: RunRequest, options?: { signal?: AbortSignal }): Promise<RunOutput>;
+  /**
+   * Starts a run, follows it to the end and resolves to its output; a failed run
+   * throws. Name the agent's output type to type `parsed`: `client.run<Weather>(…)`.
+   */
+  run<Parsed = unknown>(
+    input: RunRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<RunOutput<Parsed>>;
   /** Closes the WebSocket, if any. */
   close(): void;
 }

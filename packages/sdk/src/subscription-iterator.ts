@@ -41,9 +41,14 @@ export function subscriptionIterator(
   const stop = () => {
     finished = true;
     subscription?.unsubscribe();
-    signal?.removeEventListener('abort', stop);
+    signal?.removeEventListener('abort', abort);
     settle();
   };
+  // An abort stops at once: events that arrived but were not read are dropped.
+  function abort() {
+    buffer.length = 0;
+    stop();
+  }
   subscription = subscribe({
     onData: (value) => {
       if (finished) return;
@@ -62,8 +67,9 @@ export function subscriptionIterator(
     },
     onComplete: () => stop(),
   });
-  if (finished || signal?.aborted) stop();
-  signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) abort();
+  else if (finished) stop();
+  signal?.addEventListener('abort', abort, { once: true });
 
   return {
     next: () =>

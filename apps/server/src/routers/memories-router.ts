@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AgentRpcError } from '@agentrpc/core';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { targetUser } from '../auth/principal.ts';
 import { authedProcedure } from '../trpc/init.ts';
 import { id } from './schemas.ts';
 
@@ -13,11 +14,19 @@ export const memoriesRouter = {
   list: authedProcedure
     .input(
       z
-        .object({ agentId: id.optional(), limit: z.number().int().min(1).max(1000).optional() })
+        .object({
+          agentId: id.optional(),
+          /** Admins only: list another user's memories. */
+          userId: id.optional(),
+          limit: z.number().int().min(1).max(1000).optional(),
+        })
         .default({}),
     )
     .query(({ ctx, input }) =>
-      ctx.services.store.listMemories({ ...input, userId: ctx.principal.userId }),
+      ctx.services.store.listMemories({
+        ...input,
+        userId: targetUser(ctx.principal, input.userId),
+      }),
     ),
 
   create: authedProcedure

@@ -2,6 +2,7 @@
 import { AgentRpcError, type Message } from '@agentrpc/core';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
+import { targetUser } from '../auth/principal.ts';
 import { authedProcedure } from '../trpc/init.ts';
 import { id, pageInput } from './schemas.ts';
 
@@ -16,12 +17,17 @@ export const sessionsRouter = {
           name: z.string().max(200).optional(),
           sortBy: z.enum(['updatedAt', 'createdAt']).optional(),
           order: z.enum(['asc', 'desc']).optional(),
+          /** Admins only: list another user's sessions. */
+          userId: id.optional(),
           ...pageInput,
         })
         .default({}),
     )
     .query(({ ctx, input }) =>
-      ctx.services.store.listSessions({ ...input, userId: ctx.principal.userId }),
+      ctx.services.store.listSessions({
+        ...input,
+        userId: targetUser(ctx.principal, input.userId),
+      }),
     ),
 
   get: authedProcedure.input(sessionKey).query(async ({ ctx, input }) => {

@@ -59,6 +59,7 @@ export async function startHarness(transport: 'sse' | 'ws'): Promise<Harness> {
         apiKeys: [
           { key: 'key-alice', userId: 'alice' },
           { key: 'key-bob', userId: 'bob' },
+          { key: 'key-admin', userId: 'root', roles: ['admin'] },
         ],
         jwt: { secret: jwtSecret, issuer: 'tests', audience: 'agentrpc' },
       },

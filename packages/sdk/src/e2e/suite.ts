@@ -215,6 +215,33 @@ export function e2eSuite(transport: 'sse' | 'ws') {
       expect((await h.alice.memories.list()).map((m) => m.memory)).toEqual(['likes tea']);
     });
 
+    it("lets an admin list another user's sessions, and nobody else", async () => {
+      h.fake.enqueue({ text: 'hello' });
+      const out = await h.alice.run({ agentId: 'weather', input: 'for the admin to see' });
+      const admin = h.client({ apiKey: 'key-admin' });
+      const listed = await admin.sessions.list({ userId: 'alice', limit: 100 });
+      expect(listed.items.map((s) => s.sessionId)).toContain(out.sessionId);
+      expect((await failure(h.bob.sessions.list({ userId: 'alice' }))).code).toBe('FORBIDDEN');
+      expect((await failure(h.bob.memories.list({ userId: 'alice' }))).code).toBe('FORBIDDEN');
+    });
+
+    it('stops a subscription on AbortSignal and on break; the run goes on', async () => {
+      h.fake.enqueue({ text: 'y'.repeat(120), chunkSize: 1, chunkDelayMs: 5 });
+      const controller = new AbortController();
+      const seen = await collect(
+        h.alice.runs.stream({ agentId: 'weather', input: 'long' }, { signal: controller.signal }),
+        (_, all) => {
+          if (all.length === 4) controller.abort();
+        },
+      );
+      expect(seen).toHaveLength(4);
+      const runId = seen[0]?.runId ?? '';
+      // The run was not cancelled by the reader leaving: it completes, and can be followed again.
+      const rest = await collect(h.alice.runs.events({ runId }, { lastEventId: `${runId}:4` }));
+      expect(rest.at(-1)?.type).toBe('run.completed');
+      expect(rest[0]?.seq).toBe(5);
+    });
+
     it('answers BAD_REQUEST with a useful message for invalid input', async () => {
       const cases: [() => Promise<unknown>, RegExp][] = [
         [() => h.alice.runs.start({ agentId: 'weather', input: '' }), /input is empty/],
