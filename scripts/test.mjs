@@ -1,7 +1,8 @@
 // The whole check: build, typecheck, lint, then every test in one vitest run,
 // ending with a plain "N passed, N failed, N skipped" line.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 function step(command, args) {
   console.log(`\n> ${command} ${args.join(' ')}`);
@@ -16,6 +17,34 @@ for (const [command, args] of [
   if (status !== 0) process.exit(status);
 }
 
+/** A free TCP port on loopback. */
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+let ferretPid;
+if (!process.env.MONGODB_URL && hasGo) {
+  // The MongoStore tests run against FerretDB, built from the Go module proxy.
+  const port = await freePort();
+  const url = execFileSync('scripts/ferretdb.sh', ['start', String(port)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  ferretPid = Number(readFileSync(`.tools/ferretdb/ferretdb-${port}.pid`, 'utf8'));
+  process.env.MONGODB_URL = url;
+  console.log(`\n> FerretDB on ${url}`);
+} else if (!process.env.MONGODB_URL && process.env.CI === 'true') {
+  console.error('CI needs Go (to build FerretDB) or MONGODB_URL for the MongoStore tests');
+  process.exit(1);
+}
+
 mkdirSync('.tmp', { recursive: true });
 const report = '.tmp/vitest.json';
 const status = step('vitest', [
@@ -25,6 +54,7 @@ const status = step('vitest', [
   `--outputFile.json=${report}`,
   ...process.argv.slice(2),
 ]);
+if (ferretPid) process.kill(ferretPid);
 try {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = r.numPendingTests + r.numTodoTests;

@@ -68,6 +68,7 @@ export {
 } from './run/types.ts';
 export { deepMerge } from './session/deep-merge.ts';
 export type { Memory, Session } from './session/types.ts';
+export { type CursorPosition, clampLimit, decodeCursor, encodeCursor } from './store/cursor.ts';
 export { MemoryStore } from './store/memory-store.ts';
 export type {
   EventQuery,

@@ -1,0 +1,7 @@
+// @agentrpc/core/testing: the Store conformance suite (needs vitest) and fixtures.
+export {
+  runFixture,
+  type StoreUnderTest,
+  sessionFixture,
+  storeConformanceSuite,
+} from './store-conformance.ts';

@@ -1,0 +1,25 @@
+// Turns driver failures into AgentRpcErrors: duplicate keys into CONFLICT,
+// everything else into STORE_ERROR with the cause, never into "not found".
+import { AgentRpcError } from '@agentrpc/core';
+import { MongoServerError } from 'mongodb';
+
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}
+
+export function toStoreError(error: unknown, action: string): AgentRpcError {
+  if (error instanceof AgentRpcError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new AgentRpcError('STORE_ERROR', `MongoDB failed to ${action}: ${detail}`, {
+    cause: error,
+  });
+}
+
+/** Runs `operation`, reporting any failure as an AgentRpcError. */
+export async function guarded<T>(action: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toStoreError(error, action);
+  }
+}

@@ -1,0 +1,422 @@
+// MongoStore: the Store on MongoDB (or any MongoDB-wire server such as FerretDB).
+// Runs and events are documents of their own; appends are idempotent through
+// unique keys; nothing needs multi-document transactions or change streams.
+import {
+  AgentRpcError,
+  clampLimit,
+  decodeCursor,
+  deepMerge,
+  type EventQuery,
+  encodeCursor,
+  type Lease,
+  type Memory,
+  type MemoryPatch,
+  type MemoryQuery,
+  type Page,
+  type RunEvent,
+  type RunKey,
+  type RunPatch,
+  type RunQuery,
+  type RunRecord,
+  type Session,
+  type SessionKey,
+  type SessionPatch,
+  type SessionQuery,
+  type Store,
+} from '@agentrpc/core';
+import {
+  type Db,
+  type Filter,
+  MongoBulkWriteError,
+  MongoClient,
+  type MongoClientOptions,
+} from 'mongodb';
+import { escapeRegex } from './escape-regex.ts';
+import { guarded, isDuplicateKey } from './mongo-errors.ts';
+
+export interface MongoStoreOptions {
+  /** mongodb://… connection string. */
+  url: string;
+  /** Database name (default: the one in the URL, else `agentrpc`). */
+  dbName?: string;
+  /** Prefix for collection names, to share a database (default none). */
+  collectionPrefix?: string;
+  clientOptions?: MongoClientOptions;
+}
+
+type Doc<T> = T & { _id: string };
+type SessionDoc = Doc<Session> & { _v: number };
+type EventDoc = { _id: string; runId: string; seq: number; userId: string; event: RunEvent };
+
+function strip<T>(doc: Doc<T> | null): T | null {
+  if (!doc) return null;
+  const { _id, _v, ...rest } = doc as Doc<T> & { _v?: number };
+  return rest as T;
+}
+
+function collections(db: Db, prefix: string) {
+  return {
+    sessions: db.collection<SessionDoc>(`${prefix}sessions`),
+    runs: db.collection<Doc<RunRecord>>(`${prefix}runs`),
+    events: db.collection<EventDoc>(`${prefix}events`),
+    memories: db.collection<Doc<Memory>>(`${prefix}memories`),
+    locks: db.collection<{ _id: string; owner: string; expiresAt: number }>(`${prefix}locks`),
+  };
+}
+
+type Collections = ReturnType<typeof collections>;
+
+export class MongoStore implements Store {
+  readonly #options: MongoStoreOptions;
+  #client: MongoClient | undefined;
+  #ready: Promise<Db> | undefined;
+
+  constructor(options: MongoStoreOptions) {
+    this.#options = options;
+  }
+
+  /** Connects and creates the indexes; called by the first operation. */
+  connect(): Promise<Db> {
+    this.#ready ??= guarded('connect', async () => {
+      this.#client = new MongoClient(this.#options.url, {
+        serverSelectionTimeoutMS: 5000,
+        ...this.#options.clientOptions,
+      });
+      await this.#client.connect();
+      const db = this.#client.db(
+        this.#options.dbName ?? (new URL(this.#options.url).pathname.slice(1) || 'agentrpc'),
+      );
+      await this.#createIndexes(db);
+      return db;
+    }).catch((error) => {
+      this.#ready = undefined; // let a later call try again
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #createIndexes(db: Db) {
+    const c = collections(db, this.#options.collectionPrefix ?? '');
+    await c.sessions.createIndex({ userId: 1, updatedAt: -1, _id: -1 });
+    await c.sessions.createIndex({ userId: 1, createdAt: -1, _id: -1 });
+    await c.sessions.createIndex({ updatedAt: 1 });
+    await c.runs.createIndex({ sessionId: 1, createdAt: 1 });
+    await c.runs.createIndex({ userId: 1, status: 1 });
+    await c.events.createIndex({ runId: 1, seq: 1 }, { unique: true });
+    await c.memories.createIndex({ userId: 1, updatedAt: -1 });
+  }
+
+  async #c(): Promise<Collections> {
+    return collections(await this.connect(), this.#options.collectionPrefix ?? '');
+  }
+
+  createSession(session: Session): Promise<Session> {
+    return guarded('create a session', async () => {
+      const { sessions } = await this.#c();
+      try {
+        await sessions.insertOne({ ...structuredClone(session), _id: session.sessionId, _v: 0 });
+      } catch (error) {
+        if (isDuplicateKey(error))
+          throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
+        throw error;
+      }
+      return session;
+    });
+  }
+
+  getSession(key: SessionKey): Promise<Session | null> {
+    return guarded('read a session', async () => {
+      const { sessions } = await this.#c();
+      return strip(await sessions.findOne({ _id: key.sessionId, userId: key.userId }));
+    });
+  }
+
+  listSessions(query: SessionQuery): Promise<Page<Session>> {
+    return guarded('list sessions', async () => {
+      const { sessions } = await this.#c();
+      const sortBy = query.sortBy ?? 'updatedAt';
+      const dir = query.order === 'asc' ? 1 : -1;
+      const limit = clampLimit(query.limit);
+      const filter: Filter<SessionDoc> = { userId: query.userId };
+      if (query.agentId) filter.agentId = query.agentId;
+      if (query.name) filter.name = { $regex: escapeRegex(query.name), $options: 'i' };
+      if (query.cursor) {
+        const after = decodeCursor(query.cursor);
+        const beyond = dir === 1 ? '$gt' : '$lt';
+        filter.$or = [
+          { [sortBy]: { [beyond]: after.value } },
+          { [sortBy]: after.value, _id: { [beyond]: after.id } },
+        ];
+      }
+      const docs = await sessions
+        .find(filter)
+        .sort({ [sortBy]: dir, _id: dir })
+        .limit(limit + 1)
+        .toArray();
+      const items = docs.slice(0, limit).map((d) => strip(d) as Session);
+      const last = items.at(-1);
+      return {
+        items,
+        ...(docs.length > limit && last
+          ? { nextCursor: encodeCursor({ value: last[sortBy], id: last.sessionId }) }
+          : {}),
+      };
+    });
+  }
+
+  updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
+    return guarded('update a session', async () => {
+      const { sessions } = await this.#c();
+      const { addRuns, ...fields } = patch;
+      const doc = await sessions.findOneAndUpdate(
+        { _id: key.sessionId, userId: key.userId },
+        {
+          $set: { ...structuredClone(fields), updatedAt: Date.now() },
+          $inc: { runCount: addRuns ?? 0, _v: 1 },
+        },
+        { returnDocument: 'after' },
+      );
+      if (!doc) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+      return strip(doc) as Session;
+    });
+  }
+
+  updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
+    return guarded('update session state', async () => {
+      const { sessions } = await this.#c();
+      // Compare-and-set on a version counter: concurrent merges never lose a write.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const current = await sessions.findOne({ _id: key.sessionId, userId: key.userId });
+        if (!current) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+        const state = deepMerge(current.state, patch);
+        const doc = await sessions.findOneAndUpdate(
+          { _id: key.sessionId, userId: key.userId, _v: current._v },
+          { $set: { state, updatedAt: Date.now() }, $inc: { _v: 1 } },
+          { returnDocument: 'after' },
+        );
+        if (doc) return strip(doc) as Session;
+      }
+      throw new AgentRpcError(
+        'CONFLICT',
+        `session ${key.sessionId} changed too often to merge its state; retry`,
+      );
+    });
+  }
+
+  deleteSession(key: SessionKey): Promise<boolean> {
+    return guarded('delete a session', async () => {
+      const c = await this.#c();
+      const { deletedCount } = await c.sessions.deleteOne({
+        _id: key.sessionId,
+        userId: key.userId,
+      });
+      if (!deletedCount) return false;
+      await this.#deleteRunsOf(c, [key.sessionId]);
+      return true;
+    });
+  }
+
+  async #deleteRunsOf(c: Collections, sessionIds: string[]) {
+    const runIds = (
+      await c.runs.find({ sessionId: { $in: sessionIds } }, { projection: { _id: 1 } }).toArray()
+    ).map((r) => r._id);
+    if (runIds.length) await c.events.deleteMany({ runId: { $in: runIds } });
+    await c.runs.deleteMany({ sessionId: { $in: sessionIds } });
+  }
+
+  appendRun(run: RunRecord): Promise<void> {
+    return guarded('append a run', async () => {
+      const { runs } = await this.#c();
+      try {
+        await runs.insertOne({ ...structuredClone(run), _id: run.runId });
+      } catch (error) {
+        if (isDuplicateKey(error)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
+        throw error;
+      }
+    });
+  }
+
+  updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
+    return guarded('update a run', async () => {
+      const { runs } = await this.#c();
+      const doc = await runs.findOneAndUpdate(
+        { _id: key.runId, userId: key.userId },
+        { $set: { ...structuredClone(patch), updatedAt: Date.now() } },
+        { returnDocument: 'after' },
+      );
+      if (!doc) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+      return strip(doc) as RunRecord;
+    });
+  }
+
+  getRun(key: RunKey): Promise<RunRecord | null> {
+    return guarded('read a run', async () => {
+      const { runs } = await this.#c();
+      return strip(await runs.findOne({ _id: key.runId, userId: key.userId }));
+    });
+  }
+
+  listRuns(query: RunQuery): Promise<RunRecord[]> {
+    return guarded('list runs', async () => {
+      const { runs } = await this.#c();
+      const dir = query.order === 'asc' ? 1 : -1;
+      const filter: Filter<Doc<RunRecord>> = { userId: query.userId, sessionId: query.sessionId };
+      if (query.status) filter.status = query.status;
+      const docs = await runs
+        .find(filter)
+        .sort({ createdAt: dir, _id: dir })
+        .limit(clampLimit(query.limit, 100, 10_000))
+        .toArray();
+      return docs.map((d) => strip(d) as RunRecord);
+    });
+  }
+
+  appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
+    return guarded('append events', async () => {
+      const c = await this.#c();
+      if (
+        !(await c.runs.findOne({ _id: key.runId, userId: key.userId }, { projection: { _id: 1 } }))
+      ) {
+        throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+      }
+      if (events.length === 0) return;
+      const docs = events.map((event) => ({
+        _id: `${key.runId}:${event.seq}`,
+        runId: key.runId,
+        seq: event.seq,
+        userId: key.userId,
+        event: structuredClone(event),
+      }));
+      try {
+        await c.events.insertMany(docs, { ordered: false });
+      } catch (error) {
+        // Events already stored (a retried batch) are fine; anything else is not.
+        const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+        if (!writeErrors.length || writeErrors.some((e) => e.code !== 11000)) throw error;
+      }
+    });
+  }
+
+  readEvents(query: EventQuery): Promise<RunEvent[]> {
+    return guarded('read events', async () => {
+      const { events } = await this.#c();
+      const docs = await events
+        .find({ runId: query.runId, userId: query.userId, seq: { $gt: query.afterSeq ?? 0 } })
+        .sort({ seq: 1 })
+        .limit(clampLimit(query.limit, 1000, 10_000))
+        .toArray();
+      return docs.map((d) => d.event);
+    });
+  }
+
+  createMemory(memory: Memory): Promise<Memory> {
+    return guarded('create a memory', async () => {
+      const { memories } = await this.#c();
+      try {
+        await memories.insertOne({ ...structuredClone(memory), _id: memory.memoryId });
+      } catch (error) {
+        if (isDuplicateKey(error))
+          throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
+        throw error;
+      }
+      return memory;
+    });
+  }
+
+  listMemories(query: MemoryQuery): Promise<Memory[]> {
+    return guarded('list memories', async () => {
+      const { memories } = await this.#c();
+      const filter: Filter<Doc<Memory>> = { userId: query.userId };
+      if (query.agentId) filter.agentId = query.agentId;
+      const docs = await memories
+        .find(filter)
+        .sort({ updatedAt: -1, _id: -1 })
+        .limit(clampLimit(query.limit, 100, 1000))
+        .toArray();
+      return docs.map((d) => strip(d) as Memory);
+    });
+  }
+
+  updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
+    return guarded('update a memory', async () => {
+      const { memories } = await this.#c();
+      const doc = await memories.findOneAndUpdate(
+        { _id: key.memoryId, userId: key.userId },
+        { $set: { ...structuredClone(patch), updatedAt: Date.now() } },
+        { returnDocument: 'after' },
+      );
+      if (!doc) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
+      return strip(doc) as Memory;
+    });
+  }
+
+  deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
+    return guarded('delete a memory', async () => {
+      const { memories } = await this.#c();
+      return (await memories.deleteOne({ _id: key.memoryId, userId: key.userId })).deletedCount > 0;
+    });
+  }
+
+  acquireLease(lease: Lease): Promise<boolean> {
+    return guarded('acquire a lease', async () => {
+      const { locks } = await this.#c();
+      const now = Date.now();
+      try {
+        await locks.insertOne({ _id: lease.key, owner: lease.owner, expiresAt: now + lease.ttlMs });
+        return true;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      // Taken: take it over only if it is ours already or has expired (one atomic update).
+      const doc = await locks.findOneAndUpdate(
+        { _id: lease.key, $or: [{ owner: lease.owner }, { expiresAt: { $lte: now } }] },
+        { $set: { owner: lease.owner, expiresAt: now + lease.ttlMs } },
+        { returnDocument: 'after' },
+      );
+      return doc?.owner === lease.owner;
+    });
+  }
+
+  renewLease(lease: Lease): Promise<boolean> {
+    return guarded('renew a lease', async () => {
+      const { locks } = await this.#c();
+      const result = await locks.updateOne(
+        { _id: lease.key, owner: lease.owner },
+        { $set: { expiresAt: Date.now() + lease.ttlMs } },
+      );
+      return result.matchedCount > 0;
+    });
+  }
+
+  releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
+    return guarded('release a lease', async () => {
+      const { locks } = await this.#c();
+      await locks.deleteOne({ _id: lease.key, owner: lease.owner });
+    });
+  }
+
+  deleteIdleSessions(before: number): Promise<number> {
+    return guarded('delete idle sessions', async () => {
+      const c = await this.#c();
+      const idle = (
+        await c.sessions.find({ updatedAt: { $lt: before } }, { projection: { _id: 1 } }).toArray()
+      ).map((s) => s._id);
+      if (!idle.length) return 0;
+      // Runs and events first: a crash part-way leaves sessions to retry, not orphans.
+      await this.#deleteRunsOf(c, idle);
+      const { deletedCount } = await c.sessions.deleteMany({
+        _id: { $in: idle },
+        updatedAt: { $lt: before },
+      });
+      return deletedCount;
+    });
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    this.#ready = Promise.reject(new AgentRpcError('STORE_ERROR', 'the MongoStore is closed'));
+    this.#ready.catch(() => {});
+    await client?.close();
+  }
+}
