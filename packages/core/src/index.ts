@@ -70,6 +70,7 @@ export { deepMerge } from './session/deep-merge.ts';
 export type { Memory, Session } from './session/types.ts';
 export { type CursorPosition, clampLimit, decodeCursor, encodeCursor } from './store/cursor.ts';
 export { MemoryStore } from './store/memory-store.ts';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.ts';
 export type {
   EventQuery,
   Lease,

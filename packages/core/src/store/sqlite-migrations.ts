@@ -1,0 +1,73 @@
+// Versioned schema for SqliteStore. Each migration runs once, in order, inside
+// a transaction; the applied version lives in PRAGMA user_version.
+import type { DatabaseSync } from 'node:sqlite';
+
+const migrations: string[] = [
+  // 1: sessions, runs, events, memories and leases; whole records as JSON, queried columns beside them.
+  `
+  CREATE TABLE sessions (
+    session_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX sessions_by_user_updated ON sessions (user_id, updated_at, session_id);
+  CREATE INDEX sessions_by_user_created ON sessions (user_id, created_at, session_id);
+  CREATE INDEX sessions_by_updated ON sessions (updated_at);
+
+  CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX runs_by_session ON runs (session_id, created_at);
+  CREATE INDEX runs_by_user_status ON runs (user_id, status);
+
+  CREATE TABLE events (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE memories (
+    memory_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    agent_id TEXT,
+    updated_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX memories_by_user ON memories (user_id, updated_at);
+
+  CREATE TABLE leases (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(db: DatabaseSync): number {
+  const { user_version: current } = db.prepare('PRAGMA user_version').get() as {
+    user_version: number;
+  };
+  for (let version = current; version < migrations.length; version++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(migrations[version] as string);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+  return migrations.length;
+}

@@ -1,0 +1,413 @@
+// SqliteStore: the embedded default Store, one file through node:sqlite.
+// WAL mode lets several processes share the file; writes that read first run
+// in IMMEDIATE transactions so they never interleave.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { AgentRpcError } from '../errors.ts';
+import type { RunEvent } from '../run/events.ts';
+import type { RunRecord } from '../run/types.ts';
+import { deepMerge } from '../session/deep-merge.ts';
+import type { Memory, Session } from '../session/types.ts';
+import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
+import { migrate } from './sqlite-migrations.ts';
+import type {
+  EventQuery,
+  Lease,
+  MemoryPatch,
+  MemoryQuery,
+  Page,
+  RunKey,
+  RunPatch,
+  RunQuery,
+  SessionKey,
+  SessionPatch,
+  SessionQuery,
+  Store,
+} from './types.ts';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. Default `.agentrpc/agentrpc.db`. */
+  path?: string;
+}
+
+const parse = <T>(row: unknown): T => JSON.parse((row as { data: string }).data) as T;
+
+export class SqliteStore implements Store {
+  readonly path: string;
+  #db: DatabaseSync | undefined;
+  #closed = false;
+
+  constructor(options: SqliteStoreOptions = {}) {
+    this.path = options.path ?? '.agentrpc/agentrpc.db';
+  }
+
+  /** Opens the file and migrates it; called by the first operation. */
+  #open(): DatabaseSync {
+    if (this.#db) return this.#db;
+    if (this.#closed)
+      throw new AgentRpcError('STORE_ERROR', `the SQLite store at ${this.path} is closed`);
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    const db = new DatabaseSync(this.path);
+    db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+    );
+    migrate(db);
+    this.#db = db;
+    return db;
+  }
+
+  /** Runs `work` with the database, turning any driver failure into STORE_ERROR. */
+  #use<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
+    try {
+      return Promise.resolve(work(this.#open()));
+    } catch (error) {
+      if (error instanceof AgentRpcError) return Promise.reject(error);
+      const detail = error instanceof Error ? error.message : String(error);
+      return Promise.reject(
+        new AgentRpcError('STORE_ERROR', `SQLite failed to ${action}: ${detail}`, { cause: error }),
+      );
+    }
+  }
+
+  #transaction<T>(db: DatabaseSync, work: () => T): T {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  #sessionRow(db: DatabaseSync, key: SessionKey): Session | undefined {
+    const row = db
+      .prepare('SELECT data FROM sessions WHERE session_id = ? AND user_id = ?')
+      .get(key.sessionId, key.userId);
+    return row ? parse<Session>(row) : undefined;
+  }
+
+  #writeSession(db: DatabaseSync, session: Session) {
+    db.prepare('UPDATE sessions SET name = ?, updated_at = ?, data = ? WHERE session_id = ?').run(
+      session.name,
+      session.updatedAt,
+      JSON.stringify(session),
+      session.sessionId,
+    );
+  }
+
+  createSession(session: Session): Promise<Session> {
+    return this.#use('create a session', (db) => {
+      const inserted = db
+        .prepare(
+          'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(
+          session.sessionId,
+          session.userId,
+          session.agentId,
+          session.name,
+          session.createdAt,
+          session.updatedAt,
+          JSON.stringify(session),
+        );
+      if (!inserted.changes)
+        throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
+      return structuredClone(session);
+    });
+  }
+
+  getSession(key: SessionKey): Promise<Session | null> {
+    return this.#use('read a session', (db) => this.#sessionRow(db, key) ?? null);
+  }
+
+  listSessions(query: SessionQuery): Promise<Page<Session>> {
+    return this.#use('list sessions', (db) => {
+      const column = query.sortBy === 'createdAt' ? 'created_at' : 'updated_at';
+      const field = query.sortBy ?? 'updatedAt';
+      const asc = query.order === 'asc';
+      const limit = clampLimit(query.limit);
+      const where = ['user_id = ?'];
+      const params: SQLInputValue[] = [query.userId];
+      if (query.agentId) {
+        where.push('agent_id = ?');
+        params.push(query.agentId);
+      }
+      if (query.name) {
+        where.push("name LIKE ? ESCAPE '\\'");
+        params.push(`%${query.name.replace(/[\\%_]/g, '\\$&')}%`);
+      }
+      if (query.cursor) {
+        const after = decodeCursor(query.cursor);
+        const op = asc ? '>' : '<';
+        where.push(`(${column} ${op} ? OR (${column} = ? AND session_id ${op} ?))`);
+        params.push(after.value, after.value, after.id);
+      }
+      const dir = asc ? 'ASC' : 'DESC';
+      const rows = db
+        .prepare(
+          `SELECT data FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${column} ${dir}, session_id ${dir} LIMIT ?`,
+        )
+        .all(...params, limit + 1);
+      const items = rows.slice(0, limit).map((row) => parse<Session>(row));
+      const last = items.at(-1);
+      return {
+        items,
+        ...(rows.length > limit && last
+          ? { nextCursor: encodeCursor({ value: last[field], id: last.sessionId }) }
+          : {}),
+      };
+    });
+  }
+
+  updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
+    return this.#use('update a session', (db) =>
+      this.#transaction(db, () => {
+        const session = this.#sessionRow(db, key);
+        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+        const { addRuns, ...fields } = patch;
+        Object.assign(session, structuredClone(fields), {
+          updatedAt: Math.max(Date.now(), session.updatedAt),
+        });
+        if (addRuns) session.runCount += addRuns;
+        this.#writeSession(db, session);
+        return session;
+      }),
+    );
+  }
+
+  updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
+    return this.#use('update session state', (db) =>
+      this.#transaction(db, () => {
+        const session = this.#sessionRow(db, key);
+        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+        session.state = deepMerge(session.state, patch);
+        session.updatedAt = Math.max(Date.now(), session.updatedAt);
+        this.#writeSession(db, session);
+        return session;
+      }),
+    );
+  }
+
+  deleteSession(key: SessionKey): Promise<boolean> {
+    return this.#use('delete a session', (db) =>
+      this.#transaction(db, () => {
+        const deleted = db
+          .prepare('DELETE FROM sessions WHERE session_id = ? AND user_id = ?')
+          .run(key.sessionId, key.userId);
+        if (!deleted.changes) return false;
+        this.#deleteRunsOf(db, key.sessionId);
+        return true;
+      }),
+    );
+  }
+
+  #deleteRunsOf(db: DatabaseSync, sessionId: string) {
+    db.prepare(
+      'DELETE FROM events WHERE run_id IN (SELECT run_id FROM runs WHERE session_id = ?)',
+    ).run(sessionId);
+    db.prepare('DELETE FROM runs WHERE session_id = ?').run(sessionId);
+  }
+
+  appendRun(run: RunRecord): Promise<void> {
+    return this.#use('append a run', (db) => {
+      const inserted = db
+        .prepare(
+          'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(run.runId, run.sessionId, run.userId, run.status, run.createdAt, JSON.stringify(run));
+      if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
+    });
+  }
+
+  updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
+    return this.#use('update a run', (db) =>
+      this.#transaction(db, () => {
+        const row = db
+          .prepare('SELECT data FROM runs WHERE run_id = ? AND user_id = ?')
+          .get(key.runId, key.userId);
+        if (!row) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+        const run = Object.assign(parse<RunRecord>(row), structuredClone(patch), {
+          updatedAt: Date.now(),
+        });
+        db.prepare('UPDATE runs SET status = ?, data = ? WHERE run_id = ?').run(
+          run.status,
+          JSON.stringify(run),
+          run.runId,
+        );
+        return run;
+      }),
+    );
+  }
+
+  getRun(key: RunKey): Promise<RunRecord | null> {
+    return this.#use('read a run', (db) => {
+      const row = db
+        .prepare('SELECT data FROM runs WHERE run_id = ? AND user_id = ?')
+        .get(key.runId, key.userId);
+      return row ? parse<RunRecord>(row) : null;
+    });
+  }
+
+  listRuns(query: RunQuery): Promise<RunRecord[]> {
+    return this.#use('list runs', (db) => {
+      const dir = query.order === 'asc' ? 'ASC' : 'DESC';
+      const status = query.status ? 'AND status = ?' : '';
+      const params: SQLInputValue[] = [
+        query.userId,
+        query.sessionId,
+        ...(query.status ? [query.status] : []),
+      ];
+      return db
+        .prepare(
+          `SELECT data FROM runs WHERE user_id = ? AND session_id = ? ${status} ORDER BY created_at ${dir}, run_id ${dir} LIMIT ?`,
+        )
+        .all(...params, clampLimit(query.limit, 100, 10_000))
+        .map((row) => parse<RunRecord>(row));
+    });
+  }
+
+  appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
+    return this.#use('append events', (db) =>
+      this.#transaction(db, () => {
+        if (
+          !db
+            .prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?')
+            .get(key.runId, key.userId)
+        ) {
+          throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+        }
+        const insert = db.prepare(
+          'INSERT INTO events (run_id, seq, user_id, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        );
+        for (const event of events)
+          insert.run(key.runId, event.seq, key.userId, JSON.stringify(event));
+      }),
+    );
+  }
+
+  readEvents(query: EventQuery): Promise<RunEvent[]> {
+    return this.#use('read events', (db) =>
+      db
+        .prepare(
+          'SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+        )
+        .all(query.runId, query.userId, query.afterSeq ?? 0, clampLimit(query.limit, 1000, 10_000))
+        .map((row) => parse<RunEvent>(row)),
+    );
+  }
+
+  createMemory(memory: Memory): Promise<Memory> {
+    return this.#use('create a memory', (db) => {
+      const inserted = db
+        .prepare(
+          'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(
+          memory.memoryId,
+          memory.userId,
+          memory.agentId ?? null,
+          memory.updatedAt,
+          JSON.stringify(memory),
+        );
+      if (!inserted.changes)
+        throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
+      return structuredClone(memory);
+    });
+  }
+
+  listMemories(query: MemoryQuery): Promise<Memory[]> {
+    return this.#use('list memories', (db) => {
+      const agent = query.agentId ? 'AND agent_id = ?' : '';
+      const params: SQLInputValue[] = [query.userId, ...(query.agentId ? [query.agentId] : [])];
+      return db
+        .prepare(
+          `SELECT data FROM memories WHERE user_id = ? ${agent} ORDER BY updated_at DESC, memory_id DESC LIMIT ?`,
+        )
+        .all(...params, clampLimit(query.limit, 100, 1000))
+        .map((row) => parse<Memory>(row));
+    });
+  }
+
+  updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
+    return this.#use('update a memory', (db) =>
+      this.#transaction(db, () => {
+        const row = db
+          .prepare('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?')
+          .get(key.memoryId, key.userId);
+        if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
+        const memory = Object.assign(parse<Memory>(row), structuredClone(patch), {
+          updatedAt: Date.now(),
+        });
+        db.prepare('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
+          memory.updatedAt,
+          JSON.stringify(memory),
+          memory.memoryId,
+        );
+        return memory;
+      }),
+    );
+  }
+
+  deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
+    return this.#use(
+      'delete a memory',
+      (db) =>
+        db
+          .prepare('DELETE FROM memories WHERE memory_id = ? AND user_id = ?')
+          .run(key.memoryId, key.userId).changes > 0,
+    );
+  }
+
+  acquireLease(lease: Lease): Promise<boolean> {
+    return this.#use('acquire a lease', (db) => {
+      const now = Date.now();
+      // One statement: insert, or take over a lease that is ours or expired.
+      const result = db
+        .prepare(
+          `INSERT INTO leases (key, owner, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+           WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`,
+        )
+        .run(lease.key, lease.owner, now + lease.ttlMs, now);
+      return result.changes > 0;
+    });
+  }
+
+  renewLease(lease: Lease): Promise<boolean> {
+    return this.#use(
+      'renew a lease',
+      (db) =>
+        db
+          .prepare('UPDATE leases SET expires_at = ? WHERE key = ? AND owner = ?')
+          .run(Date.now() + lease.ttlMs, lease.key, lease.owner).changes > 0,
+    );
+  }
+
+  releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
+    return this.#use('release a lease', (db) => {
+      db.prepare('DELETE FROM leases WHERE key = ? AND owner = ?').run(lease.key, lease.owner);
+    });
+  }
+
+  deleteIdleSessions(before: number): Promise<number> {
+    return this.#use('delete idle sessions', (db) =>
+      this.#transaction(db, () => {
+        const idle = db
+          .prepare('SELECT session_id FROM sessions WHERE updated_at < ?')
+          .all(before) as { session_id: string }[];
+        for (const { session_id } of idle) this.#deleteRunsOf(db, session_id);
+        return Number(db.prepare('DELETE FROM sessions WHERE updated_at < ?').run(before).changes);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    this.#closed = true;
+    db?.close();
+  }
+}
