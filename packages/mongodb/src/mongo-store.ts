@@ -102,6 +102,7 @@ export class MongoStore implements Store {
     await c.sessions.createIndex({ updatedAt: 1 });
     await c.runs.createIndex({ sessionId: 1, createdAt: 1 });
     await c.runs.createIndex({ userId: 1, status: 1 });
+    await c.runs.createIndex({ status: 1, createdAt: 1 });
     await c.events.createIndex({ runId: 1, seq: 1 }, { unique: true });
     await c.memories.createIndex({ userId: 1, updatedAt: -1 });
   }
@@ -392,6 +393,18 @@ export class MongoStore implements Store {
     return guarded('release a lease', async () => {
       const { locks } = await this.#c();
       await locks.deleteOne({ _id: lease.key, owner: lease.owner });
+    });
+  }
+
+  listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
+    return guarded('list unfinished runs', async () => {
+      const { runs } = await this.#c();
+      const docs = await runs
+        .find({ status: { $in: ['running', 'pending'] } })
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(clampLimit(limit, 100, 10_000))
+        .toArray();
+      return docs.map((d) => strip(d) as RunRecord);
     });
   }
 

@@ -215,6 +215,14 @@ export class MemoryStore implements Store {
     if (this.#leases.get(lease.key)?.owner === lease.owner) this.#leases.delete(lease.key);
   }
 
+  async listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
+    return [...this.#runs.values()]
+      .filter((r) => r.status === 'running' || r.status === 'pending')
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .slice(0, clampLimit(limit, 100, 10_000))
+      .map(copy);
+  }
+
   async deleteIdleSessions(before: number): Promise<number> {
     let deleted = 0;
     for (const session of [...this.#sessions.values()]) {

@@ -52,6 +52,8 @@ const migrations: string[] = [
     expires_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: finding unfinished runs across users after a crash.
+  `CREATE INDEX runs_by_status ON runs (status, created_at);`,
 ];
 
 export function migrate(db: DatabaseSync): number {

@@ -392,6 +392,17 @@ export class SqliteStore implements Store {
     });
   }
 
+  listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
+    return this.#use('list unfinished runs', (db) =>
+      db
+        .prepare(
+          "SELECT data FROM runs WHERE status IN ('running', 'pending') ORDER BY created_at LIMIT ?",
+        )
+        .all(clampLimit(limit, 100, 10_000))
+        .map((row) => parse<RunRecord>(row)),
+    );
+  }
+
   deleteIdleSessions(before: number): Promise<number> {
     return this.#use('delete idle sessions', (db) =>
       this.#transaction(db, () => {

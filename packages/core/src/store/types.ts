@@ -113,6 +113,12 @@ export interface Store {
   renewLease(lease: Lease): Promise<boolean>;
   releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void>;
 
+  /**
+   * Maintenance, across users: runs still marked pending or running, oldest
+   * first, for recovery after a crash. Not for answering a user.
+   */
+  listUnfinishedRuns(limit?: number): Promise<RunRecord[]>;
+
   /** Deletes sessions (with runs and events) not updated since `before`; returns how many. */
   deleteIdleSessions(before: number): Promise<number>;
   close(): Promise<void>;

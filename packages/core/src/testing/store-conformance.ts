@@ -384,6 +384,26 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
       });
     });
 
+    describe('recovery', () => {
+      it('lists unfinished runs across users, oldest first', async () => {
+        const s = await setup();
+        const a = await s.createSession(sessionFixture(uid('u')));
+        const b = await s.createSession(sessionFixture(uid('u')));
+        const running = runFixture(a, { status: 'running', createdAt: 5 });
+        const pending = runFixture(b, { status: 'pending', createdAt: 6 });
+        await s.appendRun(running);
+        await s.appendRun(pending);
+        await s.appendRun(runFixture(a, { status: 'completed', createdAt: 4 }));
+        const ids = (await s.listUnfinishedRuns(10_000)).map((r) => r.runId);
+        expect(ids.indexOf(running.runId)).toBeGreaterThanOrEqual(0);
+        expect(ids.indexOf(running.runId)).toBeLessThan(ids.indexOf(pending.runId));
+        await s.updateRun(running, { status: 'error' });
+        expect((await s.listUnfinishedRuns(10_000)).map((r) => r.runId)).not.toContain(
+          running.runId,
+        );
+      });
+    });
+
     describe('retention', () => {
       it('deletes sessions idle since before a time, with their runs and events', async () => {
         const s = await setup();
