@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { startServer } from './http/create-server.ts';
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const fixture = fileURLToPath(new URL('../test/fixtures/agentrpc.config.ts', import.meta.url));
 const children: ChildProcess[] = [];
+const scratch = mkdtempSync(join(tmpdir(), 'agentrpc-cli-'));
 
 /** Starts `agentrpc serve` on a free port and resolves with its URL and output so far. */
 async function serve(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
@@ -40,7 +42,8 @@ async function serve(args: string[], options: { cwd?: string; env?: NodeJS.Proce
     output += part.toString();
   });
   const deadline = Date.now() + 15_000;
-  while (!/listening on (\S+)/.test(output)) {
+  // The banner ends with the store line.
+  while (!/store: /.test(output)) {
     if (Date.now() > deadline || child.exitCode !== null)
       throw new Error(`server did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -76,6 +79,7 @@ describe('agentrpc serve', () => {
     delete env.OPENAI_API_KEY;
     const { url, output } = await serve([], { cwd, env });
     expect(output()).toMatch(/offline demo model/);
+    expect(output()).toMatch(/store: SQLite at \.agentrpc\/agentrpc\.db/);
     expect(output()).toMatch(/no auth configured/);
     const res = await fetch(
       `${url}/trpc/agents.get?input=${encodeURIComponent(JSON.stringify({ json: { agentId: 'assistant' } }))}`,

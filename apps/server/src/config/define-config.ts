@@ -45,11 +45,13 @@ export const defaultLimits: Limits = {
 export interface ServerConfig {
   // biome-ignore lint/suspicious/noExplicitAny: agents of any output type live side by side
   agents: Agent<any>[];
-  /** Default: a MemoryStore. */
+  /** Default: from AGENTRPC_STORE, else SQLite at .agentrpc/agentrpc.db. */
   store?: Store;
   /** None: a single local user, loopback only. */
   auth?: AuthConfig;
   limits?: Partial<Limits>;
+  /** Delete sessions idle longer than sessionTtlMs, checking every intervalMs (default hourly). */
+  retention?: { sessionTtlMs: number; intervalMs?: number };
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
 }

@@ -2,17 +2,36 @@
 // subscriptions) and WebSocket, plus /healthz and /readyz.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore } from '@agentrpc/core';
+import { AgentRpcError, type Store } from '@agentrpc/core';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
+import { storeFromEnv } from '../config/store-from-env.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
+import { recoverInterruptedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import { createContext, type Services } from '../trpc/context.ts';
 import { applyCors } from './cors.ts';
+
+/** Deletes idle sessions periodically, when retention is configured. */
+function startRetention(
+  store: Store,
+  retention: ServerConfig['retention'],
+): NodeJS.Timeout | undefined {
+  if (!retention) return undefined;
+  const sweep = () => {
+    store.deleteIdleSessions(Date.now() - retention.sessionTtlMs).catch((error: unknown) => {
+      console.error('agentrpc: retention sweep failed:', error);
+    });
+  };
+  const timer = setInterval(sweep, retention.intervalMs ?? 3_600_000);
+  timer.unref();
+  sweep();
+  return timer;
+}
 
 export interface ListenOptions {
   port?: number;
@@ -24,6 +43,8 @@ export interface AgentRpcServer {
   readonly url: string;
   readonly port: number;
   readonly services: Services;
+  /** Runs found unfinished at start and ended as INTERRUPTED. */
+  readonly recovered: number;
   /** Stops accepting, waits up to `graceMs` for runs to finish, then closes. */
   close(graceMs?: number): Promise<void>;
 }
@@ -34,8 +55,7 @@ function hasAuth(config: ServerConfig): boolean {
   return Boolean(config.auth?.apiKeys?.length || config.auth?.jwt);
 }
 
-export function createServices(config: ServerConfig): Services {
-  const store = config.store ?? new MemoryStore();
+export function createServices(config: ServerConfig, store: Store): Services {
   const agents = new AgentRegistry(config.agents, store);
   return {
     agents,
@@ -56,7 +76,10 @@ export async function startServer(
       `refusing to listen on ${host} without auth: configure auth.apiKeys or auth.jwt, or use 127.0.0.1`,
     );
   }
-  const services = createServices(config);
+  const store = config.store ?? (await storeFromEnv());
+  const services = createServices(config, store);
+  const recovered = await recoverInterruptedRuns(store);
+  const retention = startRetention(store, config.retention);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -111,10 +134,19 @@ export async function startServer(
     url: `http://${shownHost}:${port}`,
     port,
     services,
+    recovered,
     close: async (graceMs = 10_000) => {
       accepting = false;
+      clearInterval(retention);
       server.close();
-      await services.runs.drain(graceMs);
+      const left = await services.runs.drain(graceMs);
+      if (left > 0) {
+        // Past the deadline: end what is left as SHUTDOWN and wait for it to be saved.
+        services.runs.abortAll(
+          new AgentRpcError('SHUTDOWN', 'The server shut down before the run finished'),
+        );
+        await services.runs.drain(5_000);
+      }
       wsHandler.broadcastReconnectNotification();
       for (const client of wss.clients) client.terminate();
       wss.close();

@@ -204,6 +204,11 @@ export class RunManager {
     }
   }
 
+  /** Stops every live run with `reason` (they end as errors with its code). */
+  abortAll(reason: AgentRpcError): void {
+    for (const run of this.#active.values()) if (!run.hub.done) run.controller.abort(reason);
+  }
+
   /** Waits for every live run to end, up to `timeoutMs`; returns how many are left. */
   async drain(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
