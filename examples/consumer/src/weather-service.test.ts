@@ -17,6 +17,7 @@ beforeAll(async () => {
     process.execPath,
     ['--disable-warning=ExperimentalWarning', bin, 'serve', '--port', '0', '--config', config],
     {
+      env: { ...process.env, AGENTRPC_STORE: 'memory' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
