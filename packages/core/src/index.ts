@@ -15,6 +15,7 @@ export {
   isAgentRpcError,
   toAgentRpcError,
 } from './errors.ts';
+export { type MemoryOptions, relevantMemories } from './memory/user-memories.ts';
 export { sniffMimeType } from './message/media.ts';
 export type {
   AudioInput,
@@ -67,6 +68,7 @@ export {
   terminalStatuses,
 } from './run/types.ts';
 export { deepMerge } from './session/deep-merge.ts';
+export type { SummaryOptions } from './session/summarize.ts';
 export type { Memory, Session } from './session/types.ts';
 export { type CursorPosition, clampLimit, decodeCursor, encodeCursor } from './store/cursor.ts';
 export { MemoryStore } from './store/memory-store.ts';

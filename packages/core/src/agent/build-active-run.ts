@@ -2,13 +2,16 @@
 // tools by name, response format, and the prompt (instructions, summary, history).
 
 import { z } from 'zod';
+import { memoryPrompt, relevantMemories, rememberTool } from '../memory/user-memories.ts';
 import type { Message } from '../message/types.ts';
 import type { ResponseFormat } from '../model/types.ts';
-import type { ActiveRun } from '../run/active-run.ts';
+import { type ActiveRun, nextEvent } from '../run/active-run.ts';
 import type { RunRecord } from '../run/types.ts';
+import { transcript } from '../session/summarize.ts';
 import type { Session } from '../session/types.ts';
 import type { Store } from '../store/types.ts';
 import { type AnyTool, toolSpecOf } from '../tool/define-tool.ts';
+import { finishersFor, optionsOf } from './after-run.ts';
 import type { AgentOptions } from './options.ts';
 
 const emptyTools = new Map<string, AnyTool>();
@@ -25,8 +28,9 @@ function responseFormatOf(options: AgentOptions): ResponseFormat | undefined {
 async function systemMessage(
   options: AgentOptions,
   session: Session,
-  metadata: Record<string, unknown>,
+  extra: { metadata: Record<string, unknown>; memories: string | undefined },
 ) {
+  const { metadata } = extra;
   const parts: string[] = [];
   const { instructions } = options;
   const text =
@@ -45,6 +49,7 @@ async function systemMessage(
     parts.push(`Answer with only a JSON object that matches this JSON schema:\n${schema}`);
   }
   if (session.summary) parts.push(`Summary of the conversation so far:\n${session.summary}`);
+  if (extra.memories) parts.push(extra.memories);
   return parts.length
     ? ({ role: 'system', content: parts.join('\n\n') } satisfies Message)
     : undefined;
@@ -88,14 +93,28 @@ export async function buildActiveRun({
   record,
 }: BuildRunOptions): Promise<ActiveRun> {
   const metadata = record.metadata ?? {};
-  const system = await systemMessage(agent, session, metadata);
+  const memory = optionsOf(agent.memory);
+  const memories = memory
+    ? await memoriesFor(store, session, record, memory.maxInPrompt ?? 10)
+    : undefined;
+  const system = await systemMessage(agent, session, { metadata, memories });
   const history = await historyOf(store, session, agent, record.runId);
-  const tools = agent.tools?.length ? new Map(agent.tools.map((t) => [t.name, t])) : emptyTools;
+  const toolList: AnyTool[] = [...(agent.tools ?? [])];
+  // The remember tool reports through the run, which exists only below.
+  let run: ActiveRun | undefined;
+  if (memory?.tool) {
+    toolList.push(
+      rememberTool(store, (stored) =>
+        run?.emit(nextEvent(run, { type: 'memory.updated', memoryIds: [stored.memoryId] })),
+      ),
+    );
+  }
+  const tools = toolList.length ? new Map(toolList.map((t) => [t.name, t])) : emptyTools;
   const controller = new AbortController();
-  return {
+  run = {
     model: agent.model,
     tools,
-    toolSpecs: agent.tools?.map(toolSpecOf) ?? [],
+    toolSpecs: toolList.map(toolSpecOf),
     toolChoice: agent.toolChoice,
     responseFormat: responseFormatOf(agent),
     outputSchema: agent.outputSchema,
@@ -117,5 +136,14 @@ export async function buildActiveRun({
     ticks: 0,
     startedAt: performance.now(),
     emit: () => {},
+    finishers: finishersFor(agent, store, session),
   };
+  return run;
+}
+
+/** The user's memories most relevant to this run's input, as a prompt section. */
+async function memoriesFor(store: Store, session: Session, record: RunRecord, limit: number) {
+  const all = await store.listMemories({ userId: session.userId, limit: 500 });
+  const input = transcript(record.messages.filter((m) => m.role === 'user'));
+  return memoryPrompt(relevantMemories(all, input, limit));
 }

@@ -81,6 +81,7 @@ export async function driveRun(options: DriveOptions): Promise<void> {
     let error: AgentRpcError | undefined;
     try {
       const outcome = await (options.resume ? continueLoop(run, options.resume) : runLoop(run));
+      if (outcome === 'completed') for (const finish of run.finishers) await finish(run);
       settle(run, outcome);
     } catch (thrown) {
       error = classifyRunError(run, thrown);

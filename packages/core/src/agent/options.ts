@@ -1,5 +1,6 @@
 // What an Agent is made of, and what each run is called with.
 import type { z } from 'zod';
+import type { MemoryOptions } from '../memory/user-memories.ts';
 import type {
   AudioInput,
   ContentPart,
@@ -10,6 +11,7 @@ import type {
 } from '../message/types.ts';
 import type { Model, ToolChoice } from '../model/types.ts';
 import type { ToolDecision } from '../run/tool-step.ts';
+import type { SummaryOptions } from '../session/summarize.ts';
 import type { Store } from '../store/types.ts';
 import type { AnyTool } from '../tool/define-tool.ts';
 
@@ -37,6 +39,10 @@ export interface AgentOptions<Output = unknown> {
   numHistoryRuns?: number;
   /** Tool calls one run may make (default 10). */
   toolCallLimit?: number;
+  /** Keep a running summary of each session, used in place of older history. */
+  summaries?: boolean | SummaryOptions;
+  /** Remember facts about each user across sessions (extracted after runs and/or by a tool). */
+  memory?: boolean | MemoryOptions;
   /** How long a run's hold on its session lasts without renewal (default 30,000 ms). */
   sessionLeaseMs?: number;
 }

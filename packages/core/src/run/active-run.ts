@@ -32,6 +32,8 @@ export interface ActiveRun {
   startedAt: number;
   /** Hands an event to whoever reads the run. */
   emit: (event: RunEvent) => void;
+  /** Work after the answer and before the terminal event (summaries, memories). */
+  finishers: ((run: ActiveRun) => Promise<void>)[];
 }
 
 type EventFields<E> = E extends RunEvent ? Omit<E, 'runId' | 'seq' | 'createdAt'> : never;
