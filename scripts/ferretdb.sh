@@ -39,7 +39,7 @@ case "${1:-}" in
     data="$dir/data-$port"
     rm -rf "$data" && mkdir -p "$data"
     "$bin" --handler=sqlite --sqlite-url="file:$data/" --listen-addr="127.0.0.1:$port" \
-      --telemetry=disable --state-dir=- --log-level=warn > "$dir/ferretdb-$port.log" 2>&1 &
+      --telemetry=disable --state-dir=- --debug-addr=- --log-level=warn > "$dir/ferretdb-$port.log" 2>&1 &
     echo $! > "$dir/ferretdb-$port.pid"
     for _ in $(seq 1 100); do
       if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
