@@ -178,6 +178,14 @@ export class Agent<Output = unknown> {
       const lease = await this.#lease(start.session, start.record.runId, options, (error) =>
         run?.controller.abort(error),
       );
+      if (start.isNew) {
+        // A run starts when it holds its session, not when it was asked for:
+        // history is ordered by this time.
+        const now = Date.now();
+        start.record.createdAt = now;
+        start.record.updatedAt = now;
+        start.opening.createdAt = now;
+      }
       try {
         run = await buildActiveRun({
           agent: this.options,
