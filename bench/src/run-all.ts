@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
+import { measureHistoryScaling } from './history-scaling.ts';
 import { type ConstructionFigures, measureConstructions, median } from './measure.ts';
 import { agentrpc, peers, plainOpenAI } from './peers.ts';
 import { measureServerStreaming, type ServerStreamingResult } from './server-streaming.ts';
@@ -70,6 +71,9 @@ async function main() {
     ]) {
       serverRuns.push(await measureServerStreaming(setting));
     }
+
+    console.log('history scaling …');
+    const scaling = await measureHistoryScaling(1000);
 
     const oursRow = construction.find((c) => c.peer === agentrpc);
     const aiSdkRow = construction.find((c) => c.peer.name.startsWith('Vercel'));
@@ -147,6 +151,18 @@ async function main() {
         ];
       }),
       'Targets: ≥ 0.90× the direct tokens per second; ≤ 2 ms added TTFT at p50.',
+      '',
+      '## A session’s 1,000th run against its first',
+      '',
+      'One session, 1,000 runs in a row with the offline demo model (no network), `numHistoryRuns: 3`;',
+      'median run time of runs 2–21 against runs 981–1,000. MongoStore runs when MONGODB_URL is set.',
+      '',
+      '| store | first runs ms | 1,000th runs ms | ratio |',
+      '| --- | ---: | ---: | ---: |',
+      ...scaling.map(
+        (s) =>
+          `| ${s.store} | ${fmt(s.firstMs)} | ${fmt(s.thousandthMs)} | ${fmt(s.thousandthMs / s.firstMs)} |`,
+      ),
       '',
     ];
     writeFileSync(new URL('../RESULTS.md', import.meta.url), lines.join('\n'));

@@ -25,6 +25,7 @@ import {
   type Store,
 } from '@agentrpc/core';
 import {
+  type Collection,
   type Db,
   type Filter,
   MongoBulkWriteError,
@@ -45,13 +46,30 @@ export interface MongoStoreOptions {
 }
 
 type Doc<T> = T & { _id: string };
-type SessionDoc = Doc<Session> & { _v: number };
+type SessionDoc = Doc<Session> & { _v: number; _recentRuns?: string[] };
 type EventDoc = { _id: string; runId: string; seq: number; userId: string; event: RunEvent };
 
 function strip<T>(doc: Doc<T> | null): T | null {
   if (!doc) return null;
-  const { _id, _v, ...rest } = doc as Doc<T> & { _v?: number };
+  const { _id, _v, _recentRuns, ...rest } = doc as Doc<T> & { _v?: number; _recentRuns?: string[] };
   return rest as T;
+}
+
+/** How many recently completed run ids a session document keeps for history. */
+const recentRunsKept = 50;
+
+/**
+ * Reads a document by _id alone and checks its owner in code: _id is the one
+ * lookup every MongoDB-wire server serves from an index (FerretDB's SQLite
+ * backend scans the collection for any other filter).
+ */
+async function findOwned<T extends { userId: string }>(
+  collection: Collection<Doc<T>>,
+  id: string,
+  userId: string,
+): Promise<Doc<T> | null> {
+  const doc = (await collection.findOne({ _id: id } as Filter<Doc<T>>)) as Doc<T> | null;
+  return doc && doc.userId === userId ? doc : null;
 }
 
 function collections(db: Db, prefix: string) {
@@ -128,7 +146,7 @@ export class MongoStore implements Store {
   getSession(key: SessionKey): Promise<Session | null> {
     return guarded('read a session', async () => {
       const { sessions } = await this.#c();
-      return strip(await sessions.findOne({ _id: key.sessionId, userId: key.userId }));
+      return strip(await findOwned(sessions, key.sessionId, key.userId));
     });
   }
 
@@ -169,8 +187,11 @@ export class MongoStore implements Store {
     return guarded('update a session', async () => {
       const { sessions } = await this.#c();
       const { addRuns, ...fields } = patch;
+      if (!(await findOwned(sessions, key.sessionId, key.userId))) {
+        throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+      }
       const doc = await sessions.findOneAndUpdate(
-        { _id: key.sessionId, userId: key.userId },
+        { _id: key.sessionId },
         {
           $set: { ...structuredClone(fields), updatedAt: Date.now() },
           $inc: { runCount: addRuns ?? 0, _v: 1 },
@@ -187,11 +208,11 @@ export class MongoStore implements Store {
       const { sessions } = await this.#c();
       // Compare-and-set on a version counter: concurrent merges never lose a write.
       for (let attempt = 0; attempt < 20; attempt++) {
-        const current = await sessions.findOne({ _id: key.sessionId, userId: key.userId });
+        const current = await findOwned(sessions, key.sessionId, key.userId);
         if (!current) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
         const state = deepMerge(current.state, patch);
         const doc = await sessions.findOneAndUpdate(
-          { _id: key.sessionId, userId: key.userId, _v: current._v },
+          { _id: key.sessionId, _v: current._v },
           { $set: { state, updatedAt: Date.now() }, $inc: { _v: 1 } },
           { returnDocument: 'after' },
         );
@@ -207,10 +228,8 @@ export class MongoStore implements Store {
   deleteSession(key: SessionKey): Promise<boolean> {
     return guarded('delete a session', async () => {
       const c = await this.#c();
-      const { deletedCount } = await c.sessions.deleteOne({
-        _id: key.sessionId,
-        userId: key.userId,
-      });
+      if (!(await findOwned(c.sessions, key.sessionId, key.userId))) return false;
+      const { deletedCount } = await c.sessions.deleteOne({ _id: key.sessionId });
       if (!deletedCount) return false;
       await this.#deleteRunsOf(c, [key.sessionId]);
       return true;
@@ -227,25 +246,31 @@ export class MongoStore implements Store {
 
   appendRun(run: RunRecord): Promise<void> {
     return guarded('append a run', async () => {
-      const { runs } = await this.#c();
+      const c = await this.#c();
       try {
-        await runs.insertOne({ ...structuredClone(run), _id: run.runId });
+        await c.runs.insertOne({ ...structuredClone(run), _id: run.runId });
       } catch (error) {
         if (isDuplicateKey(error)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
         throw error;
       }
+      if (run.status === 'completed') await this.#rememberCompleted(c, run.sessionId, run.runId);
     });
   }
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
     return guarded('update a run', async () => {
-      const { runs } = await this.#c();
-      const doc = await runs.findOneAndUpdate(
-        { _id: key.runId, userId: key.userId },
+      const c = await this.#c();
+      const before = await findOwned(c.runs, key.runId, key.userId);
+      if (!before) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+      const doc = await c.runs.findOneAndUpdate(
+        { _id: key.runId },
         { $set: { ...structuredClone(patch), updatedAt: Date.now() } },
         { returnDocument: 'after' },
       );
       if (!doc) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+      if (patch.status === 'completed' && before.status !== 'completed') {
+        await this.#rememberCompleted(c, before.sessionId, key.runId);
+      }
       return strip(doc) as RunRecord;
     });
   }
@@ -253,13 +278,41 @@ export class MongoStore implements Store {
   getRun(key: RunKey): Promise<RunRecord | null> {
     return guarded('read a run', async () => {
       const { runs } = await this.#c();
-      return strip(await runs.findOne({ _id: key.runId, userId: key.userId }));
+      return strip(await findOwned(runs, key.runId, key.userId));
     });
+  }
+
+  /**
+   * Keeps the ids of a session's latest completed runs in its document, so the
+   * history window is read by _id, as fast for the 1,000th run as for the first.
+   * Only the run holding the session's lease completes runs, so no update races.
+   */
+  async #rememberCompleted(c: Collections, sessionId: string, runId: string) {
+    const session = await c.sessions.findOne({ _id: sessionId });
+    if (!session) return;
+    const recent = [...(session._recentRuns ?? []), runId].slice(-recentRunsKept);
+    await c.sessions.updateOne({ _id: sessionId }, { $set: { _recentRuns: recent } });
+  }
+
+  /** The history window by _id lookups, when the session document can serve it. */
+  async #recentCompleted(c: Collections, query: RunQuery): Promise<RunRecord[] | undefined> {
+    const limit = clampLimit(query.limit, 100, 10_000);
+    if (query.status !== 'completed' || query.order === 'asc' || limit > recentRunsKept)
+      return undefined;
+    const session = await findOwned(c.sessions, query.sessionId, query.userId);
+    if (!session) return [];
+    if (!session._recentRuns) return undefined;
+    const ids = session._recentRuns.slice(-limit).reverse();
+    const docs = await Promise.all(ids.map((id) => findOwned(c.runs, id, query.userId)));
+    return docs.filter((d) => d?.status === 'completed').map((d) => strip(d) as RunRecord);
   }
 
   listRuns(query: RunQuery): Promise<RunRecord[]> {
     return guarded('list runs', async () => {
-      const { runs } = await this.#c();
+      const c = await this.#c();
+      const recent = await this.#recentCompleted(c, query);
+      if (recent) return recent;
+      const { runs } = c;
       const dir = query.order === 'asc' ? 1 : -1;
       const filter: Filter<Doc<RunRecord>> = { userId: query.userId, sessionId: query.sessionId };
       if (query.status) filter.status = query.status;
@@ -275,9 +328,7 @@ export class MongoStore implements Store {
   appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
     return guarded('append events', async () => {
       const c = await this.#c();
-      if (
-        !(await c.runs.findOne({ _id: key.runId, userId: key.userId }, { projection: { _id: 1 } }))
-      ) {
+      if (!(await findOwned(c.runs, key.runId, key.userId))) {
         throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
       }
       if (events.length === 0) return;

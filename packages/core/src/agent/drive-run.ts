@@ -72,10 +72,33 @@ async function persist({ run, store, session, isNew }: DriveOptions) {
   );
 }
 
+/** The terminal event, once the run is saved; a failed save ends the run as STORE_ERROR instead. */
+async function saveAndEnd(
+  options: DriveOptions,
+  error: AgentRpcError | undefined,
+): Promise<RunEvent> {
+  const { run } = options;
+  const last = terminalEvent(run, error);
+  try {
+    await persist(options);
+    return last;
+  } catch (storeError) {
+    const failure = toAgentRpcError(storeError, 'STORE_ERROR');
+    run.output.lastSeq = last.seq - 1;
+    return nextEvent(run, {
+      type: 'run.error',
+      code: failure.code,
+      message: `The run could not be saved: ${failure.message}`,
+      output: run.output,
+    });
+  }
+}
+
 /** Runs to the end, emitting every event through run.emit. Never throws. */
 export async function driveRun(options: DriveOptions): Promise<void> {
   const { run } = options;
   const report = options.onBackgroundError ?? ((e: unknown) => console.error('agentrpc:', e));
+  let last: RunEvent | undefined;
   try {
     run.emit(options.opening);
     let error: AgentRpcError | undefined;
@@ -87,24 +110,11 @@ export async function driveRun(options: DriveOptions): Promise<void> {
       error = classifyRunError(run, thrown);
       settle(run, error.code === 'CANCELLED' ? 'cancelled' : 'error', error);
     }
-    const last = terminalEvent(run, error);
-    try {
-      await persist(options);
-      run.emit(last);
-    } catch (storeError) {
-      const failure = toAgentRpcError(storeError, 'STORE_ERROR');
-      run.output.lastSeq = last.seq - 1;
-      run.emit(
-        nextEvent(run, {
-          type: 'run.error',
-          code: failure.code,
-          message: `The run could not be saved: ${failure.message}`,
-          output: run.output,
-        }),
-      );
-    }
+    last = await saveAndEnd(options, error);
   } finally {
-    // The run's result is already out; an unreleased lease expires by itself.
+    // Free the session before the reader hears the run ended, so its next run
+    // can start at once. A lease that fails to release expires by itself.
     await options.lease.release().catch(report);
+    if (last) run.emit(last);
   }
 }

@@ -1,5 +1,6 @@
 import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DemoModel } from '../model/demo-model.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { Agent } from './agent.ts';
@@ -95,6 +96,19 @@ describe('sessions', () => {
     await store.releaseLease({ key: 'session:contested', owner: held?.runId ?? '' });
     await store.acquireLease({ key: 'session:contested', owner: 'other', ttlMs: 10_000 });
     await expect(run).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('the next run on a session can start as soon as the previous one resolved', async () => {
+    // An in-process model answers at once, so any lag in freeing the session would show.
+    const agent = new Agent({ id: 'chat', model: new DemoModel({ chunkDelayMs: 0 }) });
+    let sessionId: string | undefined;
+    for (let i = 0; i < 5; i++) {
+      const out = await agent.run(`Q${i}`, sessionId ? { sessionId } : {});
+      sessionId = out.sessionId;
+    }
+    expect(
+      (await agent.store.getSession({ userId: 'anonymous', sessionId: sessionId ?? '' }))?.runCount,
+    ).toBe(5);
   });
 
   it('a client-chosen session id starts a new session for that user', async () => {
