@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, DemoModel } from '@agentrpc/core';
+import { Agent, DemoModel, MemoryStore, SqliteStore } from '@agentrpc/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from './http/create-server.ts';
 
@@ -109,7 +109,76 @@ describe('agentrpc serve', () => {
   });
 });
 
+describe('agentrpc cleanup', () => {
+  it('deletes sessions idle longer than --older-than from the configured store', async () => {
+    const path = join(scratch, 'cleanup.db');
+    const store = new SqliteStore({ path });
+    const now = Date.now();
+    const base = { userId: 'u', agentId: 'a', name: 'n', state: {}, metadata: {}, runCount: 0 };
+    await store.createSession({
+      ...base,
+      sessionId: 'old',
+      createdAt: now - 40 * 86_400_000,
+      updatedAt: now - 40 * 86_400_000,
+    });
+    await store.createSession({ ...base, sessionId: 'new', createdAt: now, updatedAt: now });
+    await store.close();
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@agentrpc/source',
+        '--disable-warning=ExperimentalWarning',
+        cli,
+        'cleanup',
+        '--older-than',
+        '30d',
+      ],
+      {
+        env: { ...process.env, AGENTRPC_STORE: `sqlite:${path}` },
+        cwd: scratch,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout?.on('data', (part: Buffer) => {
+      out += part.toString();
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(out).toMatch(/deleted 1 session\(s\) idle for more than 30d/);
+    const after = new SqliteStore({ path });
+    expect(await after.getSession({ userId: 'u', sessionId: 'old' })).toBeNull();
+    expect(await after.getSession({ userId: 'u', sessionId: 'new' })).not.toBeNull();
+    await after.close();
+  });
+});
+
 describe('startServer', () => {
+  it('sweeps idle sessions periodically when retention is configured', async () => {
+    const store = new MemoryStore();
+    const now = Date.now();
+    const base = {
+      userId: 'u',
+      agentId: 'a',
+      name: 'n',
+      state: {},
+      metadata: {},
+      runCount: 0,
+      createdAt: now,
+    };
+    await store.createSession({ ...base, sessionId: 'stale', updatedAt: now - 10_000 });
+    const agents = [new Agent({ id: 'a', model: new DemoModel() })];
+    const server = await startServer(
+      { agents, store, retention: { sessionTtlMs: 5_000, intervalMs: 50 } },
+      { port: 0 },
+    );
+    try {
+      await expect.poll(() => store.getSession({ userId: 'u', sessionId: 'stale' })).toBeNull();
+    } finally {
+      await server.close(100);
+    }
+  });
+
   it('refuses to listen beyond loopback without auth', async () => {
     const agents = [new Agent({ id: 'a', model: new DemoModel() })];
     await expect(startServer({ agents }, { host: '0.0.0.0', port: 0 })).rejects.toThrow(
