@@ -133,7 +133,8 @@ async function main() {
       '',
       'The fake upstream, the agentrpc server (`agentrpc serve`, memory store) and the client each run in',
       'their own process on this machine. Each path streams whole runs in turn (3 warm-up runs each); tokens',
-      'per second is content chunks over the whole run time, median over runs; TTFT is from the call to the',
+      'per second is streamed text (4 characters a token, as the upstream sends them) over the whole run time,',
+      'median over runs; the server merges deltas a slow reader has not taken yet. TTFT is from the call to the',
       'first content delta. The direct path is the openai SDK calling the same upstream.',
       '',
       ...serverRuns.flatMap((result) => {

@@ -17,11 +17,15 @@ export interface PathFigures {
 
 interface Sample {
   ttftMs: number;
+  /** Tokens received (characters / 4: the fake sends 4-character tokens). */
   chunks: number;
   totalMs: number;
 }
 
 type Runner = () => Promise<Sample>;
+
+/** The fake upstream sends one 4-character token per chunk. */
+const charsPerToken = 4;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -72,9 +76,10 @@ function directRunner(baseURL: string): Runner {
       stream_options: { include_usage: true },
     });
     for await (const chunk of stream) {
-      if (chunk.choices[0]?.delta.content) {
+      const text = chunk.choices[0]?.delta.content;
+      if (text) {
         if (chunks === 0) ttftMs = performance.now() - started;
-        chunks++;
+        chunks += text.length / charsPerToken;
       }
     }
     return { ttftMs, chunks, totalMs: performance.now() - started };
@@ -92,7 +97,7 @@ function sdkRunner(url: string, transport: 'sse' | 'ws'): { run: Runner; close: 
       for await (const event of client.runs.stream({ agentId: 'bench', input: 'go' })) {
         if (event.type === 'run.content') {
           if (chunks === 0) ttftMs = performance.now() - started;
-          chunks++;
+          chunks += event.delta.length / charsPerToken;
         }
       }
       return { ttftMs, chunks, totalMs: performance.now() - started };

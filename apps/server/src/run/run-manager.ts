@@ -28,6 +28,8 @@ interface ActiveRun {
   userId: string;
 }
 
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** How long a finished run's hub stays in memory for late readers. */
 const hubGraceMs = 30_000;
 /** How often a reader polls the store for a run that is live elsewhere. */
@@ -235,7 +237,12 @@ export class RunManager {
     accept(first.value);
     void (async () => {
       try {
-        for await (const event of events) accept(event);
+        for await (const event of events) {
+          accept(event);
+          // Let the model stream run ahead: deltas that arrive meanwhile merge
+          // into one event, so a fast stream costs fewer writes to subscribers.
+          if (event.type === 'run.content' || event.type === 'run.reasoning') await yieldToIo();
+        }
       } catch (error) {
         this.#onError(error as AgentRpcError);
       } finally {

@@ -87,6 +87,21 @@ describe('Agent.run', () => {
     expect(done?.type === 'run.completed' && done.output.content).toBe('one two three four');
   });
 
+  it('a reader that falls behind gets merged deltas: same text, fewer events, no seq gaps', async () => {
+    fake.enqueue({ text: 'x'.repeat(200), chunkSize: 2 });
+    const events: RunEvent[] = [];
+    for await (const event of new Agent({ id: 'a', model: model() }).stream('hi')) {
+      events.push(event);
+      if (event.type === 'run.content' && events.length === 2) {
+        await new Promise((resolve) => setTimeout(resolve, 100)); // a slow reader
+      }
+    }
+    expectWellFormed(events);
+    const deltas = events.flatMap((e) => (e.type === 'run.content' ? [e.delta] : []));
+    expect(deltas.join('')).toBe('x'.repeat(200));
+    expect(deltas.length).toBeLessThan(100);
+  });
+
   it('instructions may be a function of the run context', async () => {
     fake.enqueue({ text: 'ok' });
     const agent = new Agent({

@@ -194,6 +194,7 @@ export class Agent<Output = unknown> {
           record: start.record,
         });
         run.emit = (event) => channel.push(event);
+        run.mergeDelta = (type, delta) => channel.mergeDelta(type, delta);
         await start.save();
       } catch (error) {
         await lease.release();

@@ -136,6 +136,7 @@ export async function buildActiveRun({
     ticks: 0,
     startedAt: performance.now(),
     emit: () => {},
+    mergeDelta: () => false,
     finishers: finishersFor(agent, store, session),
   };
   return run;

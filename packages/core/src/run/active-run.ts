@@ -32,6 +32,8 @@ export interface ActiveRun {
   startedAt: number;
   /** Hands an event to whoever reads the run. */
   emit: (event: RunEvent) => void;
+  /** Folds a delta into the reader's last unread delta event, if there is one. */
+  mergeDelta: (type: 'run.content' | 'run.reasoning', delta: string) => boolean;
   /** Work after the answer and before the terminal event (summaries, memories). */
   finishers: ((run: ActiveRun) => Promise<void>)[];
 }

@@ -34,6 +34,19 @@ export class EventChannel implements AsyncIterableIterator<RunEvent> {
     }
   }
 
+  /**
+   * Appends a delta to the last unread event when it is a delta of the same
+   * type, so a reader that falls behind gets fewer, larger deltas (and no seq
+   * is spent). Returns false when the delta must become an event of its own.
+   */
+  mergeDelta(type: 'run.content' | 'run.reasoning', delta: string): boolean {
+    if (this.#head >= this.#buffer.length) return false;
+    const last = this.#buffer[this.#buffer.length - 1];
+    if (last?.type !== type) return false;
+    last.delta += delta;
+    return true;
+  }
+
   /** No more events; the reader finishes after draining what is buffered. */
   end(): void {
     this.#ended = true;

@@ -69,8 +69,11 @@ export function classifyRunError(run: ActiveRun, error: unknown): AgentRpcError 
 export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   const output = run.output;
   const runId = output.runId;
-  const emitDelta = (type: 'run.content' | 'run.reasoning', delta: string) =>
-    run.emit({ type, runId, seq: ++output.lastSeq, createdAt: Date.now(), delta });
+  const emitDelta = (type: 'run.content' | 'run.reasoning', delta: string) => {
+    if (!run.mergeDelta(type, delta)) {
+      run.emit({ type, runId, seq: ++output.lastSeq, createdAt: Date.now(), delta });
+    }
+  };
   const splitter = new ThinkTagSplitter();
   const toolCalls: ToolCall[] = [];
   let reasoning = '';
