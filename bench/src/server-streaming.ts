@@ -48,7 +48,7 @@ async function startAgentRpcServer(upstream: Upstream): Promise<{ url: string; s
       config,
     ],
     {
-      env: { ...process.env, UPSTREAM_URL: upstream.baseURL },
+      env: { ...process.env, UPSTREAM_URL: upstream.baseURL, AGENTRPC_STORE: 'memory' },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
