@@ -1,7 +1,6 @@
 // `pnpm bench`: agent construction and streaming CPU per chunk, agentrpc beside
 // the plain openai SDK and peer frameworks in one process, written to RESULTS.md.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { measureHistoryScaling } from './history-scaling.ts';
 import { type ConstructionFigures, measureConstructions, median } from './measure.ts';
@@ -12,15 +11,11 @@ import { runWorker, startUpstream } from './upstream-process.ts';
 const chunks = Number(process.env.CHUNKS ?? 20_000);
 const streamRounds = Number(process.env.ROUNDS ?? 5);
 const streamPasses = Number(process.env.PASSES ?? 4);
-const require = createRequire(import.meta.url);
 
 function versionOf(pkg: string): string {
-  try {
-    const path = require.resolve(`${pkg}/package.json`);
-    return JSON.parse(readFileSync(path, 'utf8')).version;
-  } catch {
-    return 'workspace';
-  }
+  // Read the installed package.json directly: not every package exports it.
+  const path = new URL(`../node_modules/${pkg}/package.json`, import.meta.url);
+  return JSON.parse(readFileSync(path, 'utf8')).version;
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
