@@ -1,9 +1,9 @@
 // Streaming through the agentrpc server and SDK (over SSE and WebSocket)
 // against the openai SDK calling the same fake upstream directly: tokens per
 // second and time to first token, each client path measured in turn.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@agentrpc/sdk';
+import { startProcess } from '@agentrpc/testing';
 import OpenAI from 'openai';
 import { median } from './measure.ts';
 import { startUpstream, type Upstream } from './upstream-process.ts';
@@ -35,9 +35,8 @@ function percentile(values: number[], p: number): number {
 async function startAgentRpcServer(upstream: Upstream): Promise<{ url: string; stop: () => void }> {
   const cli = fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url));
   const config = fileURLToPath(new URL('./server.config.ts', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
+  const server = await startProcess({
+    args: [
       '--conditions=@agentrpc/source',
       '--disable-warning=ExperimentalWarning',
       cli,
@@ -47,20 +46,13 @@ async function startAgentRpcServer(upstream: Upstream): Promise<{ url: string; s
       '--config',
       config,
     ],
-    {
-      env: { ...process.env, UPSTREAM_URL: upstream.baseURL, AGENTRPC_STORE: 'memory' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (part: Buffer) => {
-    output += part.toString();
+    env: { ...process.env, UPSTREAM_URL: upstream.baseURL, AGENTRPC_STORE: 'memory' },
+    ready: /store: /,
   });
-  while (!/listening on (\S+)/.test(output)) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { url: /listening on (\S+)/.exec(output)?.[1] ?? '', stop: () => child.kill('SIGTERM') };
+  return {
+    url: /listening on (\S+)/.exec(server.output())?.[1] ?? '',
+    stop: () => void server.stop(),
+  };
 }
 
 function directRunner(baseURL: string): Runner {

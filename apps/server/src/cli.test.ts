@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, DemoModel, MemoryStore, SqliteStore } from '@agentrpc/core';
+import { startProcess } from '@agentrpc/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from './http/create-server.ts';
 
@@ -16,9 +17,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'agentrpc-cli-'));
 
 /** Starts `agentrpc serve` on a free port and resolves with its URL and output so far. */
 async function serve(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const child = spawn(
-    process.execPath,
-    [
+  const server = await startProcess({
+    args: [
       '--conditions=@agentrpc/source',
       '--disable-warning=ExperimentalWarning',
       cli,
@@ -27,29 +27,17 @@ async function serve(args: string[], options: { cwd?: string; env?: NodeJS.Proce
       '0',
       ...args,
     ],
-    {
-      cwd: options.cwd ?? process.cwd(),
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? {
+      ...process.env,
+      AGENTRPC_STORE: `sqlite:${join(scratch, `${randomUUID()}.db`)}`,
     },
-  );
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (part: Buffer) => {
-    output += part.toString();
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    // The banner ends with the store line.
+    ready: /store: /,
   });
-  child.stderr?.on('data', (part: Buffer) => {
-    output += part.toString();
-  });
-  const deadline = Date.now() + 15_000;
-  // The banner ends with the store line.
-  while (!/store: /.test(output)) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`server did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  const url = /listening on (\S+)/.exec(output)?.[1] ?? '';
-  return { child, url, output: () => output };
+  children.push(server.child);
+  const url = /listening on (\S+)/.exec(server.output())?.[1] ?? '';
+  return { child: server.child, url, output: server.output };
 }
 
 afterEach(() => {

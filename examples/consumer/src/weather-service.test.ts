@@ -1,41 +1,35 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunningProcess, startProcess } from '@agentrpc/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { weatherService } from './weather-service.ts';
 
 const require = createRequire(import.meta.url);
-let server: ChildProcess;
+let server: RunningProcess | undefined;
 let url = '';
 
 beforeAll(async () => {
   // The installed `agentrpc` command (the built package), as a deployment runs it.
   const bin = join(dirname(require.resolve('@agentrpc/server/package.json')), 'bin', 'agentrpc.js');
   const config = fileURLToPath(new URL('../test/agentrpc.config.ts', import.meta.url));
-  server = spawn(
-    process.execPath,
-    ['--disable-warning=ExperimentalWarning', bin, 'serve', '--port', '0', '--config', config],
-    {
-      env: { ...process.env, AGENTRPC_STORE: 'memory' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let output = '';
-  server.stdout?.on('data', (part: Buffer) => {
-    output += part.toString();
+  server = await startProcess({
+    args: [
+      '--disable-warning=ExperimentalWarning',
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--config',
+      config,
+    ],
+    env: { ...process.env, AGENTRPC_STORE: 'memory' },
+    ready: /store: /,
   });
-  const deadline = Date.now() + 15_000;
-  while (!/listening on (\S+)/.test(output)) {
-    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  url = /listening on (\S+)/.exec(output)?.[1] ?? '';
+  url = /listening on (\S+)/.exec(server.output())?.[1] ?? '';
 });
 
-afterAll(() => {
-  server?.kill('SIGTERM');
-});
+afterAll(() => server?.stop());
 
 describe.each(['sse', 'ws'] as const)('consumer service over %s', (transport) => {
   it('asks, streams and reads history through the SDK alone', async () => {

@@ -1,4 +1,6 @@
 // @agentrpc/testing: a scripted fake OpenAI-compatible server for offline tests.
+
+export { type RunningProcess, type StartProcessOptions, startProcess } from './child-process.ts';
 export { completionBody, completionChunks } from './chunks.ts';
 export {
   createFakeOpenAI,

@@ -1,28 +1,19 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isAgentRpcError } from '../errors.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
 import { providers } from '../model/providers.ts';
 import type { RunEvent } from '../run/events.ts';
+import { collectEvents, useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { defineTool } from '../tool/define-tool.ts';
 import { Agent } from './agent.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 const model = () =>
   new OpenAIChat({ id: 'gpt-4o-mini', apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
 
-async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
-  const out: RunEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
+const collect = collectEvents;
 
 function expectWellFormed(events: RunEvent[]) {
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));

@@ -1,17 +1,11 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { OpenAIChat } from '../model/openai-chat.ts';
-import type { RunEvent } from '../run/events.ts';
+import { collectEvents, useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { defineTool } from '../tool/define-tool.ts';
 import { Agent } from './agent.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 function setup() {
   const refunds: number[] = [];
@@ -40,11 +34,7 @@ function setup() {
   return { refunds, agent: new Agent({ id: 'support', model, tools: [refund, lookup] }) };
 }
 
-async function collect(events: AsyncIterable<RunEvent>) {
-  const out: RunEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
+const collect = collectEvents;
 
 describe('human in the loop', () => {
   it('pauses before a call that needs confirmation, then runs it once approved', async () => {

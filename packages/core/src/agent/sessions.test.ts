@@ -1,16 +1,11 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DemoModel } from '../model/demo-model.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { Agent } from './agent.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 const model = () =>
   new OpenAIChat({ id: 'gpt-4o-mini', apiKey: 'k', baseURL: fake.baseURL, maxRetries: 0 });

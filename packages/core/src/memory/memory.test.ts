@@ -1,26 +1,16 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from '../agent/agent.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
-import type { RunEvent } from '../run/events.ts';
 import { MemoryStore } from '../store/memory-store.ts';
+import { collectEvents, useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { relevantMemories } from './user-memories.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 const model = () =>
   new OpenAIChat({ id: 'gpt-4o-mini', apiKey: 'k', baseURL: fake.baseURL, maxRetries: 0 });
 
-async function collect(events: AsyncIterable<RunEvent>) {
-  const out: RunEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
+const collect = collectEvents;
 
 describe('user memories', () => {
   it('extracts memories after a run, per user, and puts them in later prompts of any session', async () => {

@@ -1,16 +1,11 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from '../agent/agent.ts';
 import { AgentRpcError } from '../errors.ts';
+import { useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { OpenAIChat } from './openai-chat.ts';
 import { providers } from './providers.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 const wav = new Uint8Array([...Buffer.from('RIFF'), 0, 0, 0, 0, ...Buffer.from('WAVEfmt ')]);

@@ -1,16 +1,11 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from '../agent/agent.ts';
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
+import { useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { OpenAIChat, type OpenAIChatOptions } from './openai-chat.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 function agentWith(options: Partial<OpenAIChatOptions> = {}) {
   const model = new OpenAIChat({

@@ -1,16 +1,11 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from '../agent/agent.ts';
+import { useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { OpenAIChat } from './openai-chat.ts';
 import { providers } from './providers.ts';
 import type { Model } from './types.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 async function requestOf(model: Model) {
   fake.enqueue({ text: 'ok' });

@@ -1,15 +1,10 @@
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent } from '../agent/agent.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
 import type { RunEvent } from '../run/events.ts';
+import { useFakeOpenAI } from '../test-support/fake-openai.ts';
 
-let fake: FakeOpenAI;
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-});
-afterAll(() => fake.close());
-beforeEach(() => fake.reset());
+const fake = useFakeOpenAI();
 
 const model = () =>
   new OpenAIChat({ id: 'gpt-4o-mini', apiKey: 'k', baseURL: fake.baseURL, maxRetries: 0 });

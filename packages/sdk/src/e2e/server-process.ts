@@ -1,7 +1,7 @@
 // Starts `agentrpc serve` as a child process with a given store, as a
 // deployment runs it, and stops it like one (SIGTERM) or like a crash (SIGKILL).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startProcess } from '@agentrpc/testing';
 
 export interface ServerProcess {
   url: string;
@@ -16,9 +16,8 @@ export async function startServerProcess(options: {
   store: string;
   upstream: string;
 }): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
+  const server = await startProcess({
+    args: [
       '--conditions=@agentrpc/source',
       '--disable-warning=ExperimentalWarning',
       cli,
@@ -28,32 +27,13 @@ export async function startServerProcess(options: {
       '--config',
       config,
     ],
-    {
-      env: { ...process.env, AGENTRPC_STORE: options.store, UPSTREAM_URL: options.upstream },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (part: Buffer) => {
-    output += part.toString();
+    env: { ...process.env, AGENTRPC_STORE: options.store, UPSTREAM_URL: options.upstream },
+    // The banner ends with the store line.
+    ready: /store: /,
   });
-  child.stderr?.on('data', (part: Buffer) => {
-    output += part.toString();
-  });
-  const deadline = Date.now() + 20_000;
-  while (!/store: /.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`server did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
   return {
-    url: /listening on (\S+)/.exec(output)?.[1] ?? '',
-    output: () => output,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill(signal);
-      await exited;
-    },
+    url: /listening on (\S+)/.exec(server.output())?.[1] ?? '',
+    output: server.output,
+    stop: server.stop,
   };
 }
