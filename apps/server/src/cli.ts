@@ -86,7 +86,7 @@ async function main() {
   console.log(`store: ${describeStore(server.services.store)}`);
   const stop = async (signal: string) => {
     console.log(`${signal}: finishing runs, then stopping`);
-    await server.close(10_000);
+    await server.close(loaded.config.shutdownGraceMs ?? 10_000);
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

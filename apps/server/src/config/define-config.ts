@@ -52,6 +52,8 @@ export interface ServerConfig {
   limits?: Partial<Limits>;
   /** Delete sessions idle longer than sessionTtlMs, checking every intervalMs (default hourly). */
   retention?: { sessionTtlMs: number; intervalMs?: number };
+  /** On SIGTERM/SIGINT, how long running runs may go on before they end as SHUTDOWN (default 10 s). */
+  shutdownGraceMs?: number;
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
 }

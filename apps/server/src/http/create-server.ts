@@ -137,6 +137,7 @@ export async function startServer(
     recovered,
     close: async (graceMs = 10_000) => {
       accepting = false;
+      services.runs.stopAccepting();
       clearInterval(retention);
       server.close();
       const left = await services.runs.drain(graceMs);

@@ -91,11 +91,25 @@ export class RunManager {
     return count;
   }
 
+  #closing = false;
+
+  /** Refuses new runs from now on (shutdown); running ones go on. */
+  stopAccepting(): void {
+    this.#closing = true;
+  }
+
+  #assertAccepting() {
+    if (this.#closing) {
+      throw new RpcError('SHUTDOWN', 'the server is shutting down; retry on another instance');
+    }
+  }
+
   /** Starts a run and resolves once it has started (after its run.started event). */
   async start(
     principal: Principal,
     start: StartRun,
   ): Promise<{ runId: string; sessionId: string }> {
+    this.#assertAccepting();
     const agent = this.#agents.get(start.agentId);
     const controller = new AbortController();
     const events = agent.stream(start.input, {
@@ -114,6 +128,7 @@ export class RunManager {
     principal: Principal,
     run: { agentId: string; runId: string; decisions: ContinueInput },
   ): Promise<void> {
+    this.#assertAccepting();
     const agent = this.#agents.get(run.agentId);
     const controller = new AbortController();
     const events = agent.continueStream(run.runId, run.decisions, {

@@ -15,6 +15,7 @@ const config = fileURLToPath(new URL('./fixtures/server.config.ts', import.meta.
 export async function startServerProcess(options: {
   store: string;
   upstream: string;
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const server = await startProcess({
     args: [
@@ -27,7 +28,12 @@ export async function startServerProcess(options: {
       '--config',
       config,
     ],
-    env: { ...process.env, AGENTRPC_STORE: options.store, UPSTREAM_URL: options.upstream },
+    env: {
+      ...process.env,
+      AGENTRPC_STORE: options.store,
+      UPSTREAM_URL: options.upstream,
+      ...options.env,
+    },
     // The banner ends with the store line.
     ready: /store: /,
   });
