@@ -45,6 +45,9 @@ if (!process.env.MONGODB_URL && hasGo) {
   process.exit(1);
 }
 
+// Servers started by tests log warnings and errors only, to keep the output readable.
+process.env.AGENTRPC_LOG_LEVEL ??= 'warn';
+
 mkdirSync('.tmp', { recursive: true });
 const report = '.tmp/vitest.json';
 const status = step('vitest', [

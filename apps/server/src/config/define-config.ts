@@ -1,5 +1,6 @@
 // The server's configuration: agents, store, auth, limits and CORS.
 import type { Agent, Store } from '@agentrpc/core';
+import type { Logger } from '../observe/logger.ts';
 
 export interface ApiKeyCredential {
   key: string;
@@ -54,6 +55,8 @@ export interface ServerConfig {
   retention?: { sessionTtlMs: number; intervalMs?: number };
   /** On SIGTERM/SIGINT, how long running runs may go on before they end as SHUTDOWN (default 10 s). */
   shutdownGraceMs?: number;
+  /** A pino logger (default: JSON lines on stdout, level from AGENTRPC_LOG_LEVEL). */
+  logger?: Logger;
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
 }

@@ -1,6 +1,6 @@
 // One port for everything: tRPC at /trpc over HTTP (queries, mutations, SSE
 // subscriptions) and WebSocket, plus /healthz and /readyz.
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentRpcError, type Store } from '@agentrpc/core';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -9,22 +9,25 @@ import { WebSocketServer } from 'ws';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
 import { storeFromEnv } from '../config/store-from-env.ts';
+import { createLogger, type Logger } from '../observe/logger.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import { createContext, type Services } from '../trpc/context.ts';
 import { applyCors } from './cors.ts';
+import { requestLogging } from './request-logging.ts';
 
 /** Deletes idle sessions periodically, when retention is configured. */
 function startRetention(
   store: Store,
   retention: ServerConfig['retention'],
+  logger: Logger,
 ): NodeJS.Timeout | undefined {
   if (!retention) return undefined;
   const sweep = () => {
     store.deleteIdleSessions(Date.now() - retention.sessionTtlMs).catch((error: unknown) => {
-      console.error('agentrpc: retention sweep failed:', error);
+      logger.error({ err: error }, 'retention sweep failed');
     });
   };
   const timer = setInterval(sweep, retention.intervalMs ?? 3_600_000);
@@ -57,10 +60,12 @@ function hasAuth(config: ServerConfig): boolean {
 
 export function createServices(config: ServerConfig, store: Store): Services {
   const agents = new AgentRegistry(config.agents, store);
+  const logger = config.logger ?? createLogger();
   return {
+    logger,
     agents,
     store,
-    runs: new RunManager({ store, agents }),
+    runs: new RunManager({ store, agents, logger }),
     limits: { ...defaultLimits, ...config.limits },
     authenticate: createAuthenticator(config.auth),
   };
@@ -79,19 +84,33 @@ export async function startServer(
   const store = config.store ?? (await storeFromEnv());
   const services = createServices(config, store);
   const recovered = await recoverInterruptedRuns(store);
-  const retention = startRetention(store, config.retention);
+  const retention = startRetention(store, config.retention, services.logger);
+  const { logRequest, setUser } = requestLogging(services.logger);
+  const createContextFor = async (
+    req: IncomingMessage,
+    source: Parameters<typeof createContext>[1],
+  ) => {
+    const context = await createContext(services, source);
+    setUser(req, context.principal?.userId);
+    return context;
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: services.limits.maxRequestBytes,
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        services.logger.error({ err: error, path }, 'procedure failed');
+    },
     createContext: ({ req, info }) =>
-      createContext(services, {
+      createContextFor(req, {
         authorization: req.headers.authorization,
         connectionParams: info.connectionParams,
       }),
   });
   let accepting = true;
   const server: Server = createHttpServer((req, res) => {
+    logRequest(req, res);
     if (applyCors(req, res, config.cors)) return;
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {

@@ -12,6 +12,7 @@ import {
   type Store,
 } from '@agentrpc/core';
 import type { Principal } from '../auth/principal.ts';
+import type { Logger } from '../observe/logger.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { EventWriter } from './event-writer.ts';
 import { RunHub } from './run-hub.ts';
@@ -68,14 +69,13 @@ export class RunManager {
   readonly #agents: AgentRegistry;
   readonly #onError: (error: unknown) => void;
 
-  constructor(options: {
-    store: Store;
-    agents: AgentRegistry;
-    onError?: (error: unknown) => void;
-  }) {
+  readonly #logger: Logger;
+
+  constructor(options: { store: Store; agents: AgentRegistry; logger: Logger }) {
     this.#store = options.store;
     this.#agents = options.agents;
-    this.#onError = options.onError ?? ((error) => console.error('agentrpc:', error));
+    this.#logger = options.logger;
+    this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
   }
 
   /** Runs going in this process. */
@@ -250,6 +250,13 @@ export class RunManager {
       writer.add(event);
     };
     accept(first.value);
+    const log = this.#logger.child({ runId, userId });
+    const started = performance.now();
+    if (first.value.type === 'run.started') {
+      log.info({ agentId: first.value.agentId, sessionId: first.value.sessionId }, 'run started');
+    } else {
+      log.info({ event: first.value.type }, 'run resumed');
+    }
     void (async () => {
       try {
         for await (const event of events) {
@@ -263,6 +270,17 @@ export class RunManager {
       } finally {
         await writer.flush();
         hub.close();
+        const last = hub.events.at(-1);
+        const output = last && 'output' in last ? last.output : undefined;
+        log.info(
+          {
+            status: output?.status ?? last?.type,
+            ...(last?.type === 'run.error' ? { code: last.code } : {}),
+            durationMs: Math.round(performance.now() - started),
+            totalTokens: output?.metrics.totalTokens,
+          },
+          'run ended',
+        );
         setTimeout(() => {
           if (this.#active.get(runId)?.hub === hub) this.#active.delete(runId);
         }, hubGraceMs).unref();
