@@ -10,6 +10,7 @@ import { createAuthenticator } from '../auth/authenticate.ts';
 import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
 import { storeFromEnv } from '../config/store-from-env.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
+import { ServerMetrics } from '../observe/metrics.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns } from '../run/recover-runs.ts';
@@ -59,13 +60,16 @@ function hasAuth(config: ServerConfig): boolean {
 }
 
 export function createServices(config: ServerConfig, store: Store): Services {
-  const agents = new AgentRegistry(config.agents, store);
+  const metrics = new ServerMetrics();
+  const timed = metrics.timedStore(store);
+  const agents = new AgentRegistry(config.agents, timed, store);
   const logger = config.logger ?? createLogger();
   return {
     logger,
+    metrics,
     agents,
-    store,
-    runs: new RunManager({ store, agents, logger }),
+    store: timed,
+    runs: new RunManager({ store: timed, agents, logger, metrics }),
     limits: { ...defaultLimits, ...config.limits },
     authenticate: createAuthenticator(config.auth),
   };
@@ -119,6 +123,15 @@ export async function startServer(
       res
         .writeHead(accepting ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ready: accepting }));
+    } else if (path === '/metrics') {
+      services.metrics.registry.metrics().then(
+        (text) =>
+          res.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(text),
+        (error: unknown) => {
+          services.logger.error({ err: error }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
     } else if (path?.startsWith('/trpc/')) {
       trpc(req, res);
     } else {

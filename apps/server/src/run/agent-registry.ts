@@ -15,11 +15,13 @@ export class AgentRegistry {
   readonly #agents = new Map<string, Agent<any>>();
 
   // biome-ignore lint/suspicious/noExplicitAny: agents of any output type
-  constructor(agents: Agent<any>[], store: Store) {
+  /** `store` is what agents will use; `configured` is the store as the config gave it. */
+  constructor(agents: Agent<any>[], store: Store, configured: Store = store) {
     for (const agent of agents) {
       if (this.#agents.has(agent.id)) throw new Error(`two agents share the id "${agent.id}"`);
       // Every agent of the server writes to the server's store.
-      if (agent.options.store && agent.options.store !== store) {
+      const own = agent.options.store;
+      if (own && own !== store && own !== configured) {
         throw new Error(
           `agent "${agent.id}" has its own store; give the store to the server config instead`,
         );

@@ -13,6 +13,7 @@ import {
 } from '@agentrpc/core';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../observe/logger.ts';
+import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { EventWriter } from './event-writer.ts';
 import { RunHub } from './run-hub.ts';
@@ -71,10 +72,18 @@ export class RunManager {
 
   readonly #logger: Logger;
 
-  constructor(options: { store: Store; agents: AgentRegistry; logger: Logger }) {
+  readonly #metrics: ServerMetrics;
+
+  constructor(options: {
+    store: Store;
+    agents: AgentRegistry;
+    logger: Logger;
+    metrics: ServerMetrics;
+  }) {
     this.#store = options.store;
     this.#agents = options.agents;
     this.#logger = options.logger;
+    this.#metrics = options.metrics;
     this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
   }
 
@@ -185,6 +194,20 @@ export class RunManager {
   ): AsyncGenerator<RunEvent> {
     const record = await this.#store.getRun({ userId, runId });
     if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+    this.#metrics.subscriptions.inc();
+    try {
+      yield* this.#follow(userId, runId, afterSeq, signal);
+    } finally {
+      this.#metrics.subscriptions.dec();
+    }
+  }
+
+  async *#follow(
+    userId: string,
+    runId: string,
+    afterSeq: number,
+    signal?: AbortSignal,
+  ): AsyncGenerator<RunEvent> {
     let last = afterSeq;
     while (!signal?.aborted) {
       const active = this.#active.get(runId);
@@ -252,6 +275,7 @@ export class RunManager {
     accept(first.value);
     const log = this.#logger.child({ runId, userId });
     const started = performance.now();
+    this.#metrics.activeRuns.inc();
     if (first.value.type === 'run.started') {
       log.info({ agentId: first.value.agentId, sessionId: first.value.sessionId }, 'run started');
     } else {
@@ -272,6 +296,8 @@ export class RunManager {
         hub.close();
         const last = hub.events.at(-1);
         const output = last && 'output' in last ? last.output : undefined;
+        this.#metrics.activeRuns.dec();
+        if (last && output) this.#metrics.runEnded(output.agentId, last);
         log.info(
           {
             status: output?.status ?? last?.type,

@@ -4,11 +4,13 @@ import type { Authenticator } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
+import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from '../run/agent-registry.ts';
 import type { RunManager } from '../run/run-manager.ts';
 
 export interface Services {
   logger: Logger;
+  metrics: ServerMetrics;
   agents: AgentRegistry;
   store: Store;
   runs: RunManager;

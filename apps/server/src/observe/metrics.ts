@@ -1,0 +1,97 @@
+// Prometheus metrics for /metrics: runs, tokens, cost, latency, live runs and
+// subscriptions, and how long store calls take. One registry per server.
+import type { RunEvent, Store } from '@agentrpc/core';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly runs = new Counter({
+    name: 'agentrpc_runs_total',
+    help: 'Runs ended, by agent and status',
+    labelNames: ['agent', 'status'],
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'agentrpc_tokens_total',
+    help: 'Model tokens, by agent and kind (input, output)',
+    labelNames: ['agent', 'kind'],
+    registers: [this.registry],
+  });
+  readonly cost = new Counter({
+    name: 'agentrpc_cost_usd_total',
+    help: 'Model cost in USD where prices are known, by agent',
+    labelNames: ['agent'],
+    registers: [this.registry],
+  });
+  readonly timeToFirstToken = new Histogram({
+    name: 'agentrpc_time_to_first_token_seconds',
+    help: 'Time from run start to the first content token',
+    labelNames: ['agent'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [this.registry],
+  });
+  readonly runDuration = new Histogram({
+    name: 'agentrpc_run_duration_seconds',
+    help: 'Run duration, by agent and status',
+    labelNames: ['agent', 'status'],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  readonly activeRuns = new Gauge({
+    name: 'agentrpc_active_runs',
+    help: 'Runs going in this process',
+    registers: [this.registry],
+  });
+  readonly subscriptions = new Gauge({
+    name: 'agentrpc_active_subscriptions',
+    help: 'Readers following runs',
+    registers: [this.registry],
+  });
+  readonly storeLatency = new Histogram({
+    name: 'agentrpc_store_operation_seconds',
+    help: 'Store call duration, by operation and outcome',
+    labelNames: ['operation', 'outcome'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'agentrpc_process_' });
+  }
+
+  /** Records a run's terminal event. */
+  runEnded(agentId: string, event: RunEvent): void {
+    if (!('output' in event)) return;
+    const { status, metrics } = event.output;
+    this.runs.inc({ agent: agentId, status });
+    this.tokens.inc({ agent: agentId, kind: 'input' }, metrics.inputTokens);
+    this.tokens.inc({ agent: agentId, kind: 'output' }, metrics.outputTokens);
+    if (metrics.costUsd) this.cost.inc({ agent: agentId }, metrics.costUsd);
+    if (metrics.timeToFirstTokenMs !== undefined)
+      this.timeToFirstToken.observe({ agent: agentId }, metrics.timeToFirstTokenMs / 1000);
+    this.runDuration.observe({ agent: agentId, status }, metrics.durationMs / 1000);
+  }
+
+  /** Wraps a store so every call is timed. */
+  timedStore(store: Store): Store {
+    const histogram = this.storeLatency;
+    return new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || property === 'close')
+          return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const stop = histogram.startTimer({ operation: String(property) });
+          try {
+            const result = await value.apply(target, args);
+            stop({ outcome: 'ok' });
+            return result;
+          } catch (error) {
+            stop({ outcome: 'error' });
+            throw error;
+          }
+        };
+      },
+    });
+  }
+}
