@@ -14,8 +14,8 @@ export class AgentRegistry {
   // biome-ignore lint/suspicious/noExplicitAny: agents of any output type
   readonly #agents = new Map<string, Agent<any>>();
 
-  // biome-ignore lint/suspicious/noExplicitAny: agents of any output type
   /** `store` is what agents will use; `configured` is the store as the config gave it. */
+  // biome-ignore lint/suspicious/noExplicitAny: agents of any output type
   constructor(agents: Agent<any>[], store: Store, configured: Store = store) {
     for (const agent of agents) {
       if (this.#agents.has(agent.id)) throw new Error(`two agents share the id "${agent.id}"`);
