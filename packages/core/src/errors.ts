@@ -16,6 +16,7 @@ export const errorCodes = [
   'CANCELLED',
   'INTERRUPTED',
   'SHUTDOWN',
+  'RUN_TIMEOUT',
   'INTERNAL',
 ] as const;
 

@@ -34,6 +34,12 @@ export interface Limits {
   maxAttachments: number;
   /** Runs one user may have going at once (default 8). */
   maxConcurrentRunsPerUser: number;
+  /** Requests one user may make per minute, with bursts of a sixth of it (default 600). */
+  requestsPerMinute: number;
+  /** Runs this server process runs at once, over all users (default 1,000). */
+  maxRunningRuns: number;
+  /** A run still going after this long ends as RUN_TIMEOUT (default 10 minutes). */
+  runTimeoutMs: number;
 }
 
 export const defaultLimits: Limits = {
@@ -41,6 +47,9 @@ export const defaultLimits: Limits = {
   maxInputChars: 100_000,
   maxAttachments: 16,
   maxConcurrentRunsPerUser: 8,
+  requestsPerMinute: 600,
+  maxRunningRuns: 1000,
+  runTimeoutMs: 600_000,
 };
 
 export interface ServerConfig {

@@ -7,6 +7,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from '../auth/authenticate.ts';
+import { RateLimiter } from '../auth/rate-limiter.ts';
 import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
 import { storeFromEnv } from '../config/store-from-env.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
@@ -16,6 +17,7 @@ import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import { createContext, type Services } from '../trpc/context.ts';
+import { retryAfterOf } from '../trpc/error-codes.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
 
@@ -60,6 +62,7 @@ function hasAuth(config: ServerConfig): boolean {
 }
 
 export function createServices(config: ServerConfig, store: Store): Services {
+  const limits = { ...defaultLimits, ...config.limits };
   const metrics = new ServerMetrics();
   const timed = metrics.timedStore(store);
   const agents = new AgentRegistry(config.agents, timed, store);
@@ -69,8 +72,9 @@ export function createServices(config: ServerConfig, store: Store): Services {
     metrics,
     agents,
     store: timed,
-    runs: new RunManager({ store: timed, agents, logger, metrics }),
-    limits: { ...defaultLimits, ...config.limits },
+    runs: new RunManager({ store: timed, agents, logger, metrics, limits }),
+    limits,
+    rateLimiter: new RateLimiter({ perMinute: limits.requestsPerMinute }),
     authenticate: createAuthenticator(config.auth),
   };
 }
@@ -102,6 +106,10 @@ export async function startServer(
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: services.limits.maxRequestBytes,
+    responseMeta: ({ errors }) => {
+      const retryAfter = errors.map(retryAfterOf).find((seconds) => seconds !== undefined);
+      return retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } };
+    },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         services.logger.error({ err: error, path }, 'procedure failed');

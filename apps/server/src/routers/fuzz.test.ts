@@ -46,6 +46,7 @@ beforeAll(async () => {
           memory: { tool: true, extract: false },
         }),
       ],
+      limits: { requestsPerMinute: 1_000_000 },
       auth: {
         apiKeys: [
           { key: 'key-alice', userId: 'alice' },

@@ -12,6 +12,7 @@ import {
   type Store,
 } from '@agentrpc/core';
 import type { Principal } from '../auth/principal.ts';
+import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
@@ -74,12 +75,16 @@ export class RunManager {
 
   readonly #metrics: ServerMetrics;
 
+  readonly #limits: Pick<Limits, 'maxRunningRuns' | 'runTimeoutMs'>;
+
   constructor(options: {
     store: Store;
     agents: AgentRegistry;
     logger: Logger;
     metrics: ServerMetrics;
+    limits: Pick<Limits, 'maxRunningRuns' | 'runTimeoutMs'>;
   }) {
+    this.#limits = options.limits;
     this.#store = options.store;
     this.#agents = options.agents;
     this.#logger = options.logger;
@@ -110,6 +115,15 @@ export class RunManager {
   #assertAccepting() {
     if (this.#closing) {
       throw new RpcError('SHUTDOWN', 'the server is shutting down; retry on another instance');
+    }
+    if (this.activeCount >= this.#limits.maxRunningRuns) {
+      throw new RpcError(
+        'RATE_LIMITED',
+        `the server runs ${this.activeCount} runs, its limit; retry shortly`,
+        {
+          retryAfter: 1,
+        },
+      );
     }
   }
 
@@ -276,6 +290,16 @@ export class RunManager {
     const log = this.#logger.child({ runId, userId });
     const started = performance.now();
     this.#metrics.activeRuns.inc();
+    const timeout = setTimeout(() => {
+      const seconds = Math.round(this.#limits.runTimeoutMs / 1000);
+      controller.abort(
+        new RpcError(
+          'RUN_TIMEOUT',
+          `the run went on longer than the server's limit of ${seconds} s`,
+        ),
+      );
+    }, this.#limits.runTimeoutMs);
+    timeout.unref();
     if (first.value.type === 'run.started') {
       log.info({ agentId: first.value.agentId, sessionId: first.value.sessionId }, 'run started');
     } else {
@@ -296,6 +320,7 @@ export class RunManager {
         hub.close();
         const last = hub.events.at(-1);
         const output = last && 'output' in last ? last.output : undefined;
+        clearTimeout(timeout);
         this.#metrics.activeRuns.dec();
         if (last && output) this.#metrics.runEnded(output.agentId, last);
         log.info(

@@ -2,6 +2,7 @@
 import type { AgentRpcError, Store } from '@agentrpc/core';
 import type { Authenticator } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { RateLimiter } from '../auth/rate-limiter.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
@@ -16,6 +17,7 @@ export interface Services {
   runs: RunManager;
   limits: Limits;
   authenticate: Authenticator;
+  rateLimiter: RateLimiter;
 }
 
 export interface Context {

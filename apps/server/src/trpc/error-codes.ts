@@ -19,6 +19,7 @@ const codes: Record<ErrorCode, TRPCCode> = {
   CANCELLED: 'CLIENT_CLOSED_REQUEST',
   INTERRUPTED: 'SERVICE_UNAVAILABLE',
   SHUTDOWN: 'SERVICE_UNAVAILABLE',
+  RUN_TIMEOUT: 'TIMEOUT',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -28,6 +29,11 @@ export function toTRPCError(error: unknown): TRPCError {
     return new TRPCError({ code: codes[error.code], message: error.message, cause: error });
   }
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: error });
+}
+
+/** The retry hint (seconds) behind a tRPC error, when there is one. */
+export function retryAfterOf(error: TRPCError): number | undefined {
+  return error.cause instanceof AgentRpcError ? error.cause.retryAfter : undefined;
 }
 
 /** The agentrpc code behind a tRPC error, for the error formatter. */

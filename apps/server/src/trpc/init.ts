@@ -4,7 +4,7 @@ import { AgentRpcError } from '@agentrpc/core';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { Context } from './context.ts';
-import { agentRpcCodeOf, toTRPCError } from './error-codes.ts';
+import { agentRpcCodeOf, retryAfterOf, toTRPCError } from './error-codes.ts';
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -18,7 +18,13 @@ const t = initTRPC.context<Context>().create({
       ...shape,
       // Internal details stay in the server's logs.
       message: internal ? 'internal error' : shape.message,
-      data: { ...shape.data, stack: undefined, agentRpcCode: agentRpcCodeOf(error) ?? null },
+      data: {
+        ...shape.data,
+        stack: undefined,
+        agentRpcCode: agentRpcCodeOf(error) ?? null,
+        /** Seconds to wait before retrying, for TOO_MANY_REQUESTS. */
+        retryAfter: retryAfterOf(error) ?? null,
+      },
     };
   },
 });
@@ -40,5 +46,6 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.principal) {
     throw ctx.authError ?? new AgentRpcError('UNAUTHORIZED', 'authentication required');
   }
+  ctx.services.rateLimiter.take(ctx.principal.userId);
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });

@@ -55,6 +55,7 @@ export async function startHarness(transport: 'sse' | 'ws'): Promise<Harness> {
           outputSchema: z.object({ city: z.string(), tempC: z.number() }),
         }),
       ],
+      limits: { requestsPerMinute: 1_000_000 },
       auth: {
         apiKeys: [
           { key: 'key-alice', userId: 'alice' },
