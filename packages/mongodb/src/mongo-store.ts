@@ -186,7 +186,10 @@ export class MongoStore implements Store {
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
     return guarded('update a session', async () => {
       const { sessions } = await this.#c();
-      const { addRuns, ...fields } = patch;
+      const { addRuns, addUsage, ...fields } = patch;
+      const usage = Object.fromEntries(
+        Object.entries(addUsage ?? {}).map(([name, value]) => [`usage.${name}`, value ?? 0]),
+      );
       if (!(await findOwned(sessions, key.sessionId, key.userId))) {
         throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
       }
@@ -194,7 +197,7 @@ export class MongoStore implements Store {
         { _id: key.sessionId },
         {
           $set: { ...structuredClone(fields), updatedAt: Date.now() },
-          $inc: { runCount: addRuns ?? 0, _v: 1 },
+          $inc: { runCount: addRuns ?? 0, _v: 1, ...usage },
         },
         { returnDocument: 'after' },
       );

@@ -138,6 +138,12 @@ export async function buildActiveRun({
     emit: () => {},
     mergeDelta: () => false,
     finishers: finishersFor(agent, store, session),
+    counted: {
+      inputTokens: record.metrics.inputTokens,
+      outputTokens: record.metrics.outputTokens,
+      totalTokens: record.metrics.totalTokens,
+      costUsd: record.metrics.costUsd ?? 0,
+    },
   };
   return run;
 }

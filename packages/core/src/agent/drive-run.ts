@@ -9,9 +9,9 @@ import type { RunEvent } from '../run/events.ts';
 import { classifyRunError } from '../run/model-step.ts';
 import { continueLoop, runLoop } from '../run/run-loop.ts';
 import type { ToolDecision } from '../run/tool-step.ts';
-import type { RunStatus } from '../run/types.ts';
+import type { RunMetrics, RunStatus } from '../run/types.ts';
 import type { SessionLease } from '../session/session-lease.ts';
-import type { Session } from '../session/types.ts';
+import type { Session, SessionUsage } from '../session/types.ts';
 import type { Store } from '../store/types.ts';
 
 export interface DriveOptions {
@@ -63,12 +63,26 @@ function terminalEvent(run: ActiveRun, error?: AgentRpcError): RunEvent {
   }
 }
 
+/** What this stretch of the run adds to the session's totals (a continued run counted its first part already). */
+function usageOf(metrics: RunMetrics, counted: SessionUsage): SessionUsage {
+  return {
+    inputTokens: metrics.inputTokens - counted.inputTokens,
+    outputTokens: metrics.outputTokens - counted.outputTokens,
+    totalTokens: metrics.totalTokens - counted.totalTokens,
+    costUsd: (metrics.costUsd ?? 0) - counted.costUsd,
+  };
+}
+
 async function persist({ run, store, session, isNew }: DriveOptions) {
   const { runId, userId, sessionId: _s, agentId: _a, createdAt: _c, ...patch } = run.output;
   await store.updateRun({ userId, runId }, patch);
   await store.updateSession(
     { userId, sessionId: session.sessionId },
-    { state: run.toolContext.state, ...(isNew ? { addRuns: 1 } : {}) },
+    {
+      state: run.toolContext.state,
+      ...(isNew ? { addRuns: 1 } : {}),
+      addUsage: usageOf(run.output.metrics, run.counted),
+    },
   );
 }
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { DemoModel } from '../model/demo-model.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { useFakeOpenAI } from '../test-support/fake-openai.ts';
+import { defineTool } from '../tool/define-tool.ts';
 import { Agent } from './agent.ts';
 
 const fake = useFakeOpenAI();
@@ -104,6 +106,29 @@ describe('sessions', () => {
     expect(
       (await agent.store.getSession({ userId: 'anonymous', sessionId: sessionId ?? '' }))?.runCount,
     ).toBe(5);
+  });
+
+  it('adds up tokens and cost per session, counting a paused and continued run once', async () => {
+    const confirm = defineTool({
+      name: 'confirm',
+      description: 'needs a yes',
+      parameters: z.object({}),
+      requiresConfirmation: true,
+      execute: () => 'done',
+    });
+    const agent = new Agent({ id: 'chat', model: model(), tools: [confirm] });
+    const usage = { promptTokens: 100, completionTokens: 50 };
+    fake.enqueue(
+      { text: 'first', usage },
+      { toolCalls: [{ id: 'c', name: 'confirm', arguments: {} }], usage },
+      { text: 'after', usage },
+    );
+    const first = await agent.run('one', { userId: 'u' });
+    const paused = await agent.run('two', { userId: 'u', sessionId: first.sessionId });
+    await agent.continueRun(paused.runId, { approvals: { c: true } }, { userId: 'u' });
+    const session = await agent.store.getSession({ userId: 'u', sessionId: first.sessionId });
+    expect(session?.usage).toMatchObject({ inputTokens: 300, outputTokens: 150, totalTokens: 450 });
+    expect(session?.usage?.costUsd).toBeCloseTo((300 * 0.15 + 150 * 0.6) / 1e6, 12);
   });
 
   it('a client-chosen session id starts a new session for that user', async () => {

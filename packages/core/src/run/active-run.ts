@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { Message } from '../message/types.ts';
 import type { Model, ResponseFormat, ToolChoice, ToolSpec } from '../model/types.ts';
+import type { SessionUsage } from '../session/types.ts';
 import type { AnyTool, ToolContext } from '../tool/define-tool.ts';
 import type { RunEvent } from './events.ts';
 import type { RunRecord } from './types.ts';
@@ -34,6 +35,8 @@ export interface ActiveRun {
   emit: (event: RunEvent) => void;
   /** Folds a delta into the reader's last unread delta event, if there is one. */
   mergeDelta: (type: 'run.content' | 'run.reasoning', delta: string) => boolean;
+  /** The run's usage already added to its session (by an earlier stretch before a pause). */
+  counted: SessionUsage;
   /** Work after the answer and before the terminal event (summaries, memories). */
   finishers: ((run: ActiveRun) => Promise<void>)[];
 }

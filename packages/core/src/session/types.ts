@@ -12,9 +12,32 @@ export interface Session {
   summary?: string;
   metadata: Record<string, unknown>;
   runCount: number;
+  /** Tokens and cost of all the session's runs so far. */
+  usage?: SessionUsage;
   /** Epoch milliseconds. */
   createdAt: number;
   updatedAt: number;
+}
+
+export interface SessionUsage {
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  /** Sum of the runs' costUsd (runs without a known price add nothing). */
+  costUsd: number;
+}
+
+/** Adds a run's usage to a session's totals. */
+export function addUsage(
+  total: SessionUsage | undefined,
+  more: Partial<SessionUsage>,
+): SessionUsage {
+  return {
+    inputTokens: (total?.inputTokens ?? 0) + (more.inputTokens ?? 0),
+    outputTokens: (total?.outputTokens ?? 0) + (more.outputTokens ?? 0),
+    totalTokens: (total?.totalTokens ?? 0) + (more.totalTokens ?? 0),
+    costUsd: (total?.costUsd ?? 0) + (more.costUsd ?? 0),
+  };
 }
 
 export interface Memory {

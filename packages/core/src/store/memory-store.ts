@@ -5,6 +5,7 @@ import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import type { Memory, Session } from '../session/types.ts';
+import { addUsage } from '../session/types.ts';
 import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
 import type {
   EventQuery,
@@ -82,9 +83,10 @@ export class MemoryStore implements Store {
   async updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
     const session = this.#session(key);
     if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-    const { addRuns, ...fields } = copy(patch);
+    const { addRuns, addUsage: usage, ...fields } = copy(patch);
     Object.assign(session, fields, { updatedAt: Date.now() });
     if (addRuns) session.runCount += addRuns;
+    if (usage) session.usage = addUsage(session.usage, usage);
     return copy(session);
   }
 

@@ -8,7 +8,7 @@ import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
-import type { Memory, Session } from '../session/types.ts';
+import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
 import { migrate } from './sqlite-migrations.ts';
 import type {
@@ -167,11 +167,12 @@ export class SqliteStore implements Store {
       this.#transaction(db, () => {
         const session = this.#sessionRow(db, key);
         if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-        const { addRuns, ...fields } = patch;
+        const { addRuns, addUsage: usage, ...fields } = patch;
         Object.assign(session, structuredClone(fields), {
           updatedAt: Math.max(Date.now(), session.updatedAt),
         });
         if (addRuns) session.runCount += addRuns;
+        if (usage) session.usage = addUsage(session.usage, usage);
         this.#writeSession(db, session);
         return session;
       }),

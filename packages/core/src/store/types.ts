@@ -3,7 +3,7 @@
 // Missing data answers null/false; a failing database throws STORE_ERROR.
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord, RunStatus } from '../run/types.ts';
-import type { Memory, Session } from '../session/types.ts';
+import type { Memory, Session, SessionUsage } from '../session/types.ts';
 
 export interface SessionKey {
   userId: string;
@@ -40,6 +40,8 @@ export interface SessionPatch {
   state?: Record<string, unknown>;
   /** Added to runCount. */
   addRuns?: number;
+  /** Added to the session's usage totals. */
+  addUsage?: Partial<SessionUsage>;
 }
 
 export interface RunQuery {

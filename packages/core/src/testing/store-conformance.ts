@@ -160,8 +160,18 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
           name: 'Renamed',
           addRuns: 2,
           summary: 'sum',
+          addUsage: { inputTokens: 10, outputTokens: 5, totalTokens: 15, costUsd: 0.25 },
         });
         expect(renamed).toMatchObject({ name: 'Renamed', runCount: 2, summary: 'sum' });
+        const again = await s.updateSession(session, {
+          addUsage: { inputTokens: 1, outputTokens: 1, totalTokens: 2, costUsd: 0.5 },
+        });
+        expect(again.usage).toEqual({
+          inputTokens: 11,
+          outputTokens: 6,
+          totalTokens: 17,
+          costUsd: 0.75,
+        });
         expect(renamed.updatedAt).toBeGreaterThanOrEqual(session.updatedAt);
         const merged = await s.updateSessionState(session, {
           prefs: { unit: 'F' },
