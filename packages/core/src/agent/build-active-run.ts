@@ -113,6 +113,7 @@ export async function buildActiveRun({
   const controller = new AbortController();
   run = {
     model: agent.model,
+    fallbackModels: agent.fallbackModels ?? [],
     tools,
     toolSpecs: toolList.map(toolSpecOf),
     toolChoice: agent.toolChoice,

@@ -28,6 +28,8 @@ export interface AgentOptions<Output = unknown> {
   name?: string;
   description?: string;
   model: Model;
+  /** Tried in order when the model fails before answering (errors, rate limits, time-outs). */
+  fallbackModels?: Model[];
   instructions?: string | ((ctx: InstructionContext) => string | Promise<string>);
   tools?: AnyTool[];
   toolChoice?: ToolChoice;

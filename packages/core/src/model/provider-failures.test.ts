@@ -89,6 +89,56 @@ describe('provider failures', () => {
     expect(error.code).toBe('PROVIDER_TIMEOUT');
   });
 
+  it('falls back to the next model when one fails before answering, and says so', async () => {
+    const primary = new OpenAIChat({
+      id: 'primary-model',
+      apiKey: 'k',
+      baseURL: fake.baseURL,
+      maxRetries: 0,
+    });
+    const backup = new OpenAIChat({
+      id: 'backup-model',
+      apiKey: 'k',
+      baseURL: fake.baseURL,
+      maxRetries: 0,
+    });
+    const agent = new Agent({ id: 'a', model: primary, fallbackModels: [backup] });
+    fake.enqueue({ error: { status: 503, message: 'overloaded' } }, { text: 'from the backup' });
+    const events: RunEvent[] = [];
+    for await (const event of agent.stream('hi')) events.push(event);
+    expect(events.find((e) => e.type === 'model.fallback')).toMatchObject({
+      from: 'primary-model',
+      to: 'backup-model',
+      code: 'PROVIDER_ERROR',
+    });
+    const done = events.at(-1);
+    expect(done?.type === 'run.completed' && done.output).toMatchObject({
+      content: 'from the backup',
+      model: 'backup-model',
+    });
+    expect(fake.completionRequests().map((r) => r.body.model)).toEqual([
+      'primary-model',
+      'backup-model',
+    ]);
+  });
+
+  it('does not fall back once output has streamed: that would repeat text', async () => {
+    const backup = new OpenAIChat({
+      id: 'backup-model',
+      apiKey: 'k',
+      baseURL: fake.baseURL,
+      maxRetries: 0,
+    });
+    const agent = new Agent({
+      id: 'a',
+      model: new OpenAIChat({ id: 'p', apiKey: 'k', baseURL: fake.baseURL, maxRetries: 0 }),
+      fallbackModels: [backup],
+    });
+    fake.enqueue({ text: 'half of an answer', chunkSize: 2, cutAfterChunks: 4 });
+    await expect(agent.run('hi')).rejects.toMatchObject({ code: 'PROVIDER_ERROR' });
+    expect(fake.completionRequests()).toHaveLength(1);
+  });
+
   it('cancels mid-stream through the AbortSignal', async () => {
     fake.enqueue({ text: 'x'.repeat(200), chunkSize: 1, chunkDelayMs: 5 });
     const agent = agentWith();

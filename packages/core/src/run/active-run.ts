@@ -10,6 +10,8 @@ import type { RunRecord } from './types.ts';
 
 export interface ActiveRun {
   model: Model;
+  /** Models still to try, in order, if the current one fails before answering. */
+  fallbackModels: Model[];
   tools: Map<string, AnyTool>;
   toolSpecs: ToolSpec[];
   toolChoice: ToolChoice | undefined;

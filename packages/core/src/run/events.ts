@@ -37,6 +37,13 @@ export type RunEvent =
     })
   | (EventBase & { type: 'run.paused'; pendingToolCalls: ToolCallRecord[]; output: RunOutput })
   | (EventBase & { type: 'run.continued' })
+  | (EventBase & {
+      type: 'model.fallback';
+      from: string;
+      to: string;
+      code: string;
+      message: string;
+    })
   | (EventBase & { type: 'memory.updated'; memoryIds: string[] })
   | (EventBase & { type: 'session.summary.updated'; summary: string })
   | (EventBase & { type: 'run.completed'; output: RunOutput })

@@ -3,8 +3,8 @@
 import { AgentRpcError, toAgentRpcError } from '../errors.ts';
 import type { AudioOutput, Message, ToolCall } from '../message/types.ts';
 import { toProviderError } from '../model/provider-error.ts';
-import type { ChatCompletionChunk } from '../model/types.ts';
-import type { ActiveRun } from './active-run.ts';
+import type { ChatCompletionChunk, ModelRequest } from '../model/types.ts';
+import { type ActiveRun, nextEvent } from './active-run.ts';
 import { ThinkTagSplitter } from './think-tag-splitter.ts';
 
 export interface AssistantTurn {
@@ -66,6 +66,41 @@ export function classifyRunError(run: ActiveRun, error: unknown): AgentRpcError 
   return toAgentRpcError(error);
 }
 
+const worthAFallback = new Set(['PROVIDER_ERROR', 'PROVIDER_TIMEOUT', 'RATE_LIMITED']);
+
+/**
+ * Opens the model's stream; when the provider fails before any output, tries
+ * the agent's fallback models in order (announcing each switch). Nothing is
+ * retried once output has streamed: that would repeat text.
+ */
+async function openStream(
+  run: ActiveRun,
+  request: ModelRequest,
+): Promise<AsyncIterable<ChatCompletionChunk>> {
+  for (;;) {
+    try {
+      return await run.model.streamChunks(request);
+    } catch (error) {
+      const failure = toProviderError(error, run.model.quirks.name);
+      const next = run.fallbackModels[0];
+      if (!next || run.controller.signal.aborted || !worthAFallback.has(failure.code))
+        throw failure;
+      run.emit(
+        nextEvent(run, {
+          type: 'model.fallback',
+          from: run.model.id,
+          to: next.id,
+          code: failure.code,
+          message: failure.message,
+        }),
+      );
+      run.fallbackModels = run.fallbackModels.slice(1);
+      run.model = next;
+      run.output.model = next.id;
+    }
+  }
+}
+
 export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   const output = run.output;
   const runId = output.runId;
@@ -82,7 +117,7 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   const stopWatchdog = startWatchdog(run);
   output.metrics.modelCalls += 1;
   try {
-    const stream = await run.model.streamChunks({
+    const stream = await openStream(run, {
       messages: run.prompt.concat(output.messages),
       tools: run.toolSpecs,
       toolChoice: run.toolCallCount >= run.toolCallLimit ? 'none' : run.toolChoice,
