@@ -1,6 +1,6 @@
 // `pnpm bench`: agent construction and streaming CPU per chunk, agentrpc beside
 // the plain openai SDK and peer frameworks in one process, written to RESULTS.md.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { measureHistoryScaling } from './history-scaling.ts';
 import { type ConstructionFigures, measureConstructions, median } from './measure.ts';
@@ -161,7 +161,13 @@ async function main() {
       ),
       '',
     ];
-    writeFileSync(new URL('../RESULTS.md', import.meta.url), lines.join('\n'));
+    // Keep the load benchmark's section (written by `pnpm bench:load`).
+    const resultsFile = new URL('../RESULTS.md', import.meta.url);
+    const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+    const load = previous.includes('\n## Load:')
+      ? `\n## Load:${previous.split('\n## Load:')[1]}`
+      : '';
+    writeFileSync(resultsFile, `${lines.join('\n')}${load}`);
     console.log(lines.join('\n'));
   } finally {
     await upstream.stop();

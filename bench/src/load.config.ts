@@ -1,0 +1,24 @@
+// The server measured by the load benchmark: one agent on the paced fake upstream.
+import { Agent, OpenAIChat } from '@agentrpc/core';
+import { defineConfig } from '@agentrpc/server';
+
+export default defineConfig({
+  agents: [
+    new Agent({
+      id: 'load',
+      model: new OpenAIChat({
+        id: 'gpt-4o-mini',
+        apiKey: 'k',
+        baseURL: process.env.UPSTREAM_URL,
+        maxRetries: 0,
+      }),
+      numHistoryRuns: 0,
+    }),
+  ],
+  auth: { apiKeys: [{ key: 'load-key', userId: 'load' }] },
+  limits: {
+    maxConcurrentRunsPerUser: 100_000,
+    requestsPerMinute: 10_000_000,
+    maxRunningRuns: 100_000,
+  },
+});
