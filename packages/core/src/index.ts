@@ -74,6 +74,8 @@ export { type CursorPosition, clampLimit, decodeCursor, encodeCursor } from './s
 export { MemoryStore } from './store/memory-store.ts';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.ts';
 export type {
+  CachedResponse,
+  CacheKey,
   EventQuery,
   Lease,
   MemoryPatch,

@@ -3,6 +3,8 @@
 // unique keys; nothing needs multi-document transactions or change streams.
 import {
   AgentRpcError,
+  type CachedResponse,
+  type CacheKey,
   clampLimit,
   decodeCursor,
   deepMerge,
@@ -79,6 +81,12 @@ function collections(db: Db, prefix: string) {
     events: db.collection<EventDoc>(`${prefix}events`),
     memories: db.collection<Doc<Memory>>(`${prefix}memories`),
     locks: db.collection<{ _id: string; owner: string; expiresAt: number }>(`${prefix}locks`),
+    cache: db.collection<{
+      _id: string;
+      userId: string;
+      expiresAt: number;
+      response: CachedResponse;
+    }>(`${prefix}response_cache`),
   };
 }
 
@@ -447,6 +455,26 @@ export class MongoStore implements Store {
     return guarded('release a lease', async () => {
       const { locks } = await this.#c();
       await locks.deleteOne({ _id: lease.key, owner: lease.owner });
+    });
+  }
+
+  getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {
+    return guarded('read the response cache', async () => {
+      const { cache } = await this.#c();
+      const doc = await cache.findOne({ _id: `${key.userId}\u0000${key.key}` });
+      return doc && doc.userId === key.userId && doc.expiresAt > Date.now() ? doc.response : null;
+    });
+  }
+
+  putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
+    return guarded('write the response cache', async () => {
+      const { cache } = await this.#c();
+      const doc = {
+        userId: key.userId,
+        expiresAt: Date.now() + ttlMs,
+        response: structuredClone(response),
+      };
+      await cache.replaceOne({ _id: `${key.userId}\u0000${key.key}` }, doc, { upsert: true });
     });
   }
 

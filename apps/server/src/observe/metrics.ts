@@ -37,6 +37,12 @@ export class ServerMetrics {
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120],
     registers: [this.registry],
   });
+  readonly cacheHits = new Counter({
+    name: 'agentrpc_cache_hits_total',
+    help: 'Model answers served from the response cache, by agent',
+    labelNames: ['agent'],
+    registers: [this.registry],
+  });
   readonly activeRuns = new Gauge({
     name: 'agentrpc_active_runs',
     help: 'Runs going in this process',
@@ -67,6 +73,7 @@ export class ServerMetrics {
     this.tokens.inc({ agent: agentId, kind: 'input' }, metrics.inputTokens);
     this.tokens.inc({ agent: agentId, kind: 'output' }, metrics.outputTokens);
     if (metrics.costUsd) this.cost.inc({ agent: agentId }, metrics.costUsd);
+    if (metrics.cacheHits) this.cacheHits.inc({ agent: agentId }, metrics.cacheHits);
     if (metrics.timeToFirstTokenMs !== undefined)
       this.timeToFirstToken.observe({ agent: agentId }, metrics.timeToFirstTokenMs / 1000);
     this.runDuration.observe({ agent: agentId, status }, metrics.durationMs / 1000);

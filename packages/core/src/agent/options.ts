@@ -28,6 +28,11 @@ export interface AgentOptions<Output = unknown> {
   name?: string;
   description?: string;
   model: Model;
+  /**
+   * Cache answers of a deterministic model (temperature 0) in the store for
+   * ttlMs: the same user sending exactly the same request is answered from it.
+   */
+  cache?: { ttlMs: number };
   /** Tried in order when the model fails before answering (errors, rate limits, time-outs). */
   fallbackModels?: Model[];
   instructions?: string | ((ctx: InstructionContext) => string | Promise<string>);

@@ -87,6 +87,7 @@ export class DemoModel implements Model {
   readonly quirks = quirks;
   readonly price = undefined;
   readonly timeoutMs = 60_000;
+  readonly deterministic = true;
   readonly #delay: number;
 
   constructor(options: DemoModelOptions = {}) {

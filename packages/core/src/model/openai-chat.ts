@@ -90,6 +90,10 @@ export class OpenAIChat implements Model {
     return this.options.price ?? priceOf(this.options.id);
   }
 
+  get deterministic(): boolean {
+    return this.options.temperature === 0;
+  }
+
   get timeoutMs(): number {
     return this.options.timeout ?? 60_000;
   }

@@ -53,6 +53,8 @@ export interface Model {
   readonly price: ModelPrice | undefined;
   /** Idle time after which a silent stream counts as timed out. */
   readonly timeoutMs: number;
+  /** True when the same request gives the same answer (temperature 0), so it may be cached. */
+  readonly deterministic?: boolean;
   /** Opens a streamed completion. Rejects with an AgentRpcError. */
   streamChunks(request: ModelRequest): Promise<AsyncIterable<ChatCompletionChunk>>;
 }

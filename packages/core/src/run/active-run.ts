@@ -4,11 +4,14 @@ import type { z } from 'zod';
 import type { Message } from '../message/types.ts';
 import type { Model, ResponseFormat, ToolChoice, ToolSpec } from '../model/types.ts';
 import type { SessionUsage } from '../session/types.ts';
+import type { Store } from '../store/types.ts';
 import type { AnyTool, ToolContext } from '../tool/define-tool.ts';
 import type { RunEvent } from './events.ts';
 import type { RunRecord } from './types.ts';
 
 export interface ActiveRun {
+  /** Where deterministic answers are cached, when the agent asks for it. */
+  cache: { store: Store; ttlMs: number } | undefined;
   model: Model;
   /** Models still to try, in order, if the current one fails before answering. */
   fallbackModels: Model[];

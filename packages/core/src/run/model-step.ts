@@ -1,16 +1,15 @@
 // One model call of a run: opens the stream, turns chunks into content and
 // reasoning events, assembles tool calls and audio, and adds up usage.
 import { AgentRpcError, toAgentRpcError } from '../errors.ts';
-import type { AudioOutput, Message, ToolCall } from '../message/types.ts';
+import type { AudioOutput, ToolCall } from '../message/types.ts';
 import { toProviderError } from '../model/provider-error.ts';
 import type { ChatCompletionChunk, ModelRequest } from '../model/types.ts';
 import { type ActiveRun, nextEvent } from './active-run.ts';
+import { type AssistantTurn, recordTurn } from './assistant-turn.ts';
+import { cacheKeyOf, replayCached } from './response-cache.ts';
 import { ThinkTagSplitter } from './think-tag-splitter.ts';
 
-export interface AssistantTurn {
-  content: string;
-  toolCalls: ToolCall[];
-}
+export type { AssistantTurn };
 
 type ChunkDelta = ChatCompletionChunk.Choice.Delta & {
   reasoning_content?: string | null;
@@ -114,16 +113,20 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   let reasoning = '';
   let finishReason: string | null = null;
   let audio: AudioOutput | undefined;
+  const request: ModelRequest = {
+    messages: run.prompt.concat(output.messages),
+    tools: run.toolSpecs,
+    toolChoice: run.toolCallCount >= run.toolCallLimit ? 'none' : run.toolChoice,
+    responseFormat: run.responseFormat,
+    signal: run.controller.signal,
+  };
+  const cacheKey = cacheKeyOf(run, request);
+  const cached = cacheKey ? await run.cache?.store.getCachedResponse(cacheKey) : null;
+  if (cached) return replayCached(run, cached);
   const stopWatchdog = startWatchdog(run);
   output.metrics.modelCalls += 1;
   try {
-    const stream = await openStream(run, {
-      messages: run.prompt.concat(output.messages),
-      tools: run.toolSpecs,
-      toolChoice: run.toolCallCount >= run.toolCallLimit ? 'none' : run.toolChoice,
-      responseFormat: run.responseFormat,
-      signal: run.controller.signal,
-    });
+    const stream = await openStream(run, request);
     for await (const chunk of stream) {
       run.ticks++;
       if (chunk.usage) addUsage(run, chunk.usage);
@@ -183,12 +186,13 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
     );
   }
   if (audio) output.audio = audio;
-  const calls = toolCalls.filter(Boolean);
-  const content = splitter.content || audio?.transcript || '';
-  if (reasoning) output.reasoningContent = (output.reasoningContent ?? '') + reasoning;
-  const message: Message = { role: 'assistant', content: content || null };
-  if (calls.length) message.toolCalls = calls;
-  if (reasoning) message.reasoningContent = reasoning;
-  output.messages.push(message);
-  return { content, toolCalls: calls };
+  const turn = recordTurn(run, {
+    content: splitter.content || audio?.transcript || '',
+    reasoning,
+    toolCalls: toolCalls.filter(Boolean),
+  });
+  if (cacheKey && run.cache && !audio) {
+    await run.cache.store.putCachedResponse(cacheKey, { ...turn, reasoning }, run.cache.ttlMs);
+  }
+  return turn;
 }

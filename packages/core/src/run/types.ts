@@ -17,6 +17,8 @@ export interface RunMetrics {
   durationMs: number;
   /** Model calls made by the run (one per tool round). */
   modelCalls: number;
+  /** Model answers served from the response cache instead. */
+  cacheHits?: number;
 }
 
 export interface ToolCallRecord {

@@ -8,6 +8,8 @@ import type { Memory, Session } from '../session/types.ts';
 import { addUsage } from '../session/types.ts';
 import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
 import type {
+  CachedResponse,
+  CacheKey,
   EventQuery,
   Lease,
   MemoryPatch,
@@ -30,6 +32,7 @@ export class MemoryStore implements Store {
   #events = new Map<string, RunEvent[]>();
   #memories = new Map<string, Memory>();
   #leases = new Map<string, { owner: string; expiresAt: number }>();
+  #cache = new Map<string, { response: CachedResponse; expiresAt: number }>();
 
   #session(key: SessionKey): Session | undefined {
     const session = this.#sessions.get(key.sessionId);
@@ -215,6 +218,18 @@ export class MemoryStore implements Store {
 
   async releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
     if (this.#leases.get(lease.key)?.owner === lease.owner) this.#leases.delete(lease.key);
+  }
+
+  async getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {
+    const entry = this.#cache.get(`${key.userId}\u0000${key.key}`);
+    return entry && entry.expiresAt > Date.now() ? copy(entry.response) : null;
+  }
+
+  async putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
+    this.#cache.set(`${key.userId}\u0000${key.key}`, {
+      response: copy(response),
+      expiresAt: Date.now() + ttlMs,
+    });
   }
 
   async listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {

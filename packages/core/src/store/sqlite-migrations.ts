@@ -54,6 +54,14 @@ const migrations: string[] = [
   `,
   // 2: finding unfinished runs across users after a crash.
   `CREATE INDEX runs_by_status ON runs (status, created_at);`,
+  // 3: cached model answers.
+  `CREATE TABLE response_cache (
+    user_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+  ) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: DatabaseSync): number {

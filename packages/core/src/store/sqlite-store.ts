@@ -12,6 +12,8 @@ import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
 import { migrate } from './sqlite-migrations.ts';
 import type {
+  CachedResponse,
+  CacheKey,
   EventQuery,
   Lease,
   MemoryPatch,
@@ -390,6 +392,25 @@ export class SqliteStore implements Store {
   releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
     return this.#use('release a lease', (db) => {
       db.prepare('DELETE FROM leases WHERE key = ? AND owner = ?').run(lease.key, lease.owner);
+    });
+  }
+
+  getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {
+    return this.#use('read the response cache', (db) => {
+      const row = db
+        .prepare('SELECT data FROM response_cache WHERE user_id = ? AND key = ? AND expires_at > ?')
+        .get(key.userId, key.key, Date.now());
+      return row ? parse<CachedResponse>(row) : null;
+    });
+  }
+
+  putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
+    return this.#use('write the response cache', (db) => {
+      db.prepare(
+        `INSERT INTO response_cache (user_id, key, expires_at, data) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id, key) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data`,
+      ).run(key.userId, key.key, Date.now() + ttlMs, JSON.stringify(response));
+      db.prepare('DELETE FROM response_cache WHERE expires_at <= ?').run(Date.now());
     });
   }
 

@@ -76,6 +76,20 @@ export interface MemoryPatch {
   topics?: string[];
 }
 
+/** Cache entries belong to one user, like everything else. */
+export interface CacheKey {
+  userId: string;
+  /** A digest of everything the model was sent. */
+  key: string;
+}
+
+/** One model call's answer, as the run loop replays it. */
+export interface CachedResponse {
+  content: string;
+  reasoning?: string;
+  toolCalls: { id: string; name: string; arguments: string }[];
+}
+
 export interface Lease {
   /** What is locked, e.g. `session:<id>`. */
   key: string;
@@ -114,6 +128,11 @@ export interface Store {
   /** False when the lease was lost to another owner. */
   renewLease(lease: Lease): Promise<boolean>;
   releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void>;
+
+  /** A cached model answer, or null when missing or expired. */
+  getCachedResponse(key: CacheKey): Promise<CachedResponse | null>;
+  /** Stores a model answer for `ttlMs`. */
+  putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void>;
 
   /**
    * Maintenance, across users: runs still marked pending or running, oldest

@@ -394,6 +394,24 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
       });
     });
 
+    describe('response cache', () => {
+      it('returns what was stored for its user until it expires', async () => {
+        const s = await setup();
+        const userId = uid('u');
+        const response = {
+          content: 'cached answer',
+          toolCalls: [{ id: 'c', name: 't', arguments: '{}' }],
+        };
+        expect(await s.getCachedResponse({ userId, key: 'k1' })).toBeNull();
+        await s.putCachedResponse({ userId, key: 'k1' }, response, 10_000);
+        expect(await s.getCachedResponse({ userId, key: 'k1' })).toEqual(response);
+        expect(await s.getCachedResponse({ userId: uid('stranger'), key: 'k1' })).toBeNull();
+        await s.putCachedResponse({ userId, key: 'short' }, response, 40);
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        expect(await s.getCachedResponse({ userId, key: 'short' })).toBeNull();
+      });
+    });
+
     describe('recovery', () => {
       it('lists unfinished runs across users, oldest first', async () => {
         const s = await setup();
