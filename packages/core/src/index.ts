@@ -33,7 +33,7 @@ export type {
 export { toChatMessages } from './model/chat-messages.ts';
 export { DemoModel, type DemoModelOptions } from './model/demo-model.ts';
 export { OpenAIChat, type OpenAIChatOptions, type SamplingOptions } from './model/openai-chat.ts';
-export { costOf, priceOf } from './model/pricing.ts';
+export { costOf, definePrices, priceOf } from './model/pricing.ts';
 export {
   type AzureOptions,
   type CompatibleOptions,

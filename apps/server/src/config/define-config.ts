@@ -1,5 +1,5 @@
 // The server's configuration: agents, store, auth, limits and CORS.
-import type { Agent, Store } from '@agentrpc/core';
+import type { Agent, ModelPrice, Store } from '@agentrpc/core';
 import type { Logger } from '../observe/logger.ts';
 
 export interface ApiKeyCredential {
@@ -66,6 +66,8 @@ export interface ServerConfig {
   shutdownGraceMs?: number;
   /** A pino logger (default: JSON lines on stdout, level from AGENTRPC_LOG_LEVEL). */
   logger?: Logger;
+  /** Prices (USD per million tokens) by model id, added to or replacing the built-in table. */
+  prices?: Record<string, ModelPrice>;
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
 }

@@ -2,7 +2,7 @@
 // subscriptions) and WebSocket, plus /healthz and /readyz.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentRpcError, type Store } from '@agentrpc/core';
+import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
@@ -89,6 +89,7 @@ export async function startServer(
       `refusing to listen on ${host} without auth: configure auth.apiKeys or auth.jwt, or use 127.0.0.1`,
     );
   }
+  if (config.prices) definePrices(config.prices);
   const store = config.store ?? (await storeFromEnv());
   const services = createServices(config, store);
   const recovered = await recoverInterruptedRuns(store);

@@ -112,6 +112,7 @@ export async function buildActiveRun({
   const tools = toolList.length ? new Map(toolList.map((t) => [t.name, t])) : emptyTools;
   const controller = new AbortController();
   run = {
+    span: undefined,
     cache: agent.cache ? { store, ttlMs: agent.cache.ttlMs } : undefined,
     model: agent.model,
     fallbackModels: agent.fallbackModels ?? [],

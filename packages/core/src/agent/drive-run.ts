@@ -9,6 +9,7 @@ import type { RunEvent } from '../run/events.ts';
 import { classifyRunError } from '../run/model-step.ts';
 import { continueLoop, runLoop } from '../run/run-loop.ts';
 import type { ToolDecision } from '../run/tool-step.ts';
+import { endSpan, startSpan } from '../run/tracing.ts';
 import type { RunMetrics, RunStatus } from '../run/types.ts';
 import type { SessionLease } from '../session/session-lease.ts';
 import type { Session, SessionUsage } from '../session/types.ts';
@@ -113,6 +114,14 @@ export async function driveRun(options: DriveOptions): Promise<void> {
   const { run } = options;
   const report = options.onBackgroundError ?? ((e: unknown) => console.error('agentrpc:', e));
   let last: RunEvent | undefined;
+  const { output } = run;
+  run.span = startSpan('agentrpc.run', {
+    'agentrpc.run_id': output.runId,
+    'agentrpc.agent_id': output.agentId,
+    'agentrpc.session_id': output.sessionId,
+    'enduser.id': output.userId,
+    'agentrpc.continued': !options.isNew,
+  });
   try {
     run.emit(options.opening);
     let error: AgentRpcError | undefined;
@@ -129,6 +138,14 @@ export async function driveRun(options: DriveOptions): Promise<void> {
     // Free the session before the reader hears the run ended, so its next run
     // can start at once. A lease that fails to release expires by itself.
     await options.lease.release().catch(report);
+    endSpan(run.span, {
+      ...(output.error ? { error: output.error } : {}),
+      attributes: {
+        'agentrpc.status': output.status,
+        'gen_ai.usage.input_tokens': output.metrics.inputTokens,
+        'gen_ai.usage.output_tokens': output.metrics.outputTokens,
+      },
+    });
     if (last) run.emit(last);
   }
 }

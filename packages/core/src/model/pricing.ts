@@ -18,6 +18,11 @@ const prices: Record<string, ModelPrice> = {
   'deepseek-reasoner': { input: 0.28, output: 0.42, cachedInput: 0.028 },
 };
 
+/** Adds or replaces prices (USD per million tokens) by model id, for every model without its own `price`. */
+export function definePrices(table: Record<string, ModelPrice>): void {
+  Object.assign(prices, table);
+}
+
 /** Finds a price by exact id, then by the longest known prefix ("gpt-4o-2024-08-06" → gpt-4o). */
 export function priceOf(modelId: string): ModelPrice | undefined {
   const exact = prices[modelId];

@@ -7,9 +7,12 @@ import type { SessionUsage } from '../session/types.ts';
 import type { Store } from '../store/types.ts';
 import type { AnyTool, ToolContext } from '../tool/define-tool.ts';
 import type { RunEvent } from './events.ts';
+import type { Span } from './tracing.ts';
 import type { RunRecord } from './types.ts';
 
 export interface ActiveRun {
+  /** The OpenTelemetry span of this stretch of the run. */
+  span: Span | undefined;
   /** Where deterministic answers are cached, when the agent asks for it. */
   cache: { store: Store; ttlMs: number } | undefined;
   model: Model;

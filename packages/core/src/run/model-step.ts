@@ -8,6 +8,7 @@ import { type ActiveRun, nextEvent } from './active-run.ts';
 import { type AssistantTurn, recordTurn } from './assistant-turn.ts';
 import { cacheKeyOf, replayCached } from './response-cache.ts';
 import { ThinkTagSplitter } from './think-tag-splitter.ts';
+import { endSpan, startSpan } from './tracing.ts';
 
 export type { AssistantTurn };
 
@@ -125,6 +126,14 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   if (cached) return replayCached(run, cached);
   const stopWatchdog = startWatchdog(run);
   output.metrics.modelCalls += 1;
+  const inputBefore = output.metrics.inputTokens;
+  const outputBefore = output.metrics.outputTokens;
+  const span = startSpan(
+    'agentrpc.model_call',
+    { 'gen_ai.system': run.model.quirks.name, 'gen_ai.request.model': run.model.id },
+    run.span,
+  );
+  let failure: { code: string; message: string } | undefined;
   try {
     const stream = await openStream(run, request);
     for await (const chunk of stream) {
@@ -168,10 +177,22 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
       if (choice.finish_reason) finishReason = choice.finish_reason;
     }
   } catch (error) {
-    if (run.timedOut || run.controller.signal.aborted) throw classifyRunError(run, error);
-    throw toProviderError(error, run.model.quirks.name);
+    const thrown =
+      run.timedOut || run.controller.signal.aborted
+        ? classifyRunError(run, error)
+        : toProviderError(error, run.model.quirks.name);
+    failure = thrown;
+    throw thrown;
   } finally {
     stopWatchdog();
+    endSpan(span, {
+      ...(failure ? { error: failure } : {}),
+      attributes: {
+        'gen_ai.response.model': run.model.id,
+        'gen_ai.usage.input_tokens': output.metrics.inputTokens - inputBefore,
+        'gen_ai.usage.output_tokens': output.metrics.outputTokens - outputBefore,
+      },
+    });
   }
   const tail = splitter.end();
   if (tail.reasoning) {

@@ -3,6 +3,7 @@
 import type { ToolCall } from '../message/types.ts';
 import { executeToolCall, parseArguments, toolResultText } from '../tool/execute-tool-call.ts';
 import { type ActiveRun, nextEvent } from './active-run.ts';
+import { endSpan, startSpan } from './tracing.ts';
 import type { ToolCallRecord } from './types.ts';
 
 /** The caller's answer for a call that waited for confirmation or an outside result. */
@@ -20,6 +21,23 @@ function pendingRecord(call: ToolCall, requiresConfirmation: boolean): ToolCallR
     status: 'pending',
     requiresConfirmation,
   };
+}
+
+/** Runs one tool call inside an `agentrpc.tool_call` span. */
+async function tracedToolCall(run: ActiveRun, call: ToolCall): Promise<ToolCallRecord> {
+  const span = startSpan(
+    'agentrpc.tool_call',
+    { 'gen_ai.tool.name': call.name, 'gen_ai.tool.call.id': call.id },
+    run.span,
+  );
+  const record = await executeToolCall(call, run.tools.get(call.name), run.toolContext);
+  endSpan(
+    span,
+    record.status === 'completed'
+      ? {}
+      : { error: { code: 'TOOL_ERROR', message: record.error ?? 'failed' } },
+  );
+  return record;
 }
 
 /** Records a call that is not run (over the limit, or rejected) and reports it. */
@@ -106,7 +124,7 @@ export async function executeRound(
         }),
       );
     } else {
-      running.set(call.id, executeToolCall(call, run.tools.get(call.name), run.toolContext));
+      running.set(call.id, tracedToolCall(run, call));
     }
   }
   const settled = new Map(

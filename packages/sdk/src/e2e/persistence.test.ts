@@ -204,12 +204,16 @@ describeMongo(
       }
       const last = events.at(-1);
       expect(last).toMatchObject({ type: 'run.error', code: 'STORE_ERROR' });
-      expect(last?.type === 'run.error' && last.message).toMatch(/could not be saved/);
+      // Either the run finished and could not be saved, or it lost its session lease
+      // (which needs the database) and stopped early: both say why.
+      expect(last?.type === 'run.error' && last.message).toMatch(
+        /could not be saved|session lease/,
+      );
       // Every event reached the live reader, in order, without gaps.
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-      expect(events.flatMap((e) => (e.type === 'run.content' ? [e.delta] : [])).join('')).toBe(
-        'echo: slow answer while the database dies',
-      );
+      const text = events.flatMap((e) => (e.type === 'run.content' ? [e.delta] : [])).join('');
+      expect('echo: slow answer while the database dies'.startsWith(text)).toBe(true);
+      expect(text.length).toBeGreaterThan(0);
       // And the server said so in its log instead of dropping the writes quietly.
       expect(server.output()).toMatch(/MongoDB failed to/);
     }, 60_000);
