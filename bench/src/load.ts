@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@agentrpc/sdk';
-import { startProcess } from '@agentrpc/testing';
+import { serveAgentRpc } from '@agentrpc/testing';
 import { startUpstream } from './upstream-process.ts';
 
 const streams = Number(process.env.STREAMS ?? 2000);
@@ -31,26 +31,17 @@ const upstream = await startUpstream({
 });
 const cli = fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url));
 const config = fileURLToPath(new URL('./load.config.ts', import.meta.url));
-const server = await startProcess({
-  args: [
-    '--conditions=@agentrpc/source',
-    '--disable-warning=ExperimentalWarning',
-    cli,
-    'serve',
-    '--port',
-    '0',
-    '--config',
-    config,
-  ],
+const server = await serveAgentRpc({
+  cli,
+  config,
   env: {
     ...process.env,
     UPSTREAM_URL: upstream.baseURL,
     AGENTRPC_STORE: 'memory',
     AGENTRPC_LOG_LEVEL: 'warn',
   },
-  ready: /store: /,
 });
-const url = /listening on (\S+)/.exec(server.output())?.[1] ?? '';
+const url = server.url;
 const pid = server.child.pid ?? 0;
 
 const clients = Array.from({ length: 8 }, () =>

@@ -3,7 +3,7 @@
 // second and time to first token, each client path measured in turn.
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@agentrpc/sdk';
-import { startProcess } from '@agentrpc/testing';
+import { serveAgentRpc } from '@agentrpc/testing';
 import OpenAI from 'openai';
 import { median } from './measure.ts';
 import { startUpstream, type Upstream } from './upstream-process.ts';
@@ -33,26 +33,12 @@ function percentile(values: number[], p: number): number {
 }
 
 async function startAgentRpcServer(upstream: Upstream): Promise<{ url: string; stop: () => void }> {
-  const cli = fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url));
-  const config = fileURLToPath(new URL('./server.config.ts', import.meta.url));
-  const server = await startProcess({
-    args: [
-      '--conditions=@agentrpc/source',
-      '--disable-warning=ExperimentalWarning',
-      cli,
-      'serve',
-      '--port',
-      '0',
-      '--config',
-      config,
-    ],
+  const server = await serveAgentRpc({
+    cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
+    config: fileURLToPath(new URL('./server.config.ts', import.meta.url)),
     env: { ...process.env, UPSTREAM_URL: upstream.baseURL, AGENTRPC_STORE: 'memory' },
-    ready: /store: /,
   });
-  return {
-    url: /listening on (\S+)/.exec(server.output())?.[1] ?? '',
-    stop: () => void server.stop(),
-  };
+  return { url: server.url, stop: () => void server.stop() };
 }
 
 function directRunner(baseURL: string): Runner {

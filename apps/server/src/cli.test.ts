@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, DemoModel, MemoryStore, SqliteStore } from '@agentrpc/core';
-import { startProcess } from '@agentrpc/testing';
+import { serveAgentRpc } from '@agentrpc/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from './http/create-server.ts';
 
@@ -17,27 +17,18 @@ const scratch = mkdtempSync(join(tmpdir(), 'agentrpc-cli-'));
 
 /** Starts `agentrpc serve` on a free port and resolves with its URL and output so far. */
 async function serve(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const server = await startProcess({
-    args: [
-      '--conditions=@agentrpc/source',
-      '--disable-warning=ExperimentalWarning',
-      cli,
-      'serve',
-      '--port',
-      '0',
-      ...args,
-    ],
+  const config = args[args.indexOf('--config') + 1];
+  const server = await serveAgentRpc({
+    cli,
+    ...(args.includes('--config') && config ? { config } : {}),
     env: options.env ?? {
       ...process.env,
       AGENTRPC_STORE: `sqlite:${join(scratch, `${randomUUID()}.db`)}`,
     },
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    // The banner ends with the store line.
-    ready: /store: /,
   });
   children.push(server.child);
-  const url = /listening on (\S+)/.exec(server.output())?.[1] ?? '';
-  return { child: server.child, url, output: server.output };
+  return server;
 }
 
 afterEach(() => {

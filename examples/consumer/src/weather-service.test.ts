@@ -1,32 +1,25 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningProcess, startProcess } from '@agentrpc/testing';
+import { type ServedAgentRpc, serveAgentRpc } from '@agentrpc/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { weatherService } from './weather-service.ts';
 
 const require = createRequire(import.meta.url);
-let server: RunningProcess | undefined;
+let server: ServedAgentRpc | undefined;
 let url = '';
 
 beforeAll(async () => {
   // The installed `agentrpc` command (the built package), as a deployment runs it.
   const bin = join(dirname(require.resolve('@agentrpc/server/package.json')), 'bin', 'agentrpc.js');
   const config = fileURLToPath(new URL('../test/agentrpc.config.ts', import.meta.url));
-  server = await startProcess({
-    args: [
-      '--disable-warning=ExperimentalWarning',
-      bin,
-      'serve',
-      '--port',
-      '0',
-      '--config',
-      config,
-    ],
+  server = await serveAgentRpc({
+    cli: bin,
+    config,
+    fromSource: false,
     env: { ...process.env, AGENTRPC_STORE: 'memory' },
-    ready: /store: /,
   });
-  url = /listening on (\S+)/.exec(server.output())?.[1] ?? '';
+  url = server.url;
 });
 
 afterAll(() => server?.stop());

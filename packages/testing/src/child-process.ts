@@ -52,3 +52,38 @@ export async function startProcess(options: StartProcessOptions): Promise<Runnin
     },
   };
 }
+
+export interface ServeOptions {
+  /** Path of the agentrpc CLI script (apps/server/src/cli.ts or the installed bin). */
+  cli: string;
+  /** Config file to serve; none means the default assistant. */
+  config?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Load workspace sources instead of built files (the `@agentrpc/source` condition). */
+  fromSource?: boolean;
+}
+
+export interface ServedAgentRpc extends RunningProcess {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+}
+
+/** Runs `agentrpc serve` on a free port and waits for its banner, which ends with the store line. */
+export async function serveAgentRpc(options: ServeOptions): Promise<ServedAgentRpc> {
+  const server = await startProcess({
+    args: [
+      ...(options.fromSource === false ? [] : ['--conditions=@agentrpc/source']),
+      '--disable-warning=ExperimentalWarning',
+      options.cli,
+      'serve',
+      '--port',
+      '0',
+      ...(options.config ? ['--config', options.config] : []),
+    ],
+    ready: /store: /,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  return { ...server, url: /listening on (\S+)/.exec(server.output())?.[1] ?? '' };
+}

@@ -1,6 +1,13 @@
 // @agentrpc/testing: a scripted fake OpenAI-compatible server for offline tests.
 
-export { type RunningProcess, type StartProcessOptions, startProcess } from './child-process.ts';
+export {
+  type RunningProcess,
+  type ServedAgentRpc,
+  type ServeOptions,
+  type StartProcessOptions,
+  serveAgentRpc,
+  startProcess,
+} from './child-process.ts';
 export { completionBody, completionChunks } from './chunks.ts';
 export {
   createFakeOpenAI,

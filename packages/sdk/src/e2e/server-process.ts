@@ -1,7 +1,7 @@
 // Starts `agentrpc serve` as a child process with a given store, as a
 // deployment runs it, and stops it like one (SIGTERM) or like a crash (SIGKILL).
 import { fileURLToPath } from 'node:url';
-import { startProcess } from '@agentrpc/testing';
+import { serveAgentRpc } from '@agentrpc/testing';
 
 export interface ServerProcess {
   url: string;
@@ -17,29 +17,14 @@ export async function startServerProcess(options: {
   upstream: string;
   env?: Record<string, string>;
 }): Promise<ServerProcess> {
-  const server = await startProcess({
-    args: [
-      '--conditions=@agentrpc/source',
-      '--disable-warning=ExperimentalWarning',
-      cli,
-      'serve',
-      '--port',
-      '0',
-      '--config',
-      config,
-    ],
+  return serveAgentRpc({
+    cli,
+    config,
     env: {
       ...process.env,
       AGENTRPC_STORE: options.store,
       UPSTREAM_URL: options.upstream,
       ...options.env,
     },
-    // The banner ends with the store line.
-    ready: /store: /,
   });
-  return {
-    url: /listening on (\S+)/.exec(server.output())?.[1] ?? '',
-    output: server.output,
-    stop: server.stop,
-  };
 }
