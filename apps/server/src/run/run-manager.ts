@@ -4,7 +4,6 @@
 import {
   type AgentRpcError,
   type ContinueInput,
-  isTerminalEvent,
   AgentRpcError as RpcError,
   type RunEvent,
   type RunInput,
@@ -17,7 +16,9 @@ import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { EventWriter } from './event-writer.ts';
+import { followRun } from './follow-run.ts';
 import { RunHub } from './run-hub.ts';
+import { sleep } from './wait.ts';
 
 export interface StartRun {
   agentId: string;
@@ -35,35 +36,6 @@ const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** How long a finished run's hub stays in memory for late readers. */
 const hubGraceMs = 30_000;
-/** How often a reader polls the store for a run that is live elsewhere. */
-const pollMs = 100;
-
-/** Waits `ms`, or less if `signal` aborts; leaves no timer or listener behind. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Resolves when the hub changes or the reader goes away. */
-function waitForChange(hub: RunHub, signal?: AbortSignal): Promise<void> {
-  if (!signal) return hub.changed();
-  if (signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    signal.addEventListener('abort', done, { once: true });
-    void hub.changed().then(done);
-  });
-}
 
 export class RunManager {
   readonly #active = new Map<string, ActiveRun>();
@@ -222,40 +194,18 @@ export class RunManager {
     afterSeq: number,
     signal?: AbortSignal,
   ): AsyncGenerator<RunEvent> {
-    let last = afterSeq;
-    while (!signal?.aborted) {
+    const hubOf = () => {
       const active = this.#active.get(runId);
-      const hub = active?.userId === userId ? active.hub : undefined;
-      if (hub && hub.firstSeq <= last + 1) {
-        const index = last + 1 - hub.firstSeq;
-        const fresh = hub.events.slice(index);
-        for (const event of fresh) {
-          yield event;
-          last = event.seq;
-          if (isTerminalEvent(event)) return;
-        }
-        if (hub.done) {
-          if (fresh.length === 0) return;
-          continue;
-        }
-        await waitForChange(hub, signal);
-        continue;
-      }
-      const stored = await this.#store.readEvents({ userId, runId, afterSeq: last, limit: 500 });
-      for (const event of stored) {
-        if (event.seq !== last + 1) break; // a gap: the rest is still being written
-        yield event;
-        last = event.seq;
-        if (isTerminalEvent(event)) return;
-      }
-      if (stored.length === 0) {
-        const current = await this.#store.getRun({ userId, runId });
-        if (!current) return;
-        if (current.status !== 'running' && current.status !== 'pending' && current.lastSeq <= last)
-          return;
-        await sleep(pollMs, signal);
-      }
-    }
+      return active?.userId === userId ? active.hub : undefined;
+    };
+    yield* followRun({
+      store: this.#store,
+      hubOf,
+      userId,
+      runId,
+      afterSeq,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** Stops every live run with `reason` (they end as errors with its code). */
