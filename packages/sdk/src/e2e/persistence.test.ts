@@ -8,6 +8,7 @@ import type { RunEvent } from '@agentrpc/server';
 import { createFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '@agentrpc/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../index.ts';
+import { collect, contentOf } from './events.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'agentrpc-persist-'));
@@ -37,12 +38,6 @@ async function serve(store: string) {
 }
 
 const client = (server: ServerProcess) => createClient({ url: server.url, apiKey: 'key-alice' });
-
-async function collect(events: AsyncIterable<RunEvent>) {
-  const out: RunEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
 
 describe('SQLite store across restarts', () => {
   it('a session continues after a restart with its history replayed', async () => {
@@ -180,7 +175,7 @@ describeMongo(
       const events = await collect(client(b as ServerProcess).runs.events({ runId }));
       expect(events.at(-1)?.type).toBe('run.completed');
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-      const text = events.flatMap((e) => (e.type === 'run.content' ? [e.delta] : [])).join('');
+      const text = contentOf(events);
       expect(text).toBe('echo: slow and steady');
       expect(performance.now() - started).toBeGreaterThan(200);
     }, 30_000);
@@ -211,7 +206,7 @@ describeMongo(
       );
       // Every event reached the live reader, in order, without gaps.
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-      const text = events.flatMap((e) => (e.type === 'run.content' ? [e.delta] : [])).join('');
+      const text = contentOf(events);
       expect('echo: slow answer while the database dies'.startsWith(text)).toBe(true);
       expect(text.length).toBeGreaterThan(0);
       // And the server said so in its log instead of dropping the writes quietly.

@@ -3,19 +3,8 @@ import type { RunEvent } from '@agentrpc/server';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AgentRpcClientError } from '../index.ts';
+import { collect, contentOf } from './events.ts';
 import { type Harness, jwtSecret, startHarness } from './harness.ts';
-
-async function collect(
-  events: AsyncIterable<RunEvent>,
-  onEvent?: (e: RunEvent, all: RunEvent[]) => void,
-) {
-  const out: RunEvent[] = [];
-  for await (const event of events) {
-    out.push(event);
-    onEvent?.(event, out);
-  }
-  return out;
-}
 
 function expectWellFormed(events: RunEvent[], firstSeq = 1) {
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + firstSeq));
@@ -48,12 +37,7 @@ export function e2eSuite(transport: 'sse' | 'ws') {
       h.fake.enqueue({ text: 'Hello over the wire', chunkSize: 4 });
       const events = await collect(h.alice.runs.stream({ agentId: 'weather', input: 'hi' }));
       expectWellFormed(events);
-      expect(
-        events
-          .filter((e) => e.type === 'run.content')
-          .map((e) => (e as { delta: string }).delta)
-          .join(''),
-      ).toBe('Hello over the wire');
+      expect(contentOf(events)).toBe('Hello over the wire');
       h.fake.enqueue({ text: 'second' });
       const out = await h.alice.run({ agentId: 'weather', input: 'again' });
       expect(out).toMatchObject({ status: 'completed', content: 'second', userId: 'alice' });
@@ -98,12 +82,7 @@ export function e2eSuite(transport: 'sse' | 'ws') {
       );
       expect(dropped).toBe(true);
       expectWellFormed(events);
-      expect(
-        events
-          .filter((e) => e.type === 'run.content')
-          .map((e) => (e as { delta: string }).delta)
-          .join(''),
-      ).toBe('abcdefghijklmnopqrstuvwxyz'.repeat(4));
+      expect(contentOf(events)).toBe('abcdefghijklmnopqrstuvwxyz'.repeat(4));
       expect(h.fake.completionRequests()).toHaveLength(1); // one run, not two
     });
 
