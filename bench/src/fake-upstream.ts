@@ -13,6 +13,9 @@ const delayMs = Number(process.env.CHUNK_DELAY_MS ?? 0);
 const fake = await createFakeOpenAI({
   fallback: () => ({ text, chunkSize: chunkChars, ...(delayMs ? { chunkDelayMs: delayMs } : {}) }),
   maxRecorded: 10,
+  // Providers keep connections open for a minute or more; so does this fake,
+  // so clients reuse connections as they would in production.
+  keepAliveTimeoutMs: 60_000,
 });
 process.stdout.write(`${fake.baseURL}\n`);
 process.on('SIGTERM', () => fake.close().then(() => process.exit(0)));

@@ -29,6 +29,18 @@ interface ErrorData {
   agentRpcCode?: string | null;
 }
 
+/** The error for a tRPC error shape (`{ message, data: { code, agentRpcCode } }`) off the wire. */
+export function errorFromShape(shape: unknown): AgentRpcClientError {
+  const { message, data } = (shape ?? {}) as { message?: string; data?: ErrorData };
+  return new AgentRpcClientError(
+    data?.code ?? 'INTERNAL_SERVER_ERROR',
+    message ?? 'unknown error',
+    {
+      ...(data?.agentRpcCode ? { agentRpcCode: data.agentRpcCode } : {}),
+    },
+  );
+}
+
 export function toClientError(error: unknown): AgentRpcClientError {
   if (error instanceof AgentRpcClientError) return error;
   if (error instanceof TRPCClientError) {

@@ -1,21 +1,14 @@
 // createClient: the typed client for an agentrpc server, over SSE or WebSocket.
 // Dropped connections reconnect by themselves and resume with lastEventId.
 import type { AppRouter, RunEvent } from '@agentrpc/server';
-import {
-  createTRPCClient,
-  createWSClient,
-  httpLink,
-  httpSubscriptionLink,
-  splitLink,
-  type TRPCLink,
-  wsLink,
-} from '@trpc/client';
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
 import { AgentRpcClientError, toClientError } from './client-error.ts';
 import type { AgentRpcClient, RunRequest } from './client-types.ts';
 import { mutations, subscriptions } from './procedure-kinds.ts';
 import { type SubscribeHandlers, subscriptionIterator } from './subscription-iterator.ts';
+import { WsSubscriber } from './ws-subscriber.ts';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. http://localhost:3000 (tRPC lives at /trpc). */
@@ -61,43 +54,37 @@ export function createClient(options: ClientOptions): AgentRpcClient {
     return { ...options.headers, ...(auth ? { authorization: auth } : {}) };
   };
 
-  let closeTransport = () => {};
-  let subscriptionLink: TRPCLink<AppRouter>;
-  if (options.transport === 'ws') {
-    const wsClient = createWSClient({
-      url: `${trpcUrl.replace(/^http/, 'ws')}`,
-      connectionParams: async () => {
-        const auth = await authorization();
-        return auth ? { authorization: auth } : {};
-      },
-      keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
-      retryDelayMs: (attempt) => Math.min(100 * 2 ** attempt, 5_000),
-    });
-    closeTransport = () => void wsClient.close();
-    subscriptionLink = wsLink({ client: wsClient, transformer: superjson });
-  } else {
-    subscriptionLink = httpSubscriptionLink({
-      url: trpcUrl,
-      transformer: superjson,
-      EventSource,
-      eventSourceOptions: async () => {
-        const extra = await headers();
-        return {
-          fetch: (input, init) =>
-            fetchImpl(input, {
-              ...init,
-              headers: { ...(init?.headers as Record<string, string>), ...extra },
-            }),
-        };
-      },
-    });
-  }
+  const ws =
+    options.transport === 'ws'
+      ? new WsSubscriber({
+          url: trpcUrl.replace(/^http/, 'ws'),
+          connectionParams: async (): Promise<Record<string, string>> => {
+            const auth = await authorization();
+            return auth ? { authorization: auth } : {};
+          },
+        })
+      : undefined;
+  const sseLink = httpSubscriptionLink<AppRouter, typeof EventSource>({
+    url: trpcUrl,
+    transformer: superjson,
+    EventSource,
+    eventSourceOptions: async () => {
+      const extra = await headers();
+      return {
+        fetch: (input, init) =>
+          fetchImpl(input, {
+            ...init,
+            headers: { ...(init?.headers as Record<string, string>), ...extra },
+          }),
+      };
+    },
+  });
 
   const trpc = createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === 'subscription',
-        true: subscriptionLink,
+        true: sseLink,
         false: httpLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl }),
       }),
     ],
@@ -116,7 +103,10 @@ export function createClient(options: ClientOptions): AgentRpcClient {
           path === 'runs.stream' && !input.runId ? { ...input, runId: randomId() } : input;
         const withResume = opts.lastEventId ? { ...body, lastEventId: opts.lastEventId } : body;
         return subscriptionIterator(
-          (handlers) => procedure.subscribe(withResume, handlers),
+          (handlers) =>
+            ws
+              ? ws.subscribe(path, withResume, handlers)
+              : procedure.subscribe(withResume, handlers),
           opts.signal,
         );
       };
@@ -154,7 +144,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
         'the run stream ended before the run did',
       );
     },
-    close: () => closeTransport(),
+    close: () => ws?.close(),
   };
   return new Proxy(client, {
     get(target, domain: string) {

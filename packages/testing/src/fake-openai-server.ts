@@ -23,6 +23,12 @@ export interface FakeOpenAIOptions {
   models?: string[];
   /** Keep at most this many recorded requests (default 1,000). */
   maxRecorded?: number;
+  /**
+   * How long an idle connection stays open (default 1,000 ms, so tests end fast).
+   * Clients reuse a connection only when this is well above their own threshold,
+   * so benchmarks set it to what real providers allow.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface FakeOpenAI {
@@ -69,6 +75,8 @@ async function streamCompletion(
   const chunks = completionChunks(reply, ctx);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   let sent = 0;
+  // Chunks keep to a fixed schedule from the first, so the pacing does not drift when the process is busy.
+  const start = performance.now();
   for (const chunk of chunks) {
     if (res.destroyed) return;
     if (reply.cutAfterChunks !== undefined && sent >= reply.cutAfterChunks) {
@@ -78,7 +86,9 @@ async function streamCompletion(
       res.socket?.destroy();
       return;
     }
-    if (reply.chunkDelayMs) await sleep(reply.chunkDelayMs);
+    if (reply.chunkDelayMs) {
+      await sleep(Math.max(0, start + (sent + 1) * reply.chunkDelayMs - performance.now()));
+    }
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
     sent++;
   }
@@ -153,7 +163,7 @@ export async function createFakeOpenAI(options: FakeOpenAIOptions = {}): Promise
       else res.destroy();
     }
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

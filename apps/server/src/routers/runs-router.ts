@@ -41,6 +41,20 @@ async function startRun(services: Services, principal: Principal, body: RunInput
   return services.runs.start(principal, { agentId, input: input as RunInput, options });
 }
 
+/** The run a runs.stream call follows: the one it resumes or repeats, else a new one. */
+async function runToStream(
+  services: Services,
+  principal: Principal,
+  request: { body: RunInputBody; resumeFrom: string | null | undefined },
+): Promise<string> {
+  const { body, resumeFrom } = request;
+  if (resumeFrom?.includes(':')) return resumeFrom.slice(0, resumeFrom.lastIndexOf(':'));
+  const repeated =
+    body.runId && (await services.store.getRun({ userId: principal.userId, runId: body.runId }));
+  if (repeated) return repeated.runId; // the same request again: attach instead of starting twice
+  return (await startRun(services, principal, body)).runId;
+}
+
 /** The run if it is this user's, else NOT_FOUND (another user's run does not exist for them). */
 async function ownRun(services: Services, principal: Principal, runId: string): Promise<RunOutput> {
   const run = await services.store.getRun({ userId: principal.userId, runId });
@@ -53,33 +67,19 @@ export const runsRouter = {
     .input(runInput)
     .mutation(({ ctx, input }) => startRun(ctx.services, ctx.principal, input)),
 
-  /** Starts a run and streams it. On reconnect (lastEventId set) it follows the same run. */
-  stream: authedProcedure.input(runInput.extend({ lastEventId })).subscription(async function* ({
-    ctx,
-    input,
-    signal,
-  }) {
-    const { lastEventId: resumeFrom, ...body } = input;
-    let runId = resumeFrom?.includes(':')
-      ? resumeFrom.slice(0, resumeFrom.lastIndexOf(':'))
-      : undefined;
-    if (
-      !runId &&
-      body.runId &&
-      (await ctx.services.store.getRun({ userId: ctx.principal.userId, runId: body.runId }))
-    ) {
-      runId = body.runId; // the same request again: attach instead of starting twice
-    }
-    if (!runId) {
-      try {
-        runId = (await startRun(ctx.services, ctx.principal, body)).runId;
-      } catch (error) {
-        throw toTRPCError(error);
-      }
-    }
-    const after = seqFrom(resumeFrom, runId);
-    yield* trackedEvents(ctx.services.runs.events(ctx.principal.userId, runId, after, signal));
-  }),
+  /**
+   * Starts a run and streams it. On reconnect (lastEventId set) it follows the
+   * same run. The run starts in the resolver, before the transport sets up the
+   * stream, so the model is already answering while it does.
+   */
+  stream: authedProcedure
+    .input(runInput.extend({ lastEventId }))
+    .subscription(async ({ ctx, input, signal }) => {
+      const { lastEventId: resumeFrom, ...body } = input;
+      const runId = await runToStream(ctx.services, ctx.principal, { body, resumeFrom });
+      const after = seqFrom(resumeFrom, runId);
+      return trackedEvents(ctx.services.runs.events(ctx.principal.userId, runId, after, signal));
+    }),
 
   /** Replays a run's events after lastEventId, then follows it live until it ends. */
   events: authedProcedure

@@ -178,8 +178,11 @@ export class RunManager {
     afterSeq: number,
     signal?: AbortSignal,
   ): AsyncGenerator<RunEvent> {
-    const record = await this.#store.getRun({ userId, runId });
-    if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+    // A run live here for this user is known to be theirs without asking the store.
+    const ownedHere = this.#active.get(runId)?.userId === userId;
+    if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {
+      throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+    }
     this.#metrics.subscriptions.inc();
     try {
       yield* this.#follow(userId, runId, afterSeq, signal);

@@ -5,6 +5,7 @@ import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/
 import { toChatMessages } from './chat-messages.ts';
 import { priceOf } from './pricing.ts';
 import { toProviderError } from './provider-error.ts';
+import { sseChunks } from './sse-chunks.ts';
 import type {
   ChatCompletionChunk,
   Model,
@@ -158,9 +159,12 @@ export class OpenAIChat implements Model {
 
   async streamChunks(request: ModelRequest): Promise<AsyncIterable<ChatCompletionChunk>> {
     try {
-      return await this.client.chat.completions.create(this.requestBody(request), {
-        ...(request.signal ? { signal: request.signal } : {}),
-      });
+      const response = await this.client.chat.completions
+        .create(this.requestBody(request), {
+          ...(request.signal ? { signal: request.signal } : {}),
+        })
+        .asResponse();
+      return sseChunks(response);
     } catch (error) {
       throw toProviderError(error, this.quirks.name);
     }
