@@ -61,7 +61,7 @@ async function main() {
     console.log('server streaming …');
     const serverRuns: ServerStreamingResult[] = [];
     for (const setting of [
-      { chunks: 200, delayMs: 2, rounds: 30 },
+      { chunks: 200, delayMs: 2, rounds: 60 },
       { chunks: 2000, delayMs: 0, rounds: 10 },
     ]) {
       serverRuns.push(await measureServerStreaming(setting));

@@ -41,6 +41,6 @@ export interface AgentRpcClient extends RouterClient {
     input: RunRequest,
     options?: { signal?: AbortSignal },
   ): Promise<RunOutput<Parsed>>;
-  /** Closes the WebSocket, if any. */
+  /** Ends open subscriptions (with CLIENT_CLOSED_REQUEST) and closes the WebSocket, if any. */
   close(): void;
 }

@@ -1,13 +1,14 @@
-// createClient: the typed client for an agentrpc server, over SSE or WebSocket.
-// Dropped connections reconnect by themselves and resume with lastEventId.
+// createClient: the typed client for an agentrpc server. Queries and mutations
+// go through tRPC's httpLink; subscriptions through an SSE or WebSocket
+// subscriber, which reconnects by itself and resumes with lastEventId.
 import type { AppRouter, RunEvent } from '@agentrpc/server';
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
-import { EventSource } from 'eventsource';
+import { createTRPCClient, httpLink } from '@trpc/client';
 import superjson from 'superjson';
 import { AgentRpcClientError, toClientError } from './client-error.ts';
 import type { AgentRpcClient, RunRequest } from './client-types.ts';
 import { mutations, subscriptions } from './procedure-kinds.ts';
-import { type SubscribeHandlers, subscriptionIterator } from './subscription-iterator.ts';
+import { SseSubscriber } from './sse-subscriber.ts';
+import { type Subscriber, subscriptionIterator } from './subscription-iterator.ts';
 import { WsSubscriber } from './ws-subscriber.ts';
 
 export interface ClientOptions {
@@ -29,10 +30,6 @@ type AnyTRPCClient = Record<
     {
       query: (input: unknown, opts?: { signal?: AbortSignal }) => Promise<unknown>;
       mutate: (input: unknown, opts?: { signal?: AbortSignal }) => Promise<unknown>;
-      subscribe: (
-        input: unknown,
-        opts: Partial<SubscribeHandlers> & { signal?: AbortSignal },
-      ) => { unsubscribe(): void };
     }
   >
 >;
@@ -54,7 +51,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
     return { ...options.headers, ...(auth ? { authorization: auth } : {}) };
   };
 
-  const ws =
+  const subscriber: Subscriber =
     options.transport === 'ws'
       ? new WsSubscriber({
           url: trpcUrl.replace(/^http/, 'ws'),
@@ -63,31 +60,9 @@ export function createClient(options: ClientOptions): AgentRpcClient {
             return auth ? { authorization: auth } : {};
           },
         })
-      : undefined;
-  const sseLink = httpSubscriptionLink<AppRouter, typeof EventSource>({
-    url: trpcUrl,
-    transformer: superjson,
-    EventSource,
-    eventSourceOptions: async () => {
-      const extra = await headers();
-      return {
-        fetch: (input, init) =>
-          fetchImpl(input, {
-            ...init,
-            headers: { ...(init?.headers as Record<string, string>), ...extra },
-          }),
-      };
-    },
-  });
-
+      : new SseSubscriber({ url: trpcUrl, headers, fetch: fetchImpl });
   const trpc = createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: sseLink,
-        false: httpLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl }),
-      }),
-    ],
+    links: [httpLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl })],
   }) as unknown as AnyTRPCClient;
 
   const call = (path: string) => {
@@ -103,10 +78,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
           path === 'runs.stream' && !input.runId ? { ...input, runId: randomId() } : input;
         const withResume = opts.lastEventId ? { ...body, lastEventId: opts.lastEventId } : body;
         return subscriptionIterator(
-          (handlers) =>
-            ws
-              ? ws.subscribe(path, withResume, handlers)
-              : procedure.subscribe(withResume, handlers),
+          (handlers) => subscriber.subscribe(path, withResume, handlers),
           opts.signal,
         );
       };
@@ -144,7 +116,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
         'the run stream ended before the run did',
       );
     },
-    close: () => ws?.close(),
+    close: () => subscriber.close(),
   };
   return new Proxy(client, {
     get(target, domain: string) {

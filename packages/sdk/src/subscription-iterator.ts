@@ -12,6 +12,13 @@ export interface SubscribeHandlers {
   onComplete: () => void;
 }
 
+/** A transport for subscriptions (SSE or WebSocket). */
+export interface Subscriber {
+  subscribe(path: string, input: unknown, handlers: SubscribeHandlers): Unsubscribable;
+  /** Ends open subscriptions with CLIENT_CLOSED_REQUEST and refuses new ones. */
+  close(): void;
+}
+
 export function subscriptionIterator(
   subscribe: (handlers: SubscribeHandlers) => Unsubscribable,
   signal?: AbortSignal,

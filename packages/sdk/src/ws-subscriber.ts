@@ -6,7 +6,7 @@
 import type { Unsubscribable } from '@trpc/server/observable';
 import superjson from 'superjson';
 import { AgentRpcClientError, errorFromShape, toClientError } from './client-error.ts';
-import type { SubscribeHandlers } from './subscription-iterator.ts';
+import type { SubscribeHandlers, Subscriber } from './subscription-iterator.ts';
 
 export interface WsSubscriberOptions {
   /** The tRPC WebSocket endpoint, e.g. ws://localhost:3000/trpc. */
@@ -40,7 +40,7 @@ function detached(timer: ReturnType<typeof setTimeout>) {
   return timer;
 }
 
-export class WsSubscriber {
+export class WsSubscriber implements Subscriber {
   readonly #options: WsSubscriberOptions;
   readonly #subscriptions = new Map<number, Subscription>();
   #nextId = 0;

@@ -20,6 +20,7 @@ import { createContext, type Services } from '../trpc/context.ts';
 import { retryAfterOf } from '../trpc/error-codes.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
+import { sseSubscriptions } from './sse-subscriptions.ts';
 
 /** Deletes idle sessions periodically, when retention is configured. */
 function startRetention(
@@ -121,6 +122,17 @@ export async function startServer(
         connectionParams: info.connectionParams,
       }),
   });
+  const subscriptions = sseSubscriptions({
+    router: appRouter,
+    paths: new Set(['runs.stream', 'runs.events']),
+    basePath: '/trpc/',
+    createContext: (req, connectionParams) =>
+      createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
+    onError: (error, path) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        services.logger.error({ err: error, path }, 'procedure failed');
+    },
+  });
   let accepting = true;
   const server: Server = createHttpServer((req, res) => {
     logRequest(req, res);
@@ -142,7 +154,9 @@ export async function startServer(
         },
       );
     } else if (path?.startsWith('/trpc/')) {
-      trpc(req, res);
+      const subscription = subscriptions.pathOf(req);
+      if (subscription) void subscriptions.stream(req, res, subscription);
+      else trpc(req, res);
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }

@@ -2,61 +2,9 @@
 // sends the request (auth, retries, status errors); the body is read here in one
 // pass over decoded text, which costs about half the CPU of the SDK's stacked
 // async generators on long streams (bench/RESULTS.md, "client CPU per chunk").
-// Follows the SSE rules the SDK follows: `data:` lines joined by newlines,
-// `event:` names, `:` comments, CRLF or LF, and `[DONE]` as the end.
 import OpenAI from 'openai';
+import { SseDecoder, type SseEvent } from '../sse/sse-decoder.ts';
 import type { ChatCompletionChunk } from './types.ts';
-
-interface SseEvent {
-  event: string | undefined;
-  data: string;
-}
-
-/** Splits decoded text into SSE events; keeps an unfinished tail for the next piece. */
-class SseDecoder {
-  #tail = '';
-  #event: string | undefined;
-  #data: string[] = [];
-
-  push(text: string, into: SseEvent[]): void {
-    const buffer = this.#tail + text;
-    let start = 0;
-    for (;;) {
-      const end = buffer.indexOf('\n', start);
-      if (end === -1) break;
-      const line =
-        buffer.charCodeAt(end - 1) === 13 ? buffer.slice(start, end - 1) : buffer.slice(start, end);
-      start = end + 1;
-      this.#line(line, into);
-    }
-    this.#tail = buffer.slice(start);
-  }
-
-  /** The body ended: a last event without its blank line still counts. */
-  end(into: SseEvent[]): void {
-    if (this.#tail) this.#line(this.#tail.replace(/\r$/, ''), into);
-    this.#tail = '';
-    this.#line('', into);
-  }
-
-  #line(line: string, into: SseEvent[]) {
-    if (line === '') {
-      if (this.#data.length || this.#event !== undefined) {
-        into.push({ event: this.#event, data: this.#data.join('\n') });
-      }
-      this.#event = undefined;
-      this.#data = [];
-      return;
-    }
-    if (line.charCodeAt(0) === 58) return; // ':' starts a comment (keep-alives)
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.#data.push(value);
-    else if (field === 'event') this.#event = value;
-  }
-}
 
 function chunkOf(sse: SseEvent, headers: Headers): ChatCompletionChunk {
   let data: { error?: object } | null;

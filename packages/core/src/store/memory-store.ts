@@ -147,14 +147,17 @@ export class MemoryStore implements Store {
     if (!this.#run(key)) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
     const log = this.#events.get(key.runId) ?? [];
     this.#events.set(key.runId, log);
-    const seen = new Set(log.map((e) => e.seq));
+    let sorted = true;
     for (const event of events) {
-      if (!seen.has(event.seq)) {
+      const last = log.at(-1)?.seq ?? 0;
+      if (event.seq > last) {
+        log.push(copy(event)); // the usual case: appended in order
+      } else if (!log.some((e) => e.seq === event.seq)) {
         log.push(copy(event));
-        seen.add(event.seq);
+        sorted = false;
       }
     }
-    log.sort((a, b) => a.seq - b.seq);
+    if (!sorted) log.sort((a, b) => a.seq - b.seq);
   }
 
   async readEvents(query: EventQuery): Promise<RunEvent[]> {

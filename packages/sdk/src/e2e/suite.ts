@@ -268,22 +268,19 @@ export function e2eSuite(transport: 'sse' | 'ws') {
       expect((await failure(h.alice.runs.get({ runId: out.runId }))).code).toBe('NOT_FOUND');
     });
 
-    // Only a WebSocket client holds a connection to close.
-    if (transport === 'ws') {
-      it('ends a stream still open with CLIENT_CLOSED_REQUEST when the client closes', async () => {
-        h.fake.enqueue({ text: 'slow answer that takes a while', chunkSize: 2, chunkDelayMs: 30 });
-        const client = h.client({ apiKey: 'key-alice' });
-        const stream = client.runs.stream({ agentId: 'weather', input: 'slow' });
-        expect((await stream.next()).value?.type).toBe('run.started');
-        client.close();
-        const error = await failure(
-          (async () => {
-            for await (const _ of stream);
-          })(),
-        );
-        expect(error.code).toBe('CLIENT_CLOSED_REQUEST');
-        await expect(client.agents.list()).resolves.toBeDefined(); // HTTP calls still work
-      });
-    }
+    it('ends a stream still open with CLIENT_CLOSED_REQUEST when the client closes', async () => {
+      h.fake.enqueue({ text: 'slow answer that takes a while', chunkSize: 2, chunkDelayMs: 30 });
+      const client = h.client({ apiKey: 'key-alice' });
+      const stream = client.runs.stream({ agentId: 'weather', input: 'slow' });
+      expect((await stream.next()).value?.type).toBe('run.started');
+      client.close();
+      const error = await failure(
+        (async () => {
+          for await (const _ of stream);
+        })(),
+      );
+      expect(error.code).toBe('CLIENT_CLOSED_REQUEST');
+      await expect(client.agents.list()).resolves.toBeDefined(); // HTTP calls still work
+    });
   });
 }

@@ -1,0 +1,167 @@
+// Serves subscriptions over Server-Sent Events straight onto the Node response,
+// in the wire format tRPC's httpSubscriptionLink reads: a `connected` event,
+// `id:` + `data:` per tracked event, `ping` when quiet, then `return` or
+// `serialized-error`. The procedure itself still runs through tRPC (createCaller:
+// middleware, input validation, error formatting); only the framing is here.
+// tRPC's fetch adapter passes every event through several web-stream layers,
+// which cost a run stream about a millisecond to its first token.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AnyRouter, getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
+import {
+  getErrorShape,
+  isTrackedEnvelope,
+  parseConnectionParamsFromString,
+} from '@trpc/server/unstable-core-do-not-import';
+import superjson from 'superjson';
+
+export interface SseSubscriptionOptions<TContext> {
+  router: AnyRouter;
+  /** The subscription procedures served here, e.g. `runs.stream`. */
+  paths: ReadonlySet<string>;
+  /** Where tRPC is mounted, e.g. `/trpc/`. */
+  basePath: string;
+  createContext: (
+    req: IncomingMessage,
+    connectionParams: Record<string, string | undefined> | null,
+  ) => Promise<TContext>;
+  onError: (error: TRPCError, path: string) => void;
+}
+
+type Caller = Record<string, Record<string, (input: unknown) => Promise<AsyncIterable<unknown>>>>;
+
+interface Frame {
+  event?: string;
+  id?: string;
+  data: string;
+}
+
+const headers = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+};
+
+function frame(event: Frame): string {
+  const id = event.id === undefined ? '' : `id: ${event.id}\n`;
+  const name = event.event ? `event: ${event.event}\n` : '';
+  return `${name}${id}data: ${event.data}\n\n`;
+}
+
+/** Waits until a response that reported backpressure can take more, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
+export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TContext>) {
+  const { router, basePath } = options;
+  const sse = router._def._config.sse;
+  const pingMs = sse?.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
+  const client = sse?.client ?? {};
+  const createCaller = router.createCaller as (
+    ctx: TContext,
+    opts: { signal: AbortSignal },
+  ) => Caller;
+
+  function pathOf(req: IncomingMessage): string | undefined {
+    if (req.method !== 'GET') return undefined;
+    const [pathname = '', query = ''] = (req.url ?? '').split('?');
+    if (!pathname.startsWith(basePath) || query.includes('batch=')) return undefined;
+    const path = pathname.slice(basePath.length);
+    return options.paths.has(path) ? path : undefined;
+  }
+
+  async function stream(req: IncomingMessage, res: ServerResponse, path: string) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    let lastWrite = performance.now();
+    const write = async (event: Frame) => {
+      lastWrite = performance.now();
+      let text = frame(event);
+      if (!res.headersSent) {
+        res.writeHead(200, headers);
+        text = frame({ event: 'connected', data: JSON.stringify(client) }) + text;
+      }
+      if (!res.write(text)) await drained(res);
+    };
+    const pinger =
+      pingMs > 0
+        ? setInterval(() => {
+            if (performance.now() - lastWrite >= pingMs) void write({ event: 'ping', data: '' });
+          }, pingMs)
+        : undefined;
+    let ctx: TContext | undefined;
+    let input: unknown;
+    try {
+      const rawInput = url.searchParams.get('input');
+      input = rawInput ? superjson.deserialize(JSON.parse(rawInput)) : undefined;
+      const lastEventId =
+        req.headers['last-event-id'] ??
+        url.searchParams.get('lastEventId') ??
+        url.searchParams.get('Last-Event-Id');
+      if (typeof lastEventId === 'string' && lastEventId) {
+        input = input && typeof input === 'object' ? { ...input, lastEventId } : { lastEventId };
+      }
+      const params = url.searchParams.get('connectionParams');
+      ctx = await options.createContext(
+        req,
+        params ? parseConnectionParamsFromString(params) : null,
+      );
+      const [domain = '', name = ''] = path.split('.');
+      const subscribe = createCaller(ctx, { signal: abort.signal })[domain]?.[name];
+      if (!subscribe) throw new Error(`no subscription ${path}`);
+      // Nothing is written before this: a new run's model request goes out first.
+      const iterator = (await subscribe(input))[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done || abort.signal.aborted) break;
+          const value = next.value;
+          const [id, data] = isTrackedEnvelope(value) ? [value[0], value[1]] : [undefined, value];
+          await write({
+            ...(id === undefined ? {} : { id: String(id) }),
+            data: JSON.stringify(superjson.serialize(data)),
+          });
+        }
+      } finally {
+        if (abort.signal.aborted) await iterator.return?.();
+      }
+      if (!abort.signal.aborted) await write({ event: 'return', data: '' });
+    } catch (cause) {
+      if (!abort.signal.aborted) {
+        const error = getTRPCErrorFromUnknown(cause);
+        options.onError(error, path);
+        const shape = getErrorShape({
+          config: router._def._config,
+          ctx,
+          error,
+          input,
+          path,
+          type: 'subscription',
+        });
+        await write({
+          event: 'serialized-error',
+          data: JSON.stringify(superjson.serialize(shape)),
+        });
+      }
+    } finally {
+      clearInterval(pinger);
+      res.end();
+    }
+  }
+
+  return {
+    /** The subscription a request asks for, when it is one served here. */
+    pathOf,
+    /** Serves it to the end; failures go to the client as `serialized-error`. */
+    stream,
+  };
+}
