@@ -1,7 +1,7 @@
 // The whole check: build, typecheck, lint, then every test in one vitest run,
 // ending with a plain "N passed, N failed, N skipped" line.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 function step(command, args) {
@@ -30,9 +30,11 @@ function freePort() {
 
 const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
 let ferretPid;
+let ferretPort;
 if (!process.env.MONGODB_URL && hasGo) {
   // The MongoStore tests run against FerretDB, built from the Go module proxy.
   const port = await freePort();
+  ferretPort = port;
   const url = execFileSync('scripts/ferretdb.sh', ['start', String(port)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -60,6 +62,10 @@ const status = step('vitest', [
 if (ferretPid) {
   try {
     process.kill(ferretPid);
+    // A throwaway database: remove it, keeping the log only when something failed.
+    rmSync(`.tools/ferretdb/data-${ferretPort}`, { recursive: true, force: true });
+    rmSync(`.tools/ferretdb/ferretdb-${ferretPort}.pid`, { force: true });
+    if (status === 0) rmSync(`.tools/ferretdb/ferretdb-${ferretPort}.log`, { force: true });
   } catch {
     console.error('FerretDB had already stopped; its log is in .tools/ferretdb/');
   }

@@ -8,7 +8,12 @@ import { SseDecoder, type SseEvent } from '@agentrpc/core/sse';
 import type { Unsubscribable } from '@trpc/server/observable';
 import superjson from 'superjson';
 import { AgentRpcClientError, errorFromShape, toClientError } from './client-error.ts';
-import type { SubscribeHandlers, Subscriber } from './subscription-iterator.ts';
+import {
+  clientClosed,
+  reconnectDelayMs,
+  type SubscribeHandlers,
+  type Subscriber,
+} from './subscription-iterator.ts';
 
 export interface SseSubscriberOptions {
   /** The tRPC endpoint, e.g. http://localhost:3000/trpc. */
@@ -18,7 +23,6 @@ export interface SseSubscriberOptions {
   fetch: typeof globalThis.fetch;
 }
 
-const retryDelayMs = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
 /** Reconnect when nothing, not even a ping, came for this long (the server may say otherwise). */
 const defaultQuietLimitMs = 25_000;
 /** After unsubscribing, how long the response may take to end before it is cut. */
@@ -53,16 +57,14 @@ export class SseSubscriber implements Subscriber {
     for (const subscription of this.#open) {
       subscription.muted = true;
       subscription.stopped.abort();
-      subscription.handlers.onError(
-        new AgentRpcClientError('CLIENT_CLOSED_REQUEST', 'the client was closed'),
-      );
+      subscription.handlers.onError(clientClosed());
     }
     this.#open.clear();
   }
 
   subscribe(path: string, input: unknown, handlers: SubscribeHandlers): Unsubscribable {
     if (this.#closed) {
-      handlers.onError(new AgentRpcClientError('CLIENT_CLOSED_REQUEST', 'the client is closed'));
+      handlers.onError(clientClosed());
       return { unsubscribe: () => {} };
     }
     const query = `input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
@@ -100,7 +102,7 @@ export class SseSubscriber implements Subscriber {
         return 'dropped'; // the network failed: try again
       });
       if (outcome === 'finished') return;
-      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+      await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(attempt)));
     }
   }
 

@@ -2,7 +2,7 @@
 // after the terminal event and stops on break or an AbortSignal.
 import type { RunEvent } from '@agentrpc/server';
 import type { Unsubscribable } from '@trpc/server/observable';
-import { toClientError } from './client-error.ts';
+import { AgentRpcClientError, toClientError } from './client-error.ts';
 
 const terminal = new Set(['run.completed', 'run.cancelled', 'run.error', 'run.paused']);
 
@@ -11,6 +11,13 @@ export interface SubscribeHandlers {
   onError: (error: unknown) => void;
   onComplete: () => void;
 }
+
+/** Backoff between attempts to reconnect: 100 ms, doubling, at most 5 s. */
+export const reconnectDelayMs = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
+
+/** What a subscription ends with once its client is closed. */
+export const clientClosed = () =>
+  new AgentRpcClientError('CLIENT_CLOSED_REQUEST', 'the client is closed');
 
 /** A transport for subscriptions (SSE or WebSocket). */
 export interface Subscriber {

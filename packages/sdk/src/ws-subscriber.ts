@@ -5,8 +5,13 @@
 // backoff, and each subscription resumes after the last event it saw.
 import type { Unsubscribable } from '@trpc/server/observable';
 import superjson from 'superjson';
-import { AgentRpcClientError, errorFromShape, toClientError } from './client-error.ts';
-import type { SubscribeHandlers, Subscriber } from './subscription-iterator.ts';
+import { type AgentRpcClientError, errorFromShape, toClientError } from './client-error.ts';
+import {
+  clientClosed,
+  reconnectDelayMs,
+  type SubscribeHandlers,
+  type Subscriber,
+} from './subscription-iterator.ts';
 
 export interface WsSubscriberOptions {
   /** The tRPC WebSocket endpoint, e.g. ws://localhost:3000/trpc. */
@@ -32,7 +37,6 @@ interface ServerMessage {
 
 const pingAfterQuietMs = 10_000;
 const pongTimeoutMs = 5_000;
-const retryDelayMs = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
 
 /** Lets a timer not hold a Node process open (browsers have no unref). */
 function detached(timer: ReturnType<typeof setTimeout>) {
@@ -58,7 +62,7 @@ export class WsSubscriber implements Subscriber {
 
   subscribe(path: string, input: unknown, handlers: SubscribeHandlers): Unsubscribable {
     if (this.#closed) {
-      handlers.onError(new AgentRpcClientError('CLIENT_CLOSED_REQUEST', 'the client is closed'));
+      handlers.onError(clientClosed());
       return { unsubscribe: () => {} };
     }
     const id = ++this.#nextId;
@@ -80,7 +84,7 @@ export class WsSubscriber implements Subscriber {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
     this.#drop();
-    this.#failAll(new AgentRpcClientError('CLIENT_CLOSED_REQUEST', 'the client was closed'));
+    this.#failAll(clientClosed());
   }
 
   async #connect(): Promise<void> {
@@ -179,7 +183,7 @@ export class WsSubscriber implements Subscriber {
   #lost() {
     this.#drop();
     if (this.#closed || this.#subscriptions.size === 0) return;
-    const delay = retryDelayMs(this.#attempt++);
+    const delay = reconnectDelayMs(this.#attempt++);
     // Not detached: a reader waiting for the next event must keep the process alive.
     this.#retryTimer = setTimeout(() => void this.#connect(), delay);
   }
