@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -211,6 +211,11 @@ describeMongo(
       expect(text.length).toBeGreaterThan(0);
       // And the server said so in its log instead of dropping the writes quietly.
       expect(server.output()).toMatch(/MongoDB failed to/);
+      // The killed FerretDB's files are throwaway.
+      const files = fileURLToPath(new URL('../../../../.tools/ferretdb/', import.meta.url));
+      for (const leftover of [`data-${port}`, `ferretdb-${port}.pid`, `ferretdb-${port}.log`]) {
+        rmSync(`${files}${leftover}`, { recursive: true, force: true });
+      }
     }, 60_000);
   },
 );
