@@ -82,6 +82,24 @@ describe('a plain tRPC client', () => {
     });
   });
 
+  it('authenticates SSE by connection params, as browsers must', async () => {
+    const url = `${h.server.url}/trpc`;
+    const client = clientWith(
+      httpSubscriptionLink({
+        url,
+        transformer: superjson,
+        EventSource,
+        connectionParams: { authorization: 'Bearer key-bob' },
+      }),
+      url,
+    );
+    h.fake.enqueue({ text: 'hello bob' });
+    const { events } = await streamRun(client, 'weather');
+    expect(events[0]).toMatchObject({ type: 'run.started' });
+    const runId = events[0]?.runId ?? '';
+    expect(await h.bob.runs.get({ runId })).toMatchObject({ userId: 'bob', content: 'hello bob' });
+  });
+
   it('streams a run over WebSocket with connection params', async () => {
     const ws = createWSClient({
       url: `${h.server.url.replace(/^http/, 'ws')}/trpc`,
