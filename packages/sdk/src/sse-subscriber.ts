@@ -25,6 +25,8 @@ export interface SseSubscriberOptions {
 
 /** Reconnect when nothing, not even a ping, came for this long (the server may say otherwise). */
 const defaultQuietLimitMs = 25_000;
+/** Statuses a gateway answers while the server restarts. */
+const transient = new Set([502, 503, 504]);
 /** After unsubscribing, how long the response may take to end before it is cut. */
 const endGraceMs = 200;
 
@@ -99,6 +101,13 @@ export class SseSubscriber implements Subscriber {
           subscription.handlers.onError(error);
           return 'finished';
         }
+        if (error instanceof SyntaxError) {
+          // Reconnecting would read the same garbage again.
+          subscription.handlers.onError(
+            new AgentRpcClientError('INTERNAL_SERVER_ERROR', `unreadable event: ${error.message}`),
+          );
+          return 'finished';
+        }
         return 'dropped'; // the network failed: try again
       });
       if (outcome === 'finished') return;
@@ -128,6 +137,10 @@ export class SseSubscriber implements Subscriber {
         headers,
         signal: attempt.signal,
       });
+      if (transient.has(response.status)) {
+        await response.body?.cancel();
+        return 'dropped'; // a proxy or a restarting server: try again
+      }
       if (!response.ok || !response.body) throw await refusal(response);
       const reader = response.body.getReader();
       const text = new TextDecoder();
