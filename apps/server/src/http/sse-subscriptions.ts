@@ -12,7 +12,6 @@ import {
   isTrackedEnvelope,
   parseConnectionParamsFromString,
 } from '@trpc/server/unstable-core-do-not-import';
-import superjson from 'superjson';
 
 export interface SseSubscriptionOptions<TContext> {
   router: AnyRouter;
@@ -62,7 +61,7 @@ function drained(res: ServerResponse): Promise<void> {
 
 export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TContext>) {
   const { router, basePath } = options;
-  const sse = router._def._config.sse;
+  const { sse, transformer } = router._def._config;
   const pingMs = sse?.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
   const client = sse?.client ?? {};
   const createCaller = router.createCaller as (
@@ -102,7 +101,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     let input: unknown;
     try {
       const rawInput = url.searchParams.get('input');
-      input = rawInput ? superjson.deserialize(JSON.parse(rawInput)) : undefined;
+      input = rawInput ? transformer.input.deserialize(JSON.parse(rawInput)) : undefined;
       const lastEventId =
         req.headers['last-event-id'] ??
         url.searchParams.get('lastEventId') ??
@@ -128,7 +127,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
           const [id, data] = isTrackedEnvelope(value) ? [value[0], value[1]] : [undefined, value];
           await write({
             ...(id === undefined ? {} : { id: String(id) }),
-            data: JSON.stringify(superjson.serialize(data)),
+            data: JSON.stringify(transformer.output.serialize(data)),
           });
         }
       } finally {
@@ -149,7 +148,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
         });
         await write({
           event: 'serialized-error',
-          data: JSON.stringify(superjson.serialize(shape)),
+          data: JSON.stringify(transformer.output.serialize(shape)),
         });
       }
     } finally {
