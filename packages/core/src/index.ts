@@ -70,7 +70,13 @@ export {
 export { deepMerge } from './session/deep-merge.ts';
 export type { SummaryOptions } from './session/summarize.ts';
 export { addUsage, type Memory, type Session, type SessionUsage } from './session/types.ts';
-export { type CursorPosition, clampLimit, decodeCursor, encodeCursor } from './store/cursor.ts';
+export {
+  type CursorPosition,
+  clampLimit,
+  decodeCursor,
+  encodeCursor,
+  pageOfSessions,
+} from './store/cursor.ts';
 export { MemoryStore } from './store/memory-store.ts';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.ts';
 export type {

@@ -9,12 +9,12 @@ import {
   decodeCursor,
   deepMerge,
   type EventQuery,
-  encodeCursor,
   type Lease,
   type Memory,
   type MemoryPatch,
   type MemoryQuery,
   type Page,
+  pageOfSessions,
   type RunEvent,
   type RunKey,
   type RunPatch,
@@ -180,14 +180,11 @@ export class MongoStore implements Store {
         .sort({ [sortBy]: dir, _id: dir })
         .limit(limit + 1)
         .toArray();
-      const items = docs.slice(0, limit).map((d) => strip(d) as Session);
-      const last = items.at(-1);
-      return {
-        items,
-        ...(docs.length > limit && last
-          ? { nextCursor: encodeCursor({ value: last[sortBy], id: last.sessionId }) }
-          : {}),
-      };
+      return pageOfSessions(
+        docs.map((d) => strip(d) as Session),
+        limit,
+        (session) => session[sortBy],
+      );
     });
   }
 

@@ -64,17 +64,24 @@ export class RunManager {
     this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
   }
 
+  /** Live runs by user; kept as counts because every start checks them. */
+  readonly #liveByUser = new Map<string, number>();
+  #live = 0;
+
   /** Runs going in this process. */
   get activeCount(): number {
-    let count = 0;
-    for (const run of this.#active.values()) if (!run.hub.done) count++;
-    return count;
+    return this.#live;
   }
 
   activeCountFor(userId: string): number {
-    let count = 0;
-    for (const run of this.#active.values()) if (!run.hub.done && run.userId === userId) count++;
-    return count;
+    return this.#liveByUser.get(userId) ?? 0;
+  }
+
+  #countLive(userId: string, change: 1 | -1) {
+    this.#live += change;
+    const count = (this.#liveByUser.get(userId) ?? 0) + change;
+    if (count > 0) this.#liveByUser.set(userId, count);
+    else this.#liveByUser.delete(userId);
   }
 
   #closing = false;
@@ -183,32 +190,23 @@ export class RunManager {
     if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {
       throw new RpcError('NOT_FOUND', `run ${runId} not found`);
     }
-    this.#metrics.subscriptions.inc();
-    try {
-      yield* this.#follow(userId, runId, afterSeq, signal);
-    } finally {
-      this.#metrics.subscriptions.dec();
-    }
-  }
-
-  async *#follow(
-    userId: string,
-    runId: string,
-    afterSeq: number,
-    signal?: AbortSignal,
-  ): AsyncGenerator<RunEvent> {
     const hubOf = () => {
       const active = this.#active.get(runId);
       return active?.userId === userId ? active.hub : undefined;
     };
-    yield* followRun({
-      store: this.#store,
-      hubOf,
-      userId,
-      runId,
-      afterSeq,
-      ...(signal ? { signal } : {}),
-    });
+    this.#metrics.subscriptions.inc();
+    try {
+      yield* followRun({
+        store: this.#store,
+        hubOf,
+        userId,
+        runId,
+        afterSeq,
+        ...(signal ? { signal } : {}),
+      });
+    } finally {
+      this.#metrics.subscriptions.dec();
+    }
   }
 
   /** Stops every live run with `reason` (they end as errors with its code). */
@@ -235,9 +233,19 @@ export class RunManager {
     const hub = new RunHub();
     const writer = new EventWriter({ store: this.#store, userId, runId, onError: this.#onError });
     this.#active.set(runId, { hub, controller, userId });
+    this.#countLive(userId, 1);
+    // A run stops counting as live when its hub is done: at its terminal event, or when it closes.
+    let live = true;
+    const uncountIfDone = () => {
+      if (live && hub.done) {
+        live = false;
+        this.#countLive(userId, -1);
+      }
+    };
     const accept = (event: RunEvent) => {
       hub.push(event);
       writer.add(event);
+      uncountIfDone();
     };
     accept(first.value);
     const log = this.#logger.child({ runId, userId });
@@ -271,6 +279,7 @@ export class RunManager {
       } finally {
         await writer.flush();
         hub.close();
+        uncountIfDone();
         const last = hub.events.at(-1);
         const output = last && 'output' in last ? last.output : undefined;
         clearTimeout(timeout);

@@ -7,15 +7,18 @@ import { OpenAIChat, type OpenAIChatOptions } from './openai-chat.ts';
 
 const fake = useFakeOpenAI();
 
-function agentWith(options: Partial<OpenAIChatOptions> = {}) {
-  const model = new OpenAIChat({
+function modelWith(options: Partial<OpenAIChatOptions> = {}) {
+  return new OpenAIChat({
     id: 'gpt-4o-mini',
     apiKey: 'k',
     baseURL: fake.baseURL,
     maxRetries: 0,
     ...options,
   });
-  return new Agent({ id: 'a', model });
+}
+
+function agentWith(options: Partial<OpenAIChatOptions> = {}) {
+  return new Agent({ id: 'a', model: modelWith(options) });
 }
 
 async function failure(promise: Promise<unknown>): Promise<AgentRpcError> {
@@ -90,18 +93,8 @@ describe('provider failures', () => {
   });
 
   it('falls back to the next model when one fails before answering, and says so', async () => {
-    const primary = new OpenAIChat({
-      id: 'primary-model',
-      apiKey: 'k',
-      baseURL: fake.baseURL,
-      maxRetries: 0,
-    });
-    const backup = new OpenAIChat({
-      id: 'backup-model',
-      apiKey: 'k',
-      baseURL: fake.baseURL,
-      maxRetries: 0,
-    });
+    const primary = modelWith({ id: 'primary-model' });
+    const backup = modelWith({ id: 'backup-model' });
     const agent = new Agent({ id: 'a', model: primary, fallbackModels: [backup] });
     fake.enqueue({ error: { status: 503, message: 'overloaded' } }, { text: 'from the backup' });
     const events: RunEvent[] = [];
@@ -123,15 +116,10 @@ describe('provider failures', () => {
   });
 
   it('does not fall back once output has streamed: that would repeat text', async () => {
-    const backup = new OpenAIChat({
-      id: 'backup-model',
-      apiKey: 'k',
-      baseURL: fake.baseURL,
-      maxRetries: 0,
-    });
+    const backup = modelWith({ id: 'backup-model' });
     const agent = new Agent({
       id: 'a',
-      model: new OpenAIChat({ id: 'p', apiKey: 'k', baseURL: fake.baseURL, maxRetries: 0 }),
+      model: modelWith({ id: 'p' }),
       fallbackModels: [backup],
     });
     fake.enqueue({ text: 'half of an answer', chunkSize: 2, cutAfterChunks: 4 });

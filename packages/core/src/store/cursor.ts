@@ -22,3 +22,22 @@ export function clampLimit(limit: number | undefined, fallback = 20, max = 100):
   if (limit === undefined) return fallback;
   return Math.max(1, Math.min(max, Math.floor(limit)));
 }
+
+/**
+ * A page of sessions from `limit + 1` read in order: the extra one only says
+ * there is more, and the cursor points after the last one kept.
+ */
+export function pageOfSessions<T extends { sessionId: string }>(
+  rows: T[],
+  limit: number,
+  sortValue: (item: T) => number,
+): { items: T[]; nextCursor?: string } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items,
+    ...(rows.length > limit && last
+      ? { nextCursor: encodeCursor({ value: sortValue(last), id: last.sessionId }) }
+      : {}),
+  };
+}

@@ -9,7 +9,7 @@ import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Memory, type Session } from '../session/types.ts';
-import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
+import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
 import { migrate } from './sqlite-migrations.ts';
 import type {
   CachedResponse,
@@ -153,14 +153,11 @@ export class SqliteStore implements Store {
           `SELECT data FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${column} ${dir}, session_id ${dir} LIMIT ?`,
         )
         .all(...params, limit + 1);
-      const items = rows.slice(0, limit).map((row) => parse<Session>(row));
-      const last = items.at(-1);
-      return {
-        items,
-        ...(rows.length > limit && last
-          ? { nextCursor: encodeCursor({ value: last[field], id: last.sessionId }) }
-          : {}),
-      };
+      return pageOfSessions(
+        rows.map((row) => parse<Session>(row)),
+        limit,
+        (session) => session[field],
+      );
     });
   }
 
