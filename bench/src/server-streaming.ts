@@ -83,12 +83,19 @@ function sdkRunner(url: string, transport: 'sse' | 'ws'): { run: Runner; close: 
   };
 }
 
+/**
+ * Runs per path before measuring: a server in service has run its code many
+ * times over, so the figures are taken after the JIT has settled, not while the
+ * first runs of a fresh process are still compiling.
+ */
+const warmUpRuns = 20;
+
 async function measurePaths(
   paths: { name: string; run: Runner }[],
   rounds: number,
 ): Promise<PathFigures[]> {
   const samples = new Map<string, Sample[]>(paths.map((p) => [p.name, []]));
-  for (const path of paths) for (let i = 0; i < 3; i++) await path.run(); // warm-up
+  for (const path of paths) for (let i = 0; i < warmUpRuns; i++) await path.run();
   for (let round = 0; round < rounds; round++) {
     for (const path of paths) samples.get(path.name)?.push(await path.run());
   }

@@ -3,8 +3,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
+import type { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { RateLimiter } from '../auth/rate-limiter.ts';
@@ -21,6 +21,7 @@ import { retryAfterOf } from '../trpc/error-codes.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
 import { sseSubscriptions } from './sse-subscriptions.ts';
+import { wsConnections } from './ws-connections.ts';
 
 /** Deletes idle sessions periodically, when retention is configured. */
 function startRetention(
@@ -104,6 +105,10 @@ export async function startServer(
     setUser(req, context.principal?.userId);
     return context;
   };
+  const logProcedureError = (error: TRPCError, path: string | undefined) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR')
+      services.logger.error({ err: error, path }, 'procedure failed');
+  };
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -112,10 +117,7 @@ export async function startServer(
       const retryAfter = errors.map(retryAfterOf).find((seconds) => seconds !== undefined);
       return retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } };
     },
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        services.logger.error({ err: error, path }, 'procedure failed');
-    },
+    onError: ({ error, path }) => logProcedureError(error, path),
     createContext: ({ req, info }) =>
       createContextFor(req, {
         authorization: req.headers.authorization,
@@ -128,10 +130,7 @@ export async function startServer(
     basePath: '/trpc/',
     createContext: (req, connectionParams) =>
       createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
-    onError: (error, path) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        services.logger.error({ err: error, path }, 'procedure failed');
-    },
+    onError: logProcedureError,
   });
   let accepting = true;
   const server: Server = createHttpServer((req, res) => {
@@ -162,16 +161,14 @@ export async function startServer(
     }
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: services.limits.maxRequestBytes });
-  const wsHandler = applyWSSHandler({
-    wss,
+  const websockets = wsConnections({
     router: appRouter,
-    createContext: ({ req, info }) =>
-      createContext(services, {
-        authorization: req.headers.authorization,
-        connectionParams: info.connectionParams,
-      }),
-    keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 5_000 },
+    createContext: (req, connectionParams) =>
+      createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
+    onError: logProcedureError,
+    keepAlive: { pingMs: 15_000, pongWaitMs: 5_000 },
   });
+  wss.on('connection', websockets.serve);
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== '/trpc' || !accepting) {
       socket.destroy();
@@ -203,7 +200,7 @@ export async function startServer(
         );
         await services.runs.drain(5_000);
       }
-      wsHandler.broadcastReconnectNotification();
+      websockets.broadcastReconnect(wss.clients);
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();

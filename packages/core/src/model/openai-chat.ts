@@ -3,6 +3,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { toChatMessages } from './chat-messages.ts';
+import { httpFetch } from './http-fetch.ts';
 import { priceOf } from './pricing.ts';
 import { toProviderError } from './provider-error.ts';
 import { sseChunks } from './sse-chunks.ts';
@@ -111,7 +112,7 @@ export class OpenAIChat implements Model {
           maxRetries: this.options.maxRetries ?? 2,
           defaultHeaders: this.options.defaultHeaders,
           defaultQuery: this.options.defaultQuery,
-          ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+          fetch: this.options.fetch ?? httpFetch,
         });
     return this.#client;
   }

@@ -4,6 +4,8 @@
 // async generators on long streams (bench/RESULTS.md, "client CPU per chunk").
 import OpenAI from 'openai';
 import { SseDecoder, type SseEvent } from '../sse/sse-decoder.ts';
+import { nodeByteReader, webByteReader } from './byte-reader.ts';
+import { takeNodeBody } from './http-fetch.ts';
 import type { ChatCompletionChunk } from './types.ts';
 
 function chunkOf(sse: SseEvent, headers: Headers): ChatCompletionChunk {
@@ -22,9 +24,10 @@ function chunkOf(sse: SseEvent, headers: Headers): ChatCompletionChunk {
 
 /** The chunks of a streaming response, ending at `[DONE]` or the end of the body. */
 export function sseChunks(response: Response): AsyncIterableIterator<ChatCompletionChunk> {
-  const body = response.body;
+  const nodeBody = takeNodeBody(response);
+  const body = nodeBody ?? response.body;
   if (!body) throw new OpenAI.OpenAIError('Attempted to iterate over a response with no body');
-  const reader = body.getReader();
+  const reader = nodeBody ? nodeByteReader(nodeBody) : webByteReader(body as ReadableStream);
   const text = new TextDecoder();
   const decoder = new SseDecoder();
   let pending: SseEvent[] = [];
@@ -37,7 +40,7 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
     if (stopped) return;
     stopped = true;
     pending = [];
-    if (!bodyDone) reader.cancel().catch(() => {}); // its outcome no longer matters
+    if (!bodyDone) reader.cancel();
   };
   /**
    * After `[DONE]` the body ends at once on every provider seen: reading that
@@ -49,8 +52,8 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
     pending = [];
     if (bodyDone) return;
     reader.read().then(
-      (read) => {
-        if (!read.done) reader.cancel().catch(() => {});
+      (bytes) => {
+        if (bytes) reader.cancel();
       },
       () => {},
     );
@@ -69,13 +72,13 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
       if (bodyDone) break;
       pending = [];
       head = 0;
-      const read = await reader.read();
-      if (read.done) {
+      const bytes = await reader.read();
+      if (!bytes) {
         bodyDone = true;
         decoder.push(text.decode(), pending);
         decoder.end(pending);
       } else {
-        decoder.push(text.decode(read.value, { stream: true }), pending);
+        decoder.push(text.decode(bytes, { stream: true }), pending);
       }
     }
     stop();

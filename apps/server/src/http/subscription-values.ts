@@ -1,0 +1,42 @@
+// Serializing what a subscription yields with the router's transformer, with a
+// shortcut for flat JSON values. Content deltas are most of a run's events and
+// hold only strings and numbers; superjson serializes such a value as
+// `{ json: value }`, but walks it to find that out, and the walk is a large
+// share of a stream's cost. Whether the shortcut holds is checked once against
+// the transformer itself, so another transformer simply never takes it.
+import type { AnyRouter } from '@trpc/server';
+
+type Transformer = AnyRouter['_def']['_config']['transformer'];
+
+/** A string, a finite number, a boolean, null, or a plain object of those (nested up to `depth`). */
+function isFlatJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth === 0 || Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key in value) {
+        if (!isFlatJson((value as Record<string, unknown>)[key], depth - 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Returns `serialize(value)`, equal to `transformer.output.serialize(value)`. */
+export function subscriptionSerializer(transformer: Transformer): (value: unknown) => unknown {
+  const sample = {
+    id: 'r:1',
+    data: { type: 'run.content', seq: 1, delta: 'x', ok: true, no: null },
+  };
+  const plainIsWrapped =
+    JSON.stringify(transformer.output.serialize(sample)) === JSON.stringify({ json: sample });
+  return (value) =>
+    plainIsWrapped && isFlatJson(value, 2) ? { json: value } : transformer.output.serialize(value);
+}

@@ -1,0 +1,253 @@
+// Serves tRPC's WebSocket protocol, the one its wsLink speaks: JSON messages
+// for queries, mutations and subscriptions (started / data / stopped), an
+// optional first connectionParams message, PING/PONG and a reconnect notice.
+// Procedures still run through tRPC (callProcedure: middleware, input
+// validation, error formatting); only the framing is here. tRPC's adapter races
+// every event of a subscription against its stop signal and walks each one
+// with the transformer, which made it most of a streaming run's cost under
+// load; our subscriptions end on their signal by themselves.
+import type { IncomingMessage } from 'node:http';
+import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
+import {
+  callProcedure,
+  getErrorShape,
+  isTrackedEnvelope,
+  parseConnectionParamsFromUnknown,
+  parseTRPCMessage,
+  transformTRPCResponse,
+} from '@trpc/server/unstable-core-do-not-import';
+import { WebSocket } from 'ws';
+import { subscriptionSerializer } from './subscription-values.ts';
+
+type ConnectionParams = Record<string, string | undefined> | null;
+type RequestId = string | number | null;
+type ProcedureType = 'query' | 'mutation' | 'subscription';
+
+export interface WsConnectionOptions<TContext> {
+  router: AnyRouter;
+  createContext: (req: IncomingMessage, connectionParams: ConnectionParams) => Promise<TContext>;
+  onError: (error: TRPCError, path: string | undefined) => void;
+  /** Ping after this much quiet from the client; close when no answer comes in time. */
+  keepAlive: { pingMs: number; pongWaitMs: number };
+}
+
+interface Call {
+  id: RequestId;
+  jsonrpc: '2.0' | undefined;
+  type: ProcedureType | 'unknown';
+  path: string | undefined;
+  input: unknown;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Closes a client that sends nothing, not even a PONG, for pingMs + pongWaitMs. */
+function keepAlive(ws: WebSocket, options: { pingMs: number; pongWaitMs: number }) {
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      ws.send('PING');
+      timer = setTimeout(() => ws.terminate(), options.pongWaitMs);
+    }, options.pingMs);
+  };
+  ws.on('message', schedule);
+  ws.once('close', () => clearTimeout(timer));
+  schedule();
+}
+
+export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) {
+  const { router } = options;
+  const config = router._def._config;
+  const serialize = subscriptionSerializer(config.transformer);
+
+  function serve(ws: WebSocket, req: IncomingMessage) {
+    const subscriptions = new Map<string | number, AbortController>();
+    let ctx: TContext | undefined;
+    let context: Promise<{ ok: true } | { ok: false; error: TRPCError }> | undefined;
+
+    const send = (text: string) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    };
+    const respond = (message: object) =>
+      send(JSON.stringify(transformTRPCResponse(config, message as never)));
+    const fail = (call: Call, cause: unknown) => {
+      const error = getTRPCErrorFromUnknown(cause);
+      options.onError(error, call.path);
+      const shape = getErrorShape({ config, ctx, error, ...call, type: call.type });
+      respond({ id: call.id, jsonrpc: call.jsonrpc, error: shape });
+    };
+    const connectionCall: Call = {
+      id: null,
+      jsonrpc: undefined,
+      type: 'unknown',
+      path: undefined,
+      input: undefined,
+    };
+
+    const createContext = (params: () => ConnectionParams) => {
+      context = (async () => {
+        try {
+          ctx = await options.createContext(req, params());
+          return { ok: true } as const;
+        } catch (cause) {
+          fail(connectionCall, cause);
+          setImmediate(() => ws.close());
+          return { ok: false, error: getTRPCErrorFromUnknown(cause) } as const;
+        }
+      })();
+    };
+    const wantsParams = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    if (wantsParams.get('connectionParams') !== '1') createContext(() => null);
+
+    /** Streams a subscription's values until it ends, fails or is stopped. */
+    async function subscribe(call: Call, iterable: AsyncIterable<unknown>, signal: AbortSignal) {
+      respond({ id: call.id, jsonrpc: call.jsonrpc, result: { type: 'started' } });
+      const iterator = iterable[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done || signal.aborted) break;
+          const value: unknown = next.value;
+          const [eventId, data] = isTrackedEnvelope(value)
+            ? [value[0], { id: value[0], data: value[1] }]
+            : [undefined, value];
+          const result = { type: 'data', id: eventId, data: serialize(data) };
+          send(JSON.stringify({ id: call.id, jsonrpc: call.jsonrpc, result }));
+        }
+      } finally {
+        if (signal.aborted) await iterator.return?.();
+      }
+    }
+
+    async function handle(call: Call, batchIndex: number) {
+      const { id, type, path } = call;
+      if (id === null || type === 'unknown' || path === undefined) {
+        fail(call, new TRPCError({ code: 'PARSE_ERROR', message: '`id` is required' }));
+        return;
+      }
+      if (type === 'subscription' && subscriptions.has(id)) {
+        fail(call, new TRPCError({ code: 'BAD_REQUEST', message: `Duplicate id ${id}` }));
+        return;
+      }
+      const abort = new AbortController();
+      if (type === 'subscription') subscriptions.set(id, abort);
+      try {
+        const ready = await context;
+        if (!ready?.ok) throw ready?.error ?? new TRPCError({ code: 'UNAUTHORIZED' });
+        if (abort.signal.aborted) return;
+        const result: unknown = await callProcedure({
+          router,
+          path,
+          getRawInput: async () => call.input,
+          ctx,
+          type,
+          signal: abort.signal,
+          batchIndex,
+        });
+        if (type !== 'subscription') {
+          respond({ id, jsonrpc: call.jsonrpc, result: { type: 'data', data: result } });
+          return;
+        }
+        if (!isAsyncIterable(result)) {
+          throw new TRPCError({
+            code: 'INTERNAL_SERVER_ERROR',
+            message: `Subscription ${path} did not return an async iterable`,
+          });
+        }
+        await subscribe(call, result, abort.signal);
+      } catch (cause) {
+        if (!abort.signal.aborted) fail(call, cause);
+      } finally {
+        if (type === 'subscription') {
+          subscriptions.delete(id);
+          respond({ id, jsonrpc: call.jsonrpc, result: { type: 'stopped' } });
+        }
+      }
+    }
+
+    function onMessage(text: string) {
+      if (text === 'PONG') return;
+      if (text === 'PING') {
+        send('PONG');
+        return;
+      }
+      if (!context) {
+        // The first message of a client that announced connection params carries them.
+        createContext(() => {
+          try {
+            const message = JSON.parse(text) as { data?: unknown };
+            return parseConnectionParamsFromUnknown(message.data);
+          } catch (cause) {
+            throw new TRPCError({
+              code: 'PARSE_ERROR',
+              message: 'Malformed connection params',
+              cause,
+            });
+          }
+        });
+        return;
+      }
+      let messages: unknown[];
+      try {
+        const parsed: unknown = JSON.parse(text);
+        messages = Array.isArray(parsed) ? parsed : [parsed];
+      } catch (cause) {
+        fail(connectionCall, new TRPCError({ code: 'PARSE_ERROR', cause }));
+        return;
+      }
+      for (const [index, raw] of messages.entries()) {
+        let call: Call;
+        try {
+          const message = parseTRPCMessage(raw, config.transformer);
+          if (message.method === 'subscription.stop') {
+            subscriptions.get(message.id ?? '')?.abort();
+            continue;
+          }
+          const { lastEventId, path } = message.params;
+          let { input } = message.params;
+          if (lastEventId !== undefined) {
+            input =
+              typeof input === 'object' && input !== null
+                ? { ...input, lastEventId }
+                : (input ?? { lastEventId });
+          }
+          call = { id: message.id, jsonrpc: message.jsonrpc, type: message.method, path, input };
+        } catch (cause) {
+          fail(connectionCall, new TRPCError({ code: 'PARSE_ERROR', cause }));
+          continue;
+        }
+        void handle(call, index);
+      }
+    }
+
+    keepAlive(ws, options.keepAlive);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        fail(
+          connectionCall,
+          new TRPCError({ code: 'UNPROCESSABLE_CONTENT', message: 'Binary messages are not read' }),
+        );
+        return;
+      }
+      onMessage(data.toString());
+    });
+    ws.on('error', (cause) => options.onError(getTRPCErrorFromUnknown(cause), undefined));
+    ws.once('close', () => {
+      for (const abort of subscriptions.values()) abort.abort();
+      subscriptions.clear();
+    });
+  }
+
+  return {
+    /** Serves one accepted connection until it closes. */
+    serve,
+    /** Asks every client to reconnect (sent before a shutdown). */
+    broadcastReconnect(clients: Iterable<WebSocket>) {
+      const text = JSON.stringify({ id: null, method: 'reconnect' });
+      for (const ws of clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeByteReader } from './byte-reader.ts';
+import { httpFetch, takeNodeBody } from './http-fetch.ts';
+
+type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+const routes: Record<string, Route> = {
+  '/echo': (req, res, body) => {
+    res.writeHead(201, { 'content-type': 'application/json', 'x-seen': 'yes' });
+    res.end(JSON.stringify({ method: req.method, body, auth: req.headers.authorization }));
+  },
+  '/gzip': (_req, res) => {
+    res.writeHead(200, { 'content-encoding': 'gzip' });
+    res.end(gzipSync('squeezed text'));
+  },
+  '/cut': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: one\n\n', () => setTimeout(() => res.socket?.destroy(), 20));
+  },
+  '/slow': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: one\n\n');
+  },
+};
+
+async function readAll(response: Response): Promise<string> {
+  const body = takeNodeBody(response);
+  if (!body) throw new Error('no node body');
+  const reader = nodeByteReader(body);
+  let text = '';
+  for (let bytes = await reader.read(); bytes; bytes = await reader.read()) {
+    text += Buffer.from(bytes).toString();
+  }
+  return text;
+}
+
+describe('httpFetch', () => {
+  let server: Server;
+  let base = '';
+  beforeAll(async () => {
+    server = createServer(async (req, res) => {
+      let body = '';
+      for await (const part of req) body += part;
+      routes[req.url ?? '']?.(req, res, body);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('sends method, headers and body, and answers like fetch', async () => {
+    const response = await httpFetch(`${base}/echo`, {
+      method: 'POST',
+      headers: new Headers({ authorization: 'Bearer k' }),
+      body: 'hello',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-seen')).toBe('yes');
+    expect(await response.json()).toEqual({ method: 'POST', body: 'hello', auth: 'Bearer k' });
+    expect(takeNodeBody(response)).toBeUndefined(); // already read the web way
+  });
+
+  it('gives the body once: as a Node stream, or else as a web stream', async () => {
+    const response = await httpFetch(`${base}/echo`, { method: 'POST', body: 'x' });
+    expect(JSON.parse(await readAll(response))).toMatchObject({ body: 'x' });
+    await expect(response.text()).rejects.toThrow();
+  });
+
+  it('decompresses a compressed reply either way', async () => {
+    expect(await (await httpFetch(`${base}/gzip`)).text()).toBe('squeezed text');
+    expect(await readAll(await httpFetch(`${base}/gzip`))).toBe('squeezed text');
+  });
+
+  it('fails a reader when the reply is cut short', async () => {
+    const response = await httpFetch(`${base}/cut`);
+    await expect(readAll(response)).rejects.toThrow(/aborted|terminated/);
+    await expect((await httpFetch(`${base}/cut`)).text()).rejects.toThrow();
+  });
+
+  it('aborts before and after the reply starts', async () => {
+    await expect(httpFetch(`${base}/echo`, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    const controller = new AbortController();
+    const response = await httpFetch(`${base}/slow`, { signal: controller.signal });
+    const reading = readAll(response);
+    controller.abort();
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('fails to connect like fetch, and leaves other bodies to fetch', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    closed.close();
+    await expect(httpFetch(`http://127.0.0.1:${port}/`)).rejects.toMatchObject({
+      name: 'TypeError',
+      message: 'fetch failed',
+    });
+    const bytes = await httpFetch(`${base}/echo`, {
+      method: 'PUT',
+      body: new Uint8Array([104, 105]),
+    });
+    expect(await bytes.json()).toMatchObject({ method: 'PUT', body: 'hi' });
+  });
+});
