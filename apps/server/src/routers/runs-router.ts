@@ -2,7 +2,7 @@
 // Subscriptions yield tracked(`runId:seq`, event) so a client that reconnects
 // with lastEventId gets every missed event exactly once.
 import { AgentRpcError, type RunEvent, type RunInput, type RunOutput } from '@agentrpc/core';
-import { type TRPCRouterRecord, tracked } from '@trpc/server';
+import { type TRPCRouterRecord, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { Services } from '../trpc/context.ts';
@@ -18,14 +18,29 @@ import {
   seqFrom,
 } from './schemas.ts';
 
-function trackedEvents(events: AsyncIterable<RunEvent>) {
-  return (async function* () {
-    try {
-      for await (const event of events) yield tracked(`${event.runId}:${event.seq}`, event);
-    } catch (error) {
-      throw toTRPCError(error);
-    }
-  })();
+/** Each event as tracked(`runId:seq`, event); failures as tRPC errors. A plain iterator: it sits on every event's path. */
+function trackedEvents(
+  events: AsyncIterator<RunEvent>,
+): AsyncIterableIterator<TrackedEnvelope<RunEvent>> {
+  const toTracked = (
+    result: IteratorResult<RunEvent>,
+  ): IteratorResult<TrackedEnvelope<RunEvent>> =>
+    result.done
+      ? { done: true, value: undefined }
+      : { done: false, value: tracked(`${result.value.runId}:${result.value.seq}`, result.value) };
+  const fail = (error: unknown): never => {
+    throw toTRPCError(error);
+  };
+  return {
+    next: () => events.next().then(toTracked, fail),
+    return: async () => {
+      await events.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 async function startRun(services: Services, principal: Principal, body: RunInputBody) {
@@ -78,16 +93,18 @@ export const runsRouter = {
       const { lastEventId: resumeFrom, ...body } = input;
       const runId = await runToStream(ctx.services, ctx.principal, { body, resumeFrom });
       const after = seqFrom(resumeFrom, runId);
-      return trackedEvents(ctx.services.runs.events(ctx.principal.userId, runId, after, signal));
+      return trackedEvents(
+        await ctx.services.runs.events(ctx.principal.userId, runId, after, signal),
+      );
     }),
 
   /** Replays a run's events after lastEventId, then follows it live until it ends. */
   events: authedProcedure
     .input(z.object({ runId: id, lastEventId }))
-    .subscription(async function* ({ ctx, input, signal }) {
+    .subscription(async ({ ctx, input, signal }) => {
       const after = seqFrom(input.lastEventId, input.runId);
-      yield* trackedEvents(
-        ctx.services.runs.events(ctx.principal.userId, input.runId, after, signal),
+      return trackedEvents(
+        await ctx.services.runs.events(ctx.principal.userId, input.runId, after, signal),
       );
     }),
 

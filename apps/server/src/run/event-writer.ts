@@ -6,7 +6,7 @@ export interface EventWriterOptions {
   store: Store;
   userId: string;
   runId: string;
-  /** Longest a non-terminal event waits before it is written (default 50 ms). */
+  /** Longest a non-terminal event waits before it is written (default 100 ms, the poll interval of readers on other instances). */
   flushMs?: number;
   /** Write as soon as this many events wait (default 64). */
   maxBatch?: number;
@@ -28,7 +28,7 @@ export class EventWriter {
     if (isTerminalEvent(event) || this.#pending.length >= (this.#options.maxBatch ?? 64)) {
       void this.flush();
     } else {
-      this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushMs ?? 50);
+      this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushMs ?? 100);
     }
   }
 

@@ -1,13 +1,12 @@
 // The live side of one run in this process: every event it has produced so
-// far, in order, and a signal for readers waiting for the next one. Readers
-// read by index, so a slow one never holds up the run or the others.
+// far, in order, and the readers to wake when another arrives. Readers read by
+// index, so a slow one never holds up the run or the others.
 import { isTerminalEvent, type RunEvent } from '@agentrpc/core';
 
 export class RunHub {
   readonly events: RunEvent[] = [];
   #done = false;
-  #wake: (() => void) | undefined;
-  #changed: Promise<void> | undefined;
+  readonly #watchers = new Set<() => void>();
 
   get done(): boolean {
     return this.#done;
@@ -30,18 +29,16 @@ export class RunHub {
     this.#notify();
   }
 
-  /** Resolves when an event arrives or the hub closes. */
-  changed(): Promise<void> {
-    this.#changed ??= new Promise<void>((resolve) => {
-      this.#wake = resolve;
-    });
-    return this.#changed;
+  /**
+   * Calls `wake` after every event and at close, until the returned function
+   * is called. A reader registers once rather than once per event it waits for.
+   */
+  watch(wake: () => void): () => void {
+    this.#watchers.add(wake);
+    return () => this.#watchers.delete(wake);
   }
 
   #notify() {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    this.#changed = undefined;
-    wake?.();
+    for (const wake of this.#watchers) wake();
   }
 }

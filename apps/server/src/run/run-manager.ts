@@ -34,6 +34,9 @@ interface ActiveRun {
 
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Deltas closer together than this are merged when the reader lags (see the pump). */
+const fastDeltaMs = 1;
+
 /** How long a finished run's hub stays in memory for late readers. */
 const hubGraceMs = 30_000;
 
@@ -175,16 +178,17 @@ export class RunManager {
   }
 
   /**
-   * Every event of the run after `afterSeq`, then live ones, ending after the
-   * terminal event. Replays from the store, follows the live hub when the run
-   * is here, and polls the store when it runs elsewhere.
+   * Once the run is known to be this user's (else NOT_FOUND): every event of
+   * the run after `afterSeq`, then live ones, ending after the terminal event.
+   * Replays from the store, follows the live hub when the run is here, and
+   * polls the store when it runs elsewhere.
    */
-  async *events(
+  async events(
     userId: string,
     runId: string,
     afterSeq: number,
     signal?: AbortSignal,
-  ): AsyncGenerator<RunEvent> {
+  ): Promise<AsyncGenerator<RunEvent>> {
     // A run live here for this user is known to be theirs without asking the store.
     const ownedHere = this.#active.get(runId)?.userId === userId;
     if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {
@@ -194,19 +198,15 @@ export class RunManager {
       const active = this.#active.get(runId);
       return active?.userId === userId ? active.hub : undefined;
     };
-    this.#metrics.subscriptions.inc();
-    try {
-      yield* followRun({
-        store: this.#store,
-        hubOf,
-        userId,
-        runId,
-        afterSeq,
-        ...(signal ? { signal } : {}),
-      });
-    } finally {
-      this.#metrics.subscriptions.dec();
-    }
+    return followRun({
+      store: this.#store,
+      hubOf,
+      userId,
+      runId,
+      afterSeq,
+      readers: this.#metrics.subscriptions,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** Stops every live run with `reason` (they end as errors with its code). */
@@ -268,11 +268,16 @@ export class RunManager {
     }
     void (async () => {
       try {
+        let lastDeltaAt = 0;
         for await (const event of events) {
           accept(event);
-          // Let the model stream run ahead: deltas that arrive meanwhile merge
-          // into one event, so a fast stream costs fewer writes to subscribers.
-          if (event.type === 'run.content' || event.type === 'run.reasoning') await yieldToIo();
+          if (event.type !== 'run.content' && event.type !== 'run.reasoning') continue;
+          // When deltas come fast, let the model stream run ahead: deltas that
+          // arrive meanwhile merge into one event, so the stream costs fewer
+          // writes to subscribers. A paced stream has nothing to merge.
+          const now = performance.now();
+          if (now - lastDeltaAt < fastDeltaMs) await yieldToIo();
+          lastDeltaAt = now;
         }
       } catch (error) {
         this.#onError(error as AgentRpcError);
