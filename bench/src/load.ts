@@ -36,14 +36,34 @@ function peakRssMiB(pid: number): number {
   return kib / 1024;
 }
 
+/** Runs before measuring, so the server's code is compiled as in a server in service. */
+const warmUpRuns = Number(process.env.WARM_UP_RUNS ?? 1000);
+
+/** Streams `runs` short runs, 50 at a time. */
+async function warmUp(client: ReturnType<typeof createClient>, runs: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next++ < runs) {
+      for await (const _ of client.runs.stream({ agentId: 'warm-up', input: 'warm up' })) {
+        // read to the end
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, worker));
+}
+
 /** Runs `streams` concurrent runs on a fresh server; returns the table row. */
-async function measureLoad(streams: number, upstreamURL: string): Promise<string> {
+async function measureLoad(
+  streams: number,
+  upstreams: { paced: string; warmUp: string },
+): Promise<string> {
   const server = await serveAgentRpc({
     cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
     config: fileURLToPath(new URL('./load.config.ts', import.meta.url)),
     env: {
       ...process.env,
-      UPSTREAM_URL: upstreamURL,
+      UPSTREAM_URL: upstreams.paced,
+      WARM_UP_URL: upstreams.warmUp,
       AGENTRPC_STORE: 'memory',
       AGENTRPC_LOG_LEVEL: 'warn',
     },
@@ -52,6 +72,7 @@ async function measureLoad(streams: number, upstreamURL: string): Promise<string
   const clients = Array.from({ length: 8 }, () =>
     createClient({ url: server.url, apiKey: 'load-key', transport }),
   );
+  await warmUp(clients[0]!, warmUpRuns);
   /** Per chunk: how much later than the upstream's pacing it arrived. */
   const lateness: number[] = [];
   /** Per chunk after the first: how much longer its gap to the previous one was than the pacing. */
@@ -112,12 +133,16 @@ const upstream = await startUpstream({
   CHUNK_CHARS: '4',
   CHUNK_DELAY_MS: String(gapMs),
 });
+const warmUpUpstream = await startUpstream({ CHUNKS: '20', CHUNK_CHARS: '4' });
 const rows: string[] = [];
 for (const streams of sizes) {
-  rows.push(await measureLoad(streams, upstream.baseURL));
+  rows.push(
+    await measureLoad(streams, { paced: upstream.baseURL, warmUp: warmUpUpstream.baseURL }),
+  );
   console.log(rows.at(-1));
 }
 await upstream.stop();
+await warmUpUpstream.stop();
 
 const lines = [
   '',
@@ -126,7 +151,8 @@ const lines = [
   `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB.`,
   `Each row: that many runs through one fresh server process (memory store) over ${transport === 'ws' ? 'WebSocket' : 'SSE'}, starting over ${rampMs / 1000} s,`,
   `8 SDK clients in one process; the fake upstream (its own process) sends ${chunks} chunks ${gapMs} ms apart per run, on a fixed`,
-  'schedule. All three processes share the machine.',
+  `schedule. All three processes share the machine. Each server first serves ${warmUpRuns.toLocaleString('en')} short unpaced runs, not counted,`,
+  'so its code is compiled as in a server in service.',
   "- Lateness: per chunk, how much later than the upstream's pacing it reaches the client (chunk k is due k × the",
   '  pacing after chunk 0), counted from the quickest chunk of its stream.',
   '- Added gap: per chunk, its gap to the previous chunk minus the pacing (negative when it catches up).',
