@@ -178,40 +178,20 @@ describe('the WebSocket protocol', () => {
   });
 
   it('reads credentials from connection params, and refuses a wrong one', async () => {
-    const anonymous = new WebSocket(`${server.url.replace(/^http/, 'ws')}/trpc?connectionParams=1`);
-    const replies: Reply[] = [];
-    anonymous.on('message', (data) => replies.push(JSON.parse(data.toString()) as Reply));
-    await once(anonymous, 'open');
-    anonymous.send(
-      JSON.stringify({ method: 'connectionParams', data: { authorization: 'Bearer wrong' } }),
-    );
-    anonymous.send(
-      JSON.stringify({
-        id: 1,
-        method: 'query',
-        params: { path: 'sessions.list', input: superjson.serialize({}) },
-      }),
-    );
-    await expect.poll(() => replies.find(byId(1))?.error?.json.data.code).toBe('UNAUTHORIZED');
-    anonymous.close();
-
-    const withParams = new WebSocket(
-      `${server.url.replace(/^http/, 'ws')}/trpc?connectionParams=1`,
-    );
-    const answers: Reply[] = [];
-    withParams.on('message', (data) => answers.push(JSON.parse(data.toString()) as Reply));
-    await once(withParams, 'open');
-    withParams.send(
-      JSON.stringify({ method: 'connectionParams', data: { authorization: 'Bearer key-alice' } }),
-    );
-    withParams.send(
-      JSON.stringify({
-        id: 1,
-        method: 'query',
-        params: { path: 'sessions.list', input: superjson.serialize({}) },
-      }),
-    );
-    await expect.poll(() => answers.find(byId(1))?.result?.type).toBe('data');
-    withParams.close();
+    /** Opens a connection that announces params, sends `authorization`, then lists sessions. */
+    const listWith = async (authorization: string) => {
+      const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/trpc?connectionParams=1`);
+      const replies: Reply[] = [];
+      ws.on('message', (data) => replies.push(JSON.parse(data.toString()) as Reply));
+      await once(ws, 'open');
+      ws.send(JSON.stringify({ method: 'connectionParams', data: { authorization } }));
+      const input = superjson.serialize({});
+      ws.send(JSON.stringify({ id: 1, method: 'query', params: { path: 'sessions.list', input } }));
+      await expect.poll(() => replies.find(byId(1))).toBeDefined();
+      ws.close();
+      return replies.find(byId(1)) as Reply;
+    };
+    expect((await listWith('Bearer wrong')).error?.json.data.code).toBe('UNAUTHORIZED');
+    expect((await listWith('Bearer key-alice')).result?.type).toBe('data');
   });
 });
