@@ -165,14 +165,17 @@ describe('the WebSocket protocol', () => {
     expect(codeOf(5)).toBe('BAD_REQUEST');
     expect(codeOf(6)).toBe('NOT_FOUND'); // no mutation by that name
     expect(codeOf('d')).toBe('BAD_REQUEST');
-    ws.send(
-      JSON.stringify({
-        id: 7,
-        method: 'query',
-        params: { path: 'agents.list', input: superjson.serialize(undefined) },
-      }),
+    const list = {
+      method: 'query',
+      params: { path: 'agents.list', input: superjson.serialize(undefined) },
+    };
+    ws.send(JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ id: 100 + i, ...list }))));
+    await until((r) =>
+      r.some((x) => typeof x !== 'string' && x.error?.json.message.startsWith('at most 100 calls')),
     );
+    ws.send(JSON.stringify({ id: 7, ...list }));
     await until((r) => r.some(byId(7)));
+    expect(replies.some(byId(100))).toBe(false); // none of the oversized batch ran
     expect(ws.readyState).toBe(WebSocket.OPEN);
     ws.close();
   });

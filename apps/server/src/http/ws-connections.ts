@@ -39,6 +39,9 @@ interface Call {
   input: unknown;
 }
 
+/** Calls one message may batch; each runs at once, so a cap keeps one message from flooding the server. */
+const maxBatch = 100;
+
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
@@ -196,6 +199,11 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         messages = Array.isArray(parsed) ? parsed : [parsed];
       } catch (cause) {
         fail(connectionCall, new TRPCError({ code: 'PARSE_ERROR', cause }));
+        return;
+      }
+      if (messages.length > maxBatch) {
+        const message = `at most ${maxBatch} calls in one message; this one has ${messages.length}`;
+        fail(connectionCall, new TRPCError({ code: 'BAD_REQUEST', message }));
         return;
       }
       for (const [index, raw] of messages.entries()) {
