@@ -40,6 +40,9 @@ const fastDeltaMs = 1;
 /** How long a finished run's hub stays in memory for late readers. */
 const hubGraceMs = 30_000;
 
+/** How often a live run checks the store for a cancel that reached another instance. */
+const cancelPollMs = 1_000;
+
 export class RunManager {
   readonly #active = new Map<string, ActiveRun>();
   readonly #store: Store;
@@ -143,7 +146,11 @@ export class RunManager {
     await this.#launch(events, controller, principal.userId);
   }
 
-  /** Cancels a run of this user: live here, or paused. */
+  /**
+   * Cancels a run of this user: at once when it is live here or paused; when
+   * it runs on another instance, that instance sees the request in the store
+   * within cancelPollMs and cancels it.
+   */
   async cancel(principal: Principal, runId: string): Promise<{ status: string }> {
     const record = await this.#store.getRun({ userId: principal.userId, runId });
     if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
@@ -169,10 +176,13 @@ export class RunManager {
       return { status: 'cancelled' };
     }
     if (record.status === 'running' || record.status === 'pending') {
-      throw new RpcError(
-        'CONFLICT',
-        `run ${runId} is running on another server instance; cancel it there`,
+      // Live on another instance: ask it through the store, where it looks every cancelPollMs.
+      const marked = await this.#store.updateRun(
+        { userId: principal.userId, runId },
+        { cancelRequestedAt: Date.now() },
       );
+      const live = marked.status === 'running' || marked.status === 'pending';
+      return { status: live ? 'cancelling' : marked.status };
     }
     return { status: record.status };
   }
@@ -261,6 +271,12 @@ export class RunManager {
       );
     }, this.#limits.runTimeoutMs);
     timeout.unref();
+    const cancelWatch = setInterval(() => {
+      this.#store.getRun({ userId, runId }).then((run) => {
+        if (run?.cancelRequestedAt !== undefined && !hub.done) controller.abort();
+      }, this.#onError);
+    }, cancelPollMs);
+    cancelWatch.unref();
     if (first.value.type === 'run.started') {
       log.info({ agentId: first.value.agentId, sessionId: first.value.sessionId }, 'run started');
     } else {
@@ -288,6 +304,7 @@ export class RunManager {
         const last = hub.events.at(-1);
         const output = last && 'output' in last ? last.output : undefined;
         clearTimeout(timeout);
+        clearInterval(cancelWatch);
         this.#metrics.activeRuns.dec();
         if (last && output) this.#metrics.runEnded(output.agentId, last);
         log.info(

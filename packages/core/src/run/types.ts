@@ -68,6 +68,11 @@ export interface RunOutput<Parsed = unknown> {
 /** A run as stored: its output plus the last event sequence number written. */
 export interface RunRecord extends RunOutput {
   lastSeq: number;
+  /**
+   * When a cancel for this run reached a server instance other than the one
+   * running it (epoch milliseconds); the running instance checks for it.
+   */
+  cancelRequestedAt?: number;
 }
 
 export function emptyMetrics(): RunMetrics {

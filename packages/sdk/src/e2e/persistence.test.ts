@@ -180,6 +180,26 @@ describeMongo(
       expect(performance.now() - started).toBeGreaterThan(200);
     }, 30_000);
 
+    it('a run started on one instance is cancelled from the other', async () => {
+      const store = db();
+      const [a, b] = await Promise.all([serve(store), serve(store)]);
+      const { runId } = await client(a as ServerProcess).runs.start({
+        agentId: 'chat',
+        input: `slow ${'and steady '.repeat(40)}`, // about 10 s of streaming
+      });
+      const other = client(b as ServerProcess);
+      const asked = performance.now();
+      expect(await other.runs.cancel({ runId })).toEqual({ status: 'cancelling' });
+      const events = await collect(other.runs.events({ runId }));
+      expect(events.at(-1)?.type).toBe('run.cancelled');
+      expect(performance.now() - asked).toBeLessThan(5_000);
+      expect(await client(a as ServerProcess).runs.get({ runId })).toMatchObject({
+        status: 'cancelled',
+      });
+      // A run that has ended is left as it ended.
+      expect(await other.runs.cancel({ runId })).toEqual({ status: 'cancelled' });
+    }, 30_000);
+
     it('a database that stops mid-run gives a clear error and loses no event silently', async () => {
       // A FerretDB of its own, so stopping it leaves the others alone.
       const ferret = fileURLToPath(new URL('../../../../scripts/ferretdb.sh', import.meta.url));
