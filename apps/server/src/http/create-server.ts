@@ -168,13 +168,12 @@ export async function startServer(
     onError: logProcedureError,
     keepAlive: { pingMs: 15_000, pongWaitMs: 5_000 },
   });
-  wss.on('connection', websockets.serve);
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== '/trpc' || !accepting) {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => websockets.serve(ws, req, socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,6 +7,7 @@
 // with the transformer, which made it most of a streaming run's cost under
 // load; our subscriptions end on their signal by themselves.
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import {
   callProcedure,
@@ -46,6 +47,32 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
+/** Frames one write may carry; bounds how long a busy turn of the event loop holds one back. */
+const maxFramesPerWrite = 16;
+
+/**
+ * Sends text frames, writing those queued during one turn of the event loop
+ * together: a client following many runs then costs one system call per turn
+ * (or per maxFramesPerWrite frames) rather than one per event. `socket` is the
+ * connection the WebSocket was upgraded on.
+ */
+function batchedSender(ws: WebSocket, socket: Duplex): (text: string) => void {
+  let queued: string[] = [];
+  const flush = () => {
+    const batch = queued;
+    queued = [];
+    if (batch.length === 0 || ws.readyState !== WebSocket.OPEN) return;
+    socket.cork();
+    for (const text of batch) ws.send(text);
+    socket.uncork();
+  };
+  return (text) => {
+    const length = queued.push(text);
+    if (length === 1) setImmediate(flush);
+    else if (length >= maxFramesPerWrite) flush();
+  };
+}
+
 /** Closes a client that sends nothing, not even a PONG, for pingMs + pongWaitMs. */
 function keepAlive(ws: WebSocket, options: { pingMs: number; pongWaitMs: number }) {
   let timer: NodeJS.Timeout | undefined;
@@ -66,14 +93,12 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
   const config = router._def._config;
   const serialize = subscriptionSerializer(config.transformer);
 
-  function serve(ws: WebSocket, req: IncomingMessage) {
+  function serve(ws: WebSocket, req: IncomingMessage, socket: Duplex) {
     const subscriptions = new Map<string | number, AbortController>();
     let ctx: TContext | undefined;
     let context: Promise<{ ok: true } | { ok: false; error: TRPCError }> | undefined;
 
-    const send = (text: string) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(text);
-    };
+    const send = batchedSender(ws, socket);
     const respond = (message: object) =>
       send(JSON.stringify(transformTRPCResponse(config, message as never)));
     const fail = (call: Call, cause: unknown) => {
@@ -250,7 +275,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
   }
 
   return {
-    /** Serves one accepted connection until it closes. */
+    /** Serves one accepted connection, upgraded on `socket`, until it closes. */
     serve,
     /** Asks every client to reconnect (sent before a shutdown). */
     broadcastReconnect(clients: Iterable<WebSocket>) {
