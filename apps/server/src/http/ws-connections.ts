@@ -51,13 +51,16 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 const maxFramesPerWrite = 16;
 
 /**
- * Sends text frames, writing those queued during one turn of the event loop
- * together: a client following many runs then costs one system call per turn
- * (or per maxFramesPerWrite frames) rather than one per event. `socket` is the
- * connection the WebSocket was upgraded on.
+ * Sends text frames. The first frame of a turn of the event loop goes out at
+ * once; the ones after it in the same turn are written together when the turn
+ * ends (or every maxFramesPerWrite frames). A client following many runs then
+ * costs a couple of system calls per turn rather than one per event, and a
+ * lone event is not held back. `socket` is the connection the WebSocket was
+ * upgraded on.
  */
 function batchedSender(ws: WebSocket, socket: Duplex): (text: string) => void {
   let queued: string[] = [];
+  let turnStarted = false;
   const flush = () => {
     const batch = queued;
     queued = [];
@@ -66,10 +69,18 @@ function batchedSender(ws: WebSocket, socket: Duplex): (text: string) => void {
     for (const text of batch) ws.send(text);
     socket.uncork();
   };
+  const endTurn = () => {
+    turnStarted = false;
+    flush();
+  };
   return (text) => {
-    const length = queued.push(text);
-    if (length === 1) setImmediate(flush);
-    else if (length >= maxFramesPerWrite) flush();
+    if (!turnStarted) {
+      turnStarted = true;
+      setImmediate(endTurn);
+      if (ws.readyState === WebSocket.OPEN) ws.send(text);
+      return;
+    }
+    if (queued.push(text) >= maxFramesPerWrite) flush();
   };
 }
 
