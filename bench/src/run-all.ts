@@ -150,8 +150,10 @@ async function main() {
           '',
         ];
       }),
-      'Targets: ≥ 0.90× the direct tokens per second; ≤ 2 ms added TTFT at p50. The short runs give TTFT',
-      'the most samples (300 per path); the other settings show it for long streams.',
+      'Targets: ≥ 0.90× the direct tokens per second; ≤ 2 ms added TTFT at p50. TTFT is read from the paced',
+      'settings, where tokens come as a provider generates them; the short runs give it the most samples',
+      "(300 per path). The unpaced setting measures throughput: the upstream's whole answer arrives in one",
+      'burst, so its first delta waits behind the rest of the burst on the way through the server.',
       '',
       '## A session’s 1,000th run against its first',
       '',
