@@ -12,6 +12,7 @@ import {
   isTrackedEnvelope,
   parseConnectionParamsFromString,
 } from '@trpc/server/unstable-core-do-not-import';
+import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
 
 export interface SseSubscriptionOptions<TContext> {
   router: AnyRouter;
@@ -64,6 +65,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
   const { sse, transformer } = router._def._config;
   const pingMs = sse?.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
   const client = sse?.client ?? {};
+  const serialize = subscriptionSerializer(transformer);
   const createCaller = router.createCaller as (
     ctx: TContext,
     opts: { signal: AbortSignal },
@@ -101,14 +103,14 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     let input: unknown;
     try {
       const rawInput = url.searchParams.get('input');
-      input = rawInput ? transformer.input.deserialize(JSON.parse(rawInput)) : undefined;
       const lastEventId =
         req.headers['last-event-id'] ??
         url.searchParams.get('lastEventId') ??
         url.searchParams.get('Last-Event-Id');
-      if (typeof lastEventId === 'string' && lastEventId) {
-        input = input && typeof input === 'object' ? { ...input, lastEventId } : { lastEventId };
-      }
+      input = withLastEventId(
+        rawInput ? transformer.input.deserialize(JSON.parse(rawInput)) : undefined,
+        typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined,
+      );
       const params = url.searchParams.get('connectionParams');
       ctx = await options.createContext(
         req,
@@ -127,7 +129,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
           const [id, data] = isTrackedEnvelope(value) ? [value[0], value[1]] : [undefined, value];
           await write({
             ...(id === undefined ? {} : { id: String(id) }),
-            data: JSON.stringify(transformer.output.serialize(data)),
+            data: JSON.stringify(serialize(data)),
           });
         }
       } finally {

@@ -1,5 +1,6 @@
-// Serializing what a subscription yields with the router's transformer, with a
-// shortcut for flat JSON values. Content deltas are most of a run's events and
+// What both subscription transports (SSE and WebSocket) do alike: fold a
+// client's lastEventId into the input, and serialize what a subscription
+// yields with the router's transformer, with a shortcut for flat JSON values. Content deltas are most of a run's events and
 // hold only strings and numbers; superjson serializes such a value as
 // `{ json: value }`, but walks it to find that out, and the walk is a large
 // share of a stream's cost. Whether the shortcut holds is checked once against
@@ -39,4 +40,11 @@ export function subscriptionSerializer(transformer: Transformer): (value: unknow
     JSON.stringify(transformer.output.serialize(sample)) === JSON.stringify({ json: sample });
   return (value) =>
     plainIsWrapped && isFlatJson(value, 2) ? { json: value } : transformer.output.serialize(value);
+}
+
+/** The input with `lastEventId` folded in, as tRPC does: into an object, or as the whole input when there is none. */
+export function withLastEventId(input: unknown, lastEventId: string | undefined): unknown {
+  if (lastEventId === undefined) return input;
+  if (typeof input === 'object' && input !== null) return { ...input, lastEventId };
+  return input ?? { lastEventId };
 }

@@ -18,7 +18,7 @@ import {
   transformTRPCResponse,
 } from '@trpc/server/unstable-core-do-not-import';
 import { WebSocket } from 'ws';
-import { subscriptionSerializer } from './subscription-values.ts';
+import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
 import { batchedSender, keepAlive } from './ws-socket.ts';
 
 type ConnectionParams = Record<string, string | undefined> | null;
@@ -200,13 +200,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
             continue;
           }
           const { lastEventId, path } = message.params;
-          let { input } = message.params;
-          if (lastEventId !== undefined) {
-            input =
-              typeof input === 'object' && input !== null
-                ? { ...input, lastEventId }
-                : (input ?? { lastEventId });
-          }
+          const input = withLastEventId(message.params.input, lastEventId);
           call = { id: message.id, jsonrpc: message.jsonrpc, type: message.method, path, input };
         } catch (cause) {
           fail(connectionCall, new TRPCError({ code: 'PARSE_ERROR', cause }));
