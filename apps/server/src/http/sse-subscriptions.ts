@@ -12,6 +12,7 @@ import {
   isTrackedEnvelope,
   parseConnectionParamsFromString,
 } from '@trpc/server/unstable-core-do-not-import';
+import { consumeFeed, isFeed } from '../run/event-feed.ts';
 import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
 
 export interface SseSubscriptionOptions<TContext> {
@@ -84,14 +85,15 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     const abort = new AbortController();
     res.once('close', () => abort.abort());
     let lastWrite = performance.now();
-    const write = async (event: Frame) => {
+    /** Writes a frame: true when the response takes more at once, else a promise of its draining. */
+    const write = (event: Frame): true | Promise<void> => {
       lastWrite = performance.now();
       let text = frame(event);
       if (!res.headersSent) {
         res.writeHead(200, headers);
         text = frame({ event: 'connected', data: JSON.stringify(client) }) + text;
       }
-      if (!res.write(text)) await drained(res);
+      return res.write(text) || drained(res);
     };
     const pinger =
       pingMs > 0
@@ -120,20 +122,27 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       const subscribe = createCaller(ctx, { signal: abort.signal })[domain]?.[name];
       if (!subscribe) throw new Error(`no subscription ${path}`);
       // Nothing is written before this: a new run's model request goes out first.
-      const iterator = (await subscribe(input))[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done || abort.signal.aborted) break;
-          const value = next.value;
-          const [id, data] = isTrackedEnvelope(value) ? [value[0], value[1]] : [undefined, value];
-          await write({
-            ...(id === undefined ? {} : { id: String(id) }),
-            data: JSON.stringify(serialize(data)),
-          });
+      const values = await subscribe(input);
+      const writeValue = (value: unknown) => {
+        const [id, data] = isTrackedEnvelope(value) ? [value[0], value[1]] : [undefined, value];
+        return write({
+          ...(id === undefined ? {} : { id: String(id) }),
+          data: JSON.stringify(serialize(data)),
+        });
+      };
+      if (isFeed(values)) {
+        await consumeFeed(values, writeValue, abort.signal);
+      } else {
+        const iterator = values[Symbol.asyncIterator]();
+        try {
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done || abort.signal.aborted) break;
+            await writeValue(next.value);
+          }
+        } finally {
+          if (abort.signal.aborted) await iterator.return?.();
         }
-      } finally {
-        if (abort.signal.aborted) await iterator.return?.();
       }
       if (!abort.signal.aborted) await write({ event: 'return', data: '' });
     } catch (cause) {

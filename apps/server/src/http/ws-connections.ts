@@ -18,6 +18,7 @@ import {
   transformTRPCResponse,
 } from '@trpc/server/unstable-core-do-not-import';
 import { WebSocket } from 'ws';
+import { consumeFeed, isFeed } from '../run/event-feed.ts';
 import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
 import { batchedSender, keepAlive } from './ws-socket.ts';
 
@@ -93,17 +94,21 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     /** Streams a subscription's values until it ends, fails or is stopped. */
     async function subscribe(call: Call, iterable: AsyncIterable<unknown>, signal: AbortSignal) {
       respond({ id: call.id, jsonrpc: call.jsonrpc, result: { type: 'started' } });
+      const sendValue = (value: unknown): true => {
+        const [eventId, data] = isTrackedEnvelope(value)
+          ? [value[0], { id: value[0], data: value[1] }]
+          : [undefined, value];
+        const result = { type: 'data', id: eventId, data: serialize(data) };
+        send(JSON.stringify({ id: call.id, jsonrpc: call.jsonrpc, result }));
+        return true;
+      };
+      if (isFeed(iterable)) return consumeFeed(iterable, sendValue, signal);
       const iterator = iterable[Symbol.asyncIterator]();
       try {
         for (;;) {
           const next = await iterator.next();
           if (next.done || signal.aborted) break;
-          const value: unknown = next.value;
-          const [eventId, data] = isTrackedEnvelope(value)
-            ? [value[0], { id: value[0], data: value[1] }]
-            : [undefined, value];
-          const result = { type: 'data', id: eventId, data: serialize(data) };
-          send(JSON.stringify({ id: call.id, jsonrpc: call.jsonrpc, result }));
+          sendValue(next.value);
         }
       } finally {
         if (signal.aborted) await iterator.return?.();

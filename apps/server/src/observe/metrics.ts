@@ -82,22 +82,31 @@ export class ServerMetrics {
   /** Wraps a store so every call is timed. */
   timedStore(store: Store): Store {
     const histogram = this.storeLatency;
+    // One wrapper per method, made on first use: stores are called on every
+    // batch of events, so a closure per call would be garbage per call.
+    const methods = new Map<PropertyKey, unknown>();
+    const timed =
+      (operation: string, method: (...args: unknown[]) => Promise<unknown>) =>
+      async (...args: unknown[]) => {
+        const started = performance.now();
+        let outcome = 'error';
+        try {
+          const result = await method.apply(store, args);
+          outcome = 'ok';
+          return result;
+        } finally {
+          histogram.observe({ operation, outcome }, (performance.now() - started) / 1000);
+        }
+      };
     return new Proxy(store, {
       get(target, property, receiver) {
+        const known = methods.get(property);
+        if (known) return known;
         const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || property === 'close')
-          return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          const stop = histogram.startTimer({ operation: String(property) });
-          try {
-            const result = await value.apply(target, args);
-            stop({ outcome: 'ok' });
-            return result;
-          } catch (error) {
-            stop({ outcome: 'error' });
-            throw error;
-          }
-        };
+        if (typeof value !== 'function') return value;
+        const method = property === 'close' ? value.bind(target) : timed(String(property), value);
+        methods.set(property, method);
+        return method;
       },
     });
   }

@@ -5,6 +5,7 @@ import { AgentRpcError, type RunEvent, type RunInput, type RunOutput } from '@ag
 import { type TRPCRouterRecord, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
+import { type Feed, mapFeed } from '../run/event-feed.ts';
 import type { Services } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
 import { authedProcedure } from '../trpc/init.ts';
@@ -18,29 +19,9 @@ import {
   seqFrom,
 } from './schemas.ts';
 
-/** Each event as tracked(`runId:seq`, event); failures as tRPC errors. A plain iterator: it sits on every event's path. */
-function trackedEvents(
-  events: AsyncIterator<RunEvent>,
-): AsyncIterableIterator<TrackedEnvelope<RunEvent>> {
-  const toTracked = (
-    result: IteratorResult<RunEvent>,
-  ): IteratorResult<TrackedEnvelope<RunEvent>> =>
-    result.done
-      ? { done: true, value: undefined }
-      : { done: false, value: tracked(`${result.value.runId}:${result.value.seq}`, result.value) };
-  const fail = (error: unknown): never => {
-    throw toTRPCError(error);
-  };
-  return {
-    next: () => events.next().then(toTracked, fail),
-    return: async () => {
-      await events.return?.();
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+/** Each event as tracked(`runId:seq`, event); failures as tRPC errors. */
+function trackedEvents(events: Feed<RunEvent>): Feed<TrackedEnvelope<RunEvent>> {
+  return mapFeed(events, (event) => tracked(`${event.runId}:${event.seq}`, event), toTRPCError);
 }
 
 async function startRun(services: Services, principal: Principal, body: RunInputBody) {

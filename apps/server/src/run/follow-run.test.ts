@@ -1,7 +1,9 @@
 import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
 import { runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
+import { pushTo } from './event-feed.ts';
 import { followRun } from './follow-run.ts';
+import { RunHub } from './run-hub.ts';
 
 const content = (runId: string, seq: number): RunEvent => ({
   type: 'run.content',
@@ -80,5 +82,69 @@ describe('followRun', () => {
     }))
       after.push(event.seq);
     expect(after).toEqual([]);
+  });
+
+  it('hands live events over as the hub gets them, pausing when the reader asks', () => {
+    const hub = new RunHub();
+    hub.push(content('r', 1));
+    const seen: number[] = [];
+    let wantMore = true;
+    let ended = false;
+    const control = followRun({
+      store: new MemoryStore(),
+      hubOf: () => hub,
+      userId: 'u',
+      runId: 'r',
+      afterSeq: 0,
+    })[pushTo]({
+      value: (event) => {
+        seen.push(event.seq);
+        return wantMore;
+      },
+      end: () => {
+        ended = true;
+      },
+      fail: (error) => {
+        throw error;
+      },
+    });
+    expect(seen).toEqual([1]); // already held by the hub: delivered before pushTo returns
+    hub.push(content('r', 2));
+    expect(seen).toEqual([1, 2]); // in the same call as the hub's push
+    wantMore = false;
+    hub.push(content('r', 3));
+    hub.push(content('r', 4));
+    hub.push(content('r', 5));
+    expect(seen).toEqual([1, 2, 3]); // paused after 3
+    wantMore = true;
+    control.resume();
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    hub.push({ type: 'run.cancelled', runId: 'r', seq: 6, createdAt: 0 } as RunEvent);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ended).toBe(true);
+  });
+
+  it('keeps a failing reader from failing the run that pushes to it', () => {
+    const hub = new RunHub();
+    hub.push(content('r', 1));
+    const failures: unknown[] = [];
+    followRun({
+      store: new MemoryStore(),
+      hubOf: () => hub,
+      userId: 'u',
+      runId: 'r',
+      afterSeq: 0,
+    })[pushTo]({
+      value: (event) => {
+        if (event.seq > 1) throw new Error('socket gone');
+        return true;
+      },
+      end: () => {},
+      fail: (error) => failures.push(error),
+    });
+    expect(() => hub.push(content('r', 2))).not.toThrow();
+    expect(() => hub.push(content('r', 3))).not.toThrow();
+    expect(failures).toHaveLength(1);
+    expect(String(failures[0])).toContain('socket gone');
   });
 });

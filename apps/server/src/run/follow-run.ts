@@ -1,7 +1,9 @@
 // Reading a run's events for a subscriber: replay from the store's event log,
 // follow the live hub when the run is in this process, and poll the log when
-// it runs elsewhere, until the terminal event.
+// it runs elsewhere, until the terminal event. Events from the live hub are
+// handed to the subscriber as the hub gets them, in the same call.
 import { isTerminalEvent, type RunEvent, type Store } from '@agentrpc/core';
+import { createFeed, type Feed, type FeedControl, type FeedSink } from './event-feed.ts';
 import type { RunHub } from './run-hub.ts';
 import { sleep } from './wait.ts';
 
@@ -14,73 +16,133 @@ export interface FollowOptions {
   hubOf: () => RunHub | undefined;
   userId: string;
   runId: string;
-  /** Yield only events after this seq. */
+  /** Deliver only events after this seq. */
   afterSeq: number;
   signal?: AbortSignal;
   /** Counts readers while they read (a gauge). */
   readers?: { inc(): void; dec(): void };
 }
 
-export async function* followRun(options: FollowOptions): AsyncGenerator<RunEvent> {
+export function followRun(options: FollowOptions): Feed<RunEvent> {
+  return createFeed((sink) => follow(options, sink));
+}
+
+function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   const { store, userId, runId, signal } = options;
   let last = options.afterSeq;
-  // One wake-up for this reader, called by the hub on every event and by the
-  // signal once, so waiting for the next event costs a promise and no more.
-  let resume: (() => void) | undefined;
-  const wake = () => {
-    const next = resume;
-    resume = undefined;
-    next?.();
-  };
+  let over = false;
+  let paused = false;
+  /** A store read or poll is in flight; it goes on by itself when done. */
+  let reading = false;
+  let pumping = false;
+  let pumpAgain = false;
   let watched: RunHub | undefined;
   let unwatch: (() => void) | undefined;
-  signal?.addEventListener('abort', wake, { once: true });
-  options.readers?.inc();
-  try {
-    while (!signal?.aborted) {
-      const hub = options.hubOf();
-      if (hub && hub.firstSeq <= last + 1) {
-        if (hub !== watched) {
-          unwatch?.();
-          unwatch = hub.watch(wake);
-          watched = hub;
-        }
-        const before = last;
-        // By index: events that arrive while this reader is suspended are read in the same pass.
-        for (let i = last + 1 - hub.firstSeq; i < hub.events.length; i++) {
-          const event = hub.events[i] as RunEvent;
-          yield event;
-          last = event.seq;
-          if (isTerminalEvent(event)) return;
-        }
-        if (hub.done) {
-          if (last === before) return;
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          resume = resolve;
-        });
-        continue;
-      }
-      const before = last;
-      for (const event of await store.readEvents({ userId, runId, afterSeq: last, limit: 500 })) {
-        if (event.seq !== last + 1) break; // a gap: the rest is still being written
-        yield event;
-        last = event.seq;
-        if (isTerminalEvent(event)) return;
-      }
-      if (last === before) {
-        // Nothing new in the log: stop if the run is over, else look again shortly.
-        const current = await store.getRun({ userId, runId });
-        if (!current) return;
-        const over = current.status !== 'running' && current.status !== 'pending';
-        if (over && current.lastSeq <= last) return;
-        await sleep(pollMs, signal);
-      }
-    }
-  } finally {
-    options.readers?.dec();
+
+  const finish = (how: 'end' | 'stop' | { error: unknown }) => {
+    if (over) return;
+    over = true;
     unwatch?.();
-    signal?.removeEventListener('abort', wake);
+    signal?.removeEventListener('abort', pump);
+    options.readers?.dec();
+    if (how === 'end') sink.end();
+    else if (how !== 'stop') sink.fail(how.error);
+  };
+
+  /** Hands one event over; false when reading must stop here (paused or over). */
+  const deliver = (event: RunEvent): boolean => {
+    last = event.seq;
+    let more: boolean;
+    try {
+      more = sink.value(event);
+    } catch (error) {
+      // A failing subscriber must not fail the run that is pushing to it.
+      finish({ error });
+      return false;
+    }
+    if (isTerminalEvent(event)) {
+      finish('end');
+      return false;
+    }
+    paused = !more;
+    return more;
+  };
+
+  const step = () => {
+    if (over || paused || reading) return;
+    if (signal?.aborted) return finish('end');
+    const hub = options.hubOf();
+    if (hub && hub.firstSeq <= last + 1) {
+      if (hub !== watched) {
+        unwatch?.();
+        unwatch = hub.watch(pump);
+        watched = hub;
+      }
+      // By index: whatever arrived since the last pass is read in this one.
+      for (let i = last + 1 - hub.firstSeq; i < hub.events.length; i++) {
+        if (!deliver(hub.events[i] as RunEvent)) return;
+      }
+      if (hub.done) finish('end');
+      return;
+    }
+    reading = true;
+    readLog().then(
+      (goOn) => {
+        reading = false;
+        if (goOn) pump();
+      },
+      (error: unknown) => {
+        reading = false;
+        finish({ error });
+      },
+    );
+  };
+
+  /** One pass over the stored log; false when reading must stop here. */
+  const readLog = async (): Promise<boolean> => {
+    const before = last;
+    for (const event of await store.readEvents({ userId, runId, afterSeq: last, limit: 500 })) {
+      if (over || event.seq !== last + 1) break; // a gap: the rest is still being written
+      if (!deliver(event)) return false;
+    }
+    if (over || last !== before) return !over;
+    // Nothing new in the log: stop if the run is over, else look again shortly.
+    const current = await store.getRun({ userId, runId });
+    const ended = current && current.status !== 'running' && current.status !== 'pending';
+    if (!current || (ended && current.lastSeq <= last)) {
+      finish('end');
+      return false;
+    }
+    await sleep(pollMs, signal);
+    return true;
+  };
+
+  // Called by the hub on every event, by the signal, and after a store read.
+  // A call made while a pass is running asks for one more pass instead.
+  function pump() {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        step();
+      } while (pumpAgain);
+    } finally {
+      pumping = false;
+    }
   }
+
+  options.readers?.inc();
+  signal?.addEventListener('abort', pump, { once: true });
+  pump();
+  return {
+    resume: () => {
+      paused = false;
+      pump();
+    },
+    stop: () => finish('stop'),
+  };
 }

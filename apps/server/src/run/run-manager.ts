@@ -15,6 +15,7 @@ import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
+import type { Feed } from './event-feed.ts';
 import { EventWriter } from './event-writer.ts';
 import { followRun } from './follow-run.ts';
 import { RunHub } from './run-hub.ts';
@@ -198,7 +199,7 @@ export class RunManager {
     runId: string,
     afterSeq: number,
     signal?: AbortSignal,
-  ): Promise<AsyncGenerator<RunEvent>> {
+  ): Promise<Feed<RunEvent>> {
     // A run live here for this user is known to be theirs without asking the store.
     const ownedHere = this.#active.get(runId)?.userId === userId;
     if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {

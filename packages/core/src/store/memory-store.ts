@@ -6,6 +6,7 @@ import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import type { Memory, Session } from '../session/types.ts';
 import { addUsage } from '../session/types.ts';
+import { copyValue as copy } from './copy-value.ts';
 import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
 import type {
   CachedResponse,
@@ -23,8 +24,6 @@ import type {
   SessionQuery,
   Store,
 } from './types.ts';
-
-const copy = <T>(value: T): T => structuredClone(value);
 
 export class MemoryStore implements Store {
   #sessions = new Map<string, Session>();
