@@ -50,6 +50,18 @@ export type {
   ToolChoice,
   ToolSpec,
 } from './model/types.ts';
+export type { RunEventStream } from './run/event-channel.ts';
+export {
+  consumeFeed,
+  createFeed,
+  type Feed,
+  type FeedControl,
+  type FeedSink,
+  isFeed,
+  mapFeed,
+  pushTo,
+  type StartFeed,
+} from './run/event-feed.ts';
 export {
   isTerminalEvent,
   type RunEvent,

@@ -6,13 +6,13 @@
 // tRPC's fetch adapter passes every event through several web-stream layers,
 // which cost a run stream about a millisecond to its first token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { consumeFeed, isFeed } from '@agentrpc/core';
 import { type AnyRouter, getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import {
   getErrorShape,
   isTrackedEnvelope,
   parseConnectionParamsFromString,
 } from '@trpc/server/unstable-core-do-not-import';
-import { consumeFeed, isFeed } from '../run/event-feed.ts';
 import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
 
 export interface SseSubscriptionOptions<TContext> {

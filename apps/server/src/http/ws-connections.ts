@@ -8,6 +8,7 @@
 // load; our subscriptions end on their signal by themselves.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { consumeFeed, isFeed } from '@agentrpc/core';
 import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import {
   callProcedure,
@@ -18,7 +19,6 @@ import {
   transformTRPCResponse,
 } from '@trpc/server/unstable-core-do-not-import';
 import { WebSocket } from 'ws';
-import { consumeFeed, isFeed } from '../run/event-feed.ts';
 import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
 import { batchedSender, keepAlive } from './ws-socket.ts';
 

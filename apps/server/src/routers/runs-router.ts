@@ -1,11 +1,17 @@
 // runs.*: start, stream and follow runs, read them, cancel and continue them.
 // Subscriptions yield tracked(`runId:seq`, event) so a client that reconnects
 // with lastEventId gets every missed event exactly once.
-import { AgentRpcError, type RunEvent, type RunInput, type RunOutput } from '@agentrpc/core';
+import {
+  AgentRpcError,
+  type Feed,
+  mapFeed,
+  type RunEvent,
+  type RunInput,
+  type RunOutput,
+} from '@agentrpc/core';
 import { type TRPCRouterRecord, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
-import { type Feed, mapFeed } from '../run/event-feed.ts';
 import type { Services } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
 import { authedProcedure } from '../trpc/init.ts';

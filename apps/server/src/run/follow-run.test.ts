@@ -1,7 +1,6 @@
-import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
+import { MemoryStore, pushTo, type RunEvent, type Store } from '@agentrpc/core';
 import { runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
-import { pushTo } from './event-feed.ts';
 import { followRun } from './follow-run.ts';
 import { RunHub } from './run-hub.ts';
 

@@ -2,8 +2,15 @@
 // follow the live hub when the run is in this process, and poll the log when
 // it runs elsewhere, until the terminal event. Events from the live hub are
 // handed to the subscriber as the hub gets them, in the same call.
-import { isTerminalEvent, type RunEvent, type Store } from '@agentrpc/core';
-import { createFeed, type Feed, type FeedControl, type FeedSink } from './event-feed.ts';
+import {
+  createFeed,
+  type Feed,
+  type FeedControl,
+  type FeedSink,
+  isTerminalEvent,
+  type RunEvent,
+  type Store,
+} from '@agentrpc/core';
 import type { RunHub } from './run-hub.ts';
 import { sleep } from './wait.ts';
 

@@ -4,8 +4,11 @@
 import {
   type AgentRpcError,
   type ContinueInput,
+  consumeFeed,
+  type Feed,
   AgentRpcError as RpcError,
   type RunEvent,
+  type RunEventStream,
   type RunInput,
   type RunOptions,
   type Store,
@@ -15,7 +18,6 @@ import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
-import type { Feed } from './event-feed.ts';
 import { EventWriter } from './event-writer.ts';
 import { followRun } from './follow-run.ts';
 import { RunHub } from './run-hub.ts';
@@ -234,7 +236,7 @@ export class RunManager {
 
   /** Pumps a run's events into its hub and the store; resolves with the first event. */
   async #launch(
-    events: AsyncIterableIterator<RunEvent>,
+    events: RunEventStream,
     controller: AbortController,
     userId: string,
   ): Promise<RunEvent> {
@@ -286,16 +288,19 @@ export class RunManager {
     void (async () => {
       try {
         let lastDeltaAt = 0;
-        for await (const event of events) {
+        // Events are pushed here as the run makes them, so one reaches the
+        // subscribers' sockets in the same call that read it from the model.
+        await consumeFeed(events, (event) => {
           accept(event);
-          if (event.type !== 'run.content' && event.type !== 'run.reasoning') continue;
+          if (event.type !== 'run.content' && event.type !== 'run.reasoning') return true;
           // When deltas come fast, let the model stream run ahead: deltas that
           // arrive meanwhile merge into one event, so the stream costs fewer
           // writes to subscribers. A paced stream has nothing to merge.
           const now = performance.now();
-          if (now - lastDeltaAt < fastDeltaMs) await yieldToIo();
+          const fast = now - lastDeltaAt < fastDeltaMs;
           lastDeltaAt = now;
-        }
+          return fast ? yieldToIo() : true;
+        });
       } catch (error) {
         this.#onError(error as AgentRpcError);
       } finally {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AgentRpcError, type ErrorCode } from '../errors.ts';
 import type { Message } from '../message/types.ts';
 import type { ActiveRun } from '../run/active-run.ts';
-import { EventChannel } from '../run/event-channel.ts';
+import { EventChannel, type RunEventStream } from '../run/event-channel.ts';
 import type { RunEvent } from '../run/events.ts';
 import { emptyMetrics, type RunOutput, type RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
@@ -74,7 +74,7 @@ export class Agent<Output = unknown> {
    * start a run (bad input, unknown session, a session busy) throws instead.
    * Stopping the iteration early cancels the run.
    */
-  stream(input: RunInput, options: RunOptions = {}): AsyncIterableIterator<RunEvent> {
+  stream(input: RunInput, options: RunOptions = {}): RunEventStream {
     return this.#start(options, async () => {
       const userId = options.userId ?? defaultUser;
       const messages = inputMessages(input, options);
@@ -125,7 +125,7 @@ export class Agent<Output = unknown> {
     runId: string,
     input: ContinueInput,
     options: ContinueOptions = {},
-  ): AsyncIterableIterator<RunEvent> {
+  ): RunEventStream {
     return this.#start(options, async () => {
       const userId = options.userId ?? defaultUser;
       const record = await this.store.getRun({ userId, runId });
@@ -163,10 +163,7 @@ export class Agent<Output = unknown> {
    * Prepares a run in the background and drives it into an event channel.
    * Preparation failures reach the reader as a thrown error.
    */
-  #start(
-    options: RunOptions | ContinueOptions,
-    prepare: () => Promise<RunStart>,
-  ): AsyncIterableIterator<RunEvent> {
+  #start(options: RunOptions | ContinueOptions, prepare: () => Promise<RunStart>): RunEventStream {
     let run: ActiveRun | undefined;
     let abandoned = false;
     const channel = new EventChannel(() => {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeByteReader } from './byte-reader.ts';
+import { nodeByteSource } from './byte-source.ts';
 import { httpFetch, takeNodeBody } from './http-fetch.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -30,12 +30,16 @@ const routes: Record<string, Route> = {
 async function readAll(response: Response): Promise<string> {
   const body = takeNodeBody(response);
   if (!body) throw new Error('no node body');
-  const reader = nodeByteReader(body);
-  let text = '';
-  for (let bytes = await reader.read(); bytes; bytes = await reader.read()) {
-    text += Buffer.from(bytes).toString();
-  }
-  return text;
+  return new Promise((resolve, reject) => {
+    let text = '';
+    nodeByteSource(body, {
+      bytes: (bytes) => {
+        text += Buffer.from(bytes).toString();
+      },
+      end: () => resolve(text),
+      fail: reject,
+    });
+  });
 }
 
 describe('httpFetch', () => {

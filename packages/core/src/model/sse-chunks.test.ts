@@ -95,4 +95,29 @@ describe('sseChunks', () => {
     expect(cancelled).toBe(true);
     expect((await iterator.next()).done).toBe(true);
   });
+
+  it('holds the body back while the reader is behind, and goes on as it reads', async () => {
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        if (pulls > 200) {
+          controller.enqueue(new TextEncoder().encode('data: [DONE]\n\n'));
+          controller.close();
+          return;
+        }
+        controller.enqueue(
+          new TextEncoder().encode(`data: ${JSON.stringify(chunk(`${pulls}`))}\n\n`),
+        );
+      },
+    });
+    const iterator = sseChunks(new Response(body));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Paused after a bounded number of unread events, not the whole body.
+    expect(pulls).toBeGreaterThan(10);
+    expect(pulls).toBeLessThan(80);
+    const seen: string[] = [];
+    for await (const c of iterator) seen.push(c.choices[0]?.delta.content ?? '');
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => `${i + 1}`));
+  });
 });

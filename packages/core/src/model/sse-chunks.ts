@@ -4,7 +4,7 @@
 // async generators on long streams (bench/RESULTS.md, "client CPU per chunk").
 import OpenAI from 'openai';
 import { SseDecoder, type SseEvent } from '../sse/sse-decoder.ts';
-import { nodeByteReader, webByteReader } from './byte-reader.ts';
+import { type ByteListener, nodeByteSource, webByteSource } from './byte-source.ts';
 import { takeNodeBody } from './http-fetch.ts';
 import type { ChatCompletionChunk } from './types.ts';
 
@@ -22,78 +22,147 @@ function chunkOf(sse: SseEvent, headers: Headers): ChatCompletionChunk {
   return data as ChatCompletionChunk;
 }
 
+/** Events decoded but not yet read, past which the body is paused until the reader catches up. */
+const maxUnread = 64;
+
 /** The chunks of a streaming response, ending at `[DONE]` or the end of the body. */
 export function sseChunks(response: Response): AsyncIterableIterator<ChatCompletionChunk> {
   const nodeBody = takeNodeBody(response);
   const body = nodeBody ?? response.body;
   if (!body) throw new OpenAI.OpenAIError('Attempted to iterate over a response with no body');
-  const reader = nodeBody ? nodeByteReader(nodeBody) : webByteReader(body as ReadableStream);
   const text = new TextDecoder();
   const decoder = new SseDecoder();
-  let pending: SseEvent[] = [];
+  let events: SseEvent[] = [];
   let head = 0;
+  let paused = false;
   let bodyDone = false;
+  let failure: { error: unknown } | undefined;
+  /** No more chunks for the reader: [DONE], the end, a failure, or the reader left. */
   let stopped = false;
+  /** After [DONE] the body is read to its end, so the connection can be used again. */
+  let draining = false;
+  let waiting:
+    | {
+        resolve: (result: IteratorResult<ChatCompletionChunk>) => void;
+        reject: (error: unknown) => void;
+      }
+    | undefined;
+
+  const finished = (): IteratorResult<ChatCompletionChunk> => ({ value: undefined, done: true });
 
   /** Stops reading; cancelling the body frees the connection. */
   const stop = () => {
-    if (stopped) return;
     stopped = true;
-    pending = [];
-    if (!bodyDone) reader.cancel();
-  };
-  /**
-   * After `[DONE]` the body ends at once on every provider seen: reading that
-   * end, rather than cancelling, keeps the connection open for the next request.
-   */
-  const finish = () => {
-    if (stopped) return;
-    stopped = true;
-    pending = [];
-    if (bodyDone) return;
-    reader.read().then(
-      (bytes) => {
-        if (bytes) reader.cancel();
-      },
-      () => {},
-    );
+    events = [];
+    head = 0;
+    if (!bodyDone) source.cancel();
   };
 
-  async function next(): Promise<IteratorResult<ChatCompletionChunk>> {
-    while (!stopped) {
-      if (head < pending.length) {
-        const sse = pending[head++] as SseEvent;
-        if (sse.data === '[DONE]') {
-          finish();
-          break;
+  /**
+   * The reader's next result if one is ready, else undefined; throws what the
+   * stream failed with. After `[DONE]` the body ends at once on every provider
+   * seen: reading that end, rather than cancelling, keeps the connection.
+   */
+  const take = (): IteratorResult<ChatCompletionChunk> | undefined => {
+    if (stopped) return finished();
+    if (head < events.length) {
+      const sse = events[head++] as SseEvent;
+      if (head === events.length) {
+        events = [];
+        head = 0;
+        if (paused) {
+          paused = false;
+          source.resume();
         }
-        return { value: chunkOf(sse, response.headers), done: false };
       }
-      if (bodyDone) break;
-      pending = [];
+      if (sse.data !== '[DONE]') return { value: chunkOf(sse, response.headers), done: false };
+      stopped = true;
+      events = [];
       head = 0;
-      const bytes = await reader.read();
-      if (!bytes) {
-        bodyDone = true;
-        decoder.push(text.decode(), pending);
-        decoder.end(pending);
-      } else {
-        decoder.push(text.decode(bytes, { stream: true }), pending);
-      }
+      draining = !bodyDone;
+      if (paused) source.resume();
+      return finished();
     }
-    stop();
-    return { value: undefined, done: true };
-  }
+    if (failure) throw failure.error;
+    if (bodyDone) {
+      stopped = true;
+      return finished();
+    }
+    return undefined;
+  };
+
+  /** Hands the waiting reader its result, once there is one. */
+  const settle = () => {
+    const reader = waiting;
+    if (!reader) return;
+    let result: IteratorResult<ChatCompletionChunk> | undefined;
+    try {
+      result = take();
+    } catch (error) {
+      waiting = undefined;
+      stop();
+      reader.reject(error);
+      return;
+    }
+    if (!result) return;
+    waiting = undefined;
+    reader.resolve(result);
+  };
+
+  const listener: ByteListener = {
+    bytes(bytes) {
+      if (draining) {
+        // Bytes after [DONE]: this reply is not ending as expected; let it go.
+        draining = false;
+        source.cancel();
+        return;
+      }
+      if (stopped) return;
+      decoder.push(text.decode(bytes, { stream: true }), events);
+      if (events.length - head > maxUnread && !paused) {
+        paused = true;
+        source.pause();
+      }
+      settle();
+    },
+    end() {
+      bodyDone = true;
+      draining = false;
+      if (stopped) return;
+      decoder.push(text.decode(), events);
+      decoder.end(events);
+      settle();
+    },
+    fail(error) {
+      bodyDone = true;
+      draining = false;
+      if (stopped) return;
+      failure = { error };
+      settle();
+    },
+  };
+  const source = nodeBody
+    ? nodeByteSource(nodeBody, listener)
+    : webByteSource(body as ReadableStream<Uint8Array>, listener);
 
   return {
-    next: () =>
-      next().catch((error: unknown) => {
+    next() {
+      try {
+        const result = take();
+        if (result) return Promise.resolve(result);
+      } catch (error) {
         stop();
-        throw error;
-      }),
-    return: async () => {
-      stop();
-      return { value: undefined, done: true };
+        return Promise.reject(error);
+      }
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+      });
+    },
+    async return() {
+      if (!stopped) stop();
+      waiting?.resolve(finished());
+      waiting = undefined;
+      return finished();
     },
     [Symbol.asyncIterator]() {
       return this;

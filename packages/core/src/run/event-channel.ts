@@ -1,9 +1,15 @@
 // A one-reader queue of run events. The run pushes without waiting, so it is
-// never slowed by its reader; the reader iterates. A reader that stops early
-// (break, return) triggers `onAbandon`, which cancels the run.
+// never slowed by its reader. The reader iterates, or takes the events pushed
+// to a sink (see event-feed.ts), from the first one it has not read. A reader
+// that stops early (break, return, stop) triggers `onAbandon`, which cancels
+// the run.
+import { type Feed, type FeedControl, type FeedSink, pushTo } from './event-feed.ts';
 import type { RunEvent } from './events.ts';
 
-export class EventChannel implements AsyncIterableIterator<RunEvent> {
+/** A run's events: iterate them, or have them pushed (`consumeFeed`). */
+export type RunEventStream = AsyncIterableIterator<RunEvent> & Feed<RunEvent>;
+
+export class EventChannel implements RunEventStream {
   #buffer: RunEvent[] = [];
   #head = 0;
   #waiting: ((result: IteratorResult<RunEvent>) => void) | undefined;
@@ -12,6 +18,8 @@ export class EventChannel implements AsyncIterableIterator<RunEvent> {
   #error: unknown;
   #abandoned = false;
   readonly #onAbandon: () => void;
+  #sink: FeedSink<RunEvent> | undefined;
+  #sinkPaused = false;
 
   constructor(onAbandon: () => void) {
     this.#onAbandon = onAbandon;
@@ -24,6 +32,11 @@ export class EventChannel implements AsyncIterableIterator<RunEvent> {
 
   push(event: RunEvent): void {
     if (this.#ended) return;
+    if (this.#sink) {
+      this.#buffer.push(event);
+      this.#drain();
+      return;
+    }
     const waiting = this.#waiting;
     if (waiting) {
       this.#waiting = undefined;
@@ -50,6 +63,10 @@ export class EventChannel implements AsyncIterableIterator<RunEvent> {
   /** No more events; the reader finishes after draining what is buffered. */
   end(): void {
     this.#ended = true;
+    if (this.#sink) {
+      this.#drain();
+      return;
+    }
     this.#waiting?.({ value: undefined, done: true });
     this.#waiting = undefined;
   }
@@ -58,6 +75,10 @@ export class EventChannel implements AsyncIterableIterator<RunEvent> {
   fail(error: unknown): void {
     this.#error = error;
     this.#ended = true;
+    if (this.#sink) {
+      this.#drain();
+      return;
+    }
     this.#failWaiting?.(error);
     this.#waiting = undefined;
     this.#failWaiting = undefined;
@@ -92,5 +113,39 @@ export class EventChannel implements AsyncIterableIterator<RunEvent> {
 
   [Symbol.asyncIterator](): AsyncIterableIterator<RunEvent> {
     return this;
+  }
+
+  /** Pushes every unread event to `sink`, and the rest as they come, instead of waiting to be iterated. */
+  [pushTo](sink: FeedSink<RunEvent>): FeedControl {
+    this.#sink = sink;
+    this.#drain();
+    return {
+      resume: () => {
+        this.#sinkPaused = false;
+        this.#drain();
+      },
+      stop: () => {
+        this.#sink = undefined;
+        void this.return();
+      },
+    };
+  }
+
+  /** Hands the sink what is buffered until it pauses; then the end or failure, once. */
+  #drain() {
+    const sink = this.#sink;
+    while (sink && !this.#sinkPaused && this.#head < this.#buffer.length) {
+      const event = this.#buffer[this.#head++] as RunEvent;
+      if (!sink.value(event)) this.#sinkPaused = true;
+    }
+    if (this.#head === this.#buffer.length) {
+      this.#buffer = [];
+      this.#head = 0;
+      if (this.#ended && this.#sink === sink && sink) {
+        this.#sink = undefined;
+        if (this.#error !== undefined) sink.fail(this.#error);
+        else sink.end();
+      }
+    }
   }
 }

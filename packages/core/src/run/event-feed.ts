@@ -1,8 +1,10 @@
-// A subscription's values, readable two ways: pushed to a sink, which is how
-// our WebSocket and SSE transports read them (no promise per value), or pulled
-// as an async iterable, which is what tRPC's own adapters and callers expect.
-// Under load a promise and an await per event at every layer between the run
-// and the socket were a large share of the server's work.
+// A stream of values readable two ways: pushed to a sink, in the same call
+// that produced each value (no promise per value), or pulled as an async
+// iterable. A run's events are such a feed, and so is a server subscription
+// that follows one; the server's transports take them pushed, so an event
+// goes from the model's stream to the client's socket in one call. Under load
+// a promise and an await per event at every layer were a large share of a
+// server's work.
 
 export const pushTo = Symbol('agentrpc.pushTo');
 
@@ -122,22 +124,39 @@ function pull<T>(start: StartFeed<T>): AsyncIterableIterator<T> {
  * Pushes a feed into `take` until it ends (resolves), fails (rejects) or
  * `signal` aborts (resolves). `take` returns true for more at once, or a
  * promise (e.g. for a socket to drain) to pause the feed until it settles.
+ * A `take` that throws stops the feed and rejects with what it threw.
  */
 export function consumeFeed<T>(
   feed: Feed<T>,
   take: (value: T) => true | Promise<void>,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let control: FeedControl | undefined;
+    let over = false;
+    const finish = (error?: { error: unknown }) => {
+      if (over) return;
+      over = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error.error);
+      else resolve();
+    };
     const onAbort = () => {
       control?.stop();
-      resolve();
+      finish();
     };
-    const settled = () => signal.removeEventListener('abort', onAbort);
     control = feed[pushTo]({
       value(value) {
-        const more = take(value);
+        if (over) return false;
+        let more: true | Promise<void>;
+        try {
+          more = take(value);
+        } catch (error) {
+          // Stopped after this call returns, so the source is not stopped from inside its own push.
+          queueMicrotask(() => control?.stop());
+          finish({ error });
+          return false;
+        }
         if (more === true) return true;
         more.then(
           () => control?.resume(),
@@ -145,16 +164,10 @@ export function consumeFeed<T>(
         );
         return false;
       },
-      end() {
-        settled();
-        resolve();
-      },
-      fail(error) {
-        settled();
-        reject(error);
-      },
+      end: () => finish(),
+      fail: (error) => finish({ error }),
     });
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
