@@ -12,6 +12,10 @@ const content = (runId: string, seq: number): RunEvent => ({
   delta: `${seq}`,
 });
 
+/** Follows run r of user u from its start, live on `hub`. */
+const followLive = (hub: RunHub) =>
+  followRun({ store: new MemoryStore(), hubOf: () => hub, userId: 'u', runId: 'r', afterSeq: 0 });
+
 describe('followRun', () => {
   it('yields the log in order and waits at a gap instead of spinning', async () => {
     const store = new MemoryStore();
@@ -89,13 +93,7 @@ describe('followRun', () => {
     const seen: number[] = [];
     let wantMore = true;
     let ended = false;
-    const control = followRun({
-      store: new MemoryStore(),
-      hubOf: () => hub,
-      userId: 'u',
-      runId: 'r',
-      afterSeq: 0,
-    })[pushTo]({
+    const control = followLive(hub)[pushTo]({
       value: (event) => {
         seen.push(event.seq);
         return wantMore;
@@ -127,13 +125,7 @@ describe('followRun', () => {
     const hub = new RunHub();
     hub.push(content('r', 1));
     const failures: unknown[] = [];
-    followRun({
-      store: new MemoryStore(),
-      hubOf: () => hub,
-      userId: 'u',
-      runId: 'r',
-      afterSeq: 0,
-    })[pushTo]({
+    followLive(hub)[pushTo]({
       value: (event) => {
         if (event.seq > 1) throw new Error('socket gone');
         return true;
