@@ -18,17 +18,28 @@ export interface ByteSource {
   cancel(): void;
 }
 
-/** Reads a Node stream in flowing mode. A stream closed before its end fails as undici's fetch does. */
+/**
+ * Reads a Node stream in paused mode: at each 'readable', everything that has
+ * arrived is taken in one read. A stream closed before its end fails as
+ * undici's fetch does.
+ */
 export function nodeByteSource(stream: Readable, listener: ByteListener): ByteSource {
   let over = false;
+  let paused = false;
   const fail = (error: unknown) => {
     if (over) return;
     over = true;
     listener.fail(error);
   };
-  stream.on('data', (bytes: Buffer) => {
-    if (!over) listener.bytes(bytes);
-  });
+  const readAll = () => {
+    for (;;) {
+      if (over || paused) return;
+      const bytes = stream.read() as Buffer | null;
+      if (bytes === null) return;
+      listener.bytes(bytes);
+    }
+  };
+  stream.on('readable', readAll);
   stream.once('end', () => {
     if (over) return;
     over = true;
@@ -37,8 +48,13 @@ export function nodeByteSource(stream: Readable, listener: ByteListener): ByteSo
   stream.once('error', fail);
   stream.once('close', () => fail(new TypeError('terminated')));
   return {
-    pause: () => stream.pause(),
-    resume: () => stream.resume(),
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      queueMicrotask(readAll); // not from inside the caller's own read
+    },
     cancel: () => {
       if (over) return;
       over = true;

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeByteSource } from './byte-source.ts';
 import { httpFetch, takeNodeBody } from './http-fetch.ts';
+import { sseChunks } from './sse-chunks.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -20,6 +21,14 @@ const routes: Record<string, Route> = {
   '/cut': (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: one\n\n', () => setTimeout(() => res.socket?.destroy(), 20));
+  },
+  '/many': (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const events = Array.from({ length: 20_000 }, (_, i) => {
+      const chunk = { choices: [{ index: 0, delta: { content: `${i}` }, finish_reason: null }] };
+      return `data: ${JSON.stringify(chunk)}\n\n`;
+    });
+    res.end(`${events.join('')}data: [DONE]\n\n`);
   },
   '/slow': (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -115,5 +124,14 @@ describe('httpFetch', () => {
       body: new Uint8Array([104, 105]),
     });
     expect(await bytes.json()).toMatchObject({ method: 'PUT', body: 'hi' });
+  });
+
+  it('gives a slow reader every event of a long reply in order, holding the rest back meanwhile', async () => {
+    const seen: string[] = [];
+    for await (const chunk of sseChunks(await httpFetch(`${base}/many`))) {
+      seen.push(chunk.choices[0]?.delta.content ?? '');
+      if (seen.length % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(seen).toEqual(Array.from({ length: 20_000 }, (_, i) => `${i}`));
   });
 });

@@ -106,14 +106,14 @@ describe('sseChunks', () => {
           controller.close();
           return;
         }
-        controller.enqueue(
-          new TextEncoder().encode(`data: ${JSON.stringify(chunk(`${pulls}`))}\n\n`),
-        );
+        // A 2 KB keep-alive comment with each event, so the unread bytes add up quickly.
+        const event = `: ${'.'.repeat(2048)}\n\ndata: ${JSON.stringify(chunk(`${pulls}`))}\n\n`;
+        controller.enqueue(new TextEncoder().encode(event));
       },
     });
     const iterator = sseChunks(new Response(body));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    // Paused after a bounded number of unread events, not the whole body.
+    // Paused after about 64 KB unread (some 30 pulls), not the whole body.
     expect(pulls).toBeGreaterThan(10);
     expect(pulls).toBeLessThan(80);
     const seen: string[] = [];

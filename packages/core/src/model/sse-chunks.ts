@@ -22,8 +22,8 @@ function chunkOf(sse: SseEvent, headers: Headers): ChatCompletionChunk {
   return data as ChatCompletionChunk;
 }
 
-/** Events decoded but not yet read, past which the body is paused until the reader catches up. */
-const maxUnread = 64;
+/** Bytes received but not yet read, past which the body is paused until the reader catches up. */
+const maxUnreadBytes = 64 * 1024;
 
 /** The chunks of a streaming response, ending at `[DONE]` or the end of the body. */
 export function sseChunks(response: Response): AsyncIterableIterator<ChatCompletionChunk> {
@@ -32,10 +32,19 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
   if (!body) throw new OpenAI.OpenAIError('Attempted to iterate over a response with no body');
   const text = new TextDecoder();
   const decoder = new SseDecoder();
+  /**
+   * Bytes arrived since the reader last caught up. They are decoded when the
+   * reader gets to them, all at once: a fast stream arrives in many small
+   * pieces, and decoding each on arrival costs more than decoding them together.
+   */
+  let unread: Uint8Array[] = [];
+  let unreadBytes = 0;
   let events: SseEvent[] = [];
   let head = 0;
   let paused = false;
   let bodyDone = false;
+  /** The decoder was told the body ended (it keeps a last event without its blank line). */
+  let endDecoded = false;
   let failure: { error: unknown } | undefined;
   /** No more chunks for the reader: [DONE], the end, a failure, or the reader left. */
   let stopped = false;
@@ -53,9 +62,29 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
   /** Stops reading; cancelling the body frees the connection. */
   const stop = () => {
     stopped = true;
+    unread = [];
     events = [];
     head = 0;
     if (!bodyDone) source.cancel();
+  };
+
+  /** Turns the unread bytes into events (and, at the end of the body, the last one). */
+  const decodeUnread = () => {
+    const bytes = unread.length === 1 ? unread[0] : Buffer.concat(unread);
+    unread = [];
+    unreadBytes = 0;
+    events = [];
+    head = 0;
+    if (bytes) decoder.push(text.decode(bytes, { stream: true }), events);
+    if (bodyDone && !failure) {
+      endDecoded = true;
+      decoder.push(text.decode(), events);
+      decoder.end(events);
+    }
+    if (paused) {
+      paused = false;
+      source.resume();
+    }
   };
 
   /**
@@ -65,20 +94,14 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
    */
   const take = (): IteratorResult<ChatCompletionChunk> | undefined => {
     if (stopped) return finished();
+    if (head === events.length && (unread.length > 0 || (bodyDone && !endDecoded && !failure))) {
+      decodeUnread();
+    }
     if (head < events.length) {
       const sse = events[head++] as SseEvent;
-      if (head === events.length) {
-        events = [];
-        head = 0;
-        if (paused) {
-          paused = false;
-          source.resume();
-        }
-      }
       if (sse.data !== '[DONE]') return { value: chunkOf(sse, response.headers), done: false };
       stopped = true;
       events = [];
-      head = 0;
       draining = !bodyDone;
       if (paused) source.resume();
       return finished();
@@ -118,20 +141,18 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
         return;
       }
       if (stopped) return;
-      decoder.push(text.decode(bytes, { stream: true }), events);
-      if (events.length - head > maxUnread && !paused) {
+      unread.push(bytes);
+      unreadBytes += bytes.length;
+      if (waiting) settle();
+      else if (unreadBytes > maxUnreadBytes && !paused) {
         paused = true;
         source.pause();
       }
-      settle();
     },
     end() {
       bodyDone = true;
       draining = false;
-      if (stopped) return;
-      decoder.push(text.decode(), events);
-      decoder.end(events);
-      settle();
+      if (!stopped) settle();
     },
     fail(error) {
       bodyDone = true;
