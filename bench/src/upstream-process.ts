@@ -1,4 +1,4 @@
-// Child processes of the benchmark: the fake upstream, and one streaming worker per client.
+// Child processes of the benchmark: the fake upstream, the bare proxy, and one streaming worker per client.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +8,16 @@ export interface Upstream {
   stop(): Promise<void>;
 }
 
-export async function startUpstream(env: Record<string, string>): Promise<Upstream> {
-  const script = fileURLToPath(new URL('./fake-upstream.ts', import.meta.url));
+export interface ChildScript {
+  /** The first line the script printed: where it listens. */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Runs one of this folder's scripts with `env` until it prints where it listens. */
+export async function startScript(name: string, env: Record<string, string>): Promise<ChildScript> {
+  const script = fileURLToPath(new URL(`./${name}`, import.meta.url));
   const child: ChildProcess = spawn(
     process.execPath,
     ['--conditions=@agentrpc/source', '--disable-warning=ExperimentalWarning', script],
@@ -17,12 +25,18 @@ export async function startUpstream(env: Record<string, string>): Promise<Upstre
   );
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return {
-    baseURL: line.toString().trim(),
+    url: line.toString().trim(),
+    pid: child.pid ?? 0,
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
   };
+}
+
+export async function startUpstream(env: Record<string, string>): Promise<Upstream> {
+  const upstream = await startScript('fake-upstream.ts', env);
+  return { baseURL: upstream.url, stop: upstream.stop };
 }
 
 /** Runs stream-worker.ts with `env` and returns the samples it prints. */

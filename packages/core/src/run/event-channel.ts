@@ -139,8 +139,10 @@ export class EventChannel implements RunEventStream {
       if (!sink.value(event)) this.#sinkPaused = true;
     }
     if (this.#head === this.#buffer.length) {
-      this.#buffer = [];
-      this.#head = 0;
+      if (this.#head > 0) {
+        this.#buffer.length = 0;
+        this.#head = 0;
+      }
       if (this.#ended && this.#sink === sink && sink) {
         this.#sink = undefined;
         if (this.#error !== undefined) sink.fail(this.#error);

@@ -1,0 +1,127 @@
+// The load benchmark's baselines, each run on the same upstream as the server:
+// the floor (the machine with no SDK and no server), the plain openai SDK
+// streaming directly, and a bare proxy (the least any server in between does).
+import { once } from 'node:events';
+import http from 'node:http';
+import OpenAI from 'openai';
+import { collect, row, type StreamOne, warmUpRuns, watchProcess } from './load-measure.ts';
+import { sseDeltas, streamRequestBody } from './sse-deltas.ts';
+import { startScript } from './upstream-process.ts';
+
+export interface Upstreams {
+  /** Paced: the streams measured. */
+  paced: string;
+  /** Short and unpaced: warm-up streams, not counted. */
+  warmUp: string;
+}
+
+/** Streams `warmUpRuns` short streams through a path, 50 at a time, before it is measured. */
+export async function warmUp(streamOne: StreamOne): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < warmUpRuns) await streamOne(next++, () => {});
+  };
+  await Promise.all(Array.from({ length: 50 }, worker));
+}
+
+/**
+ * The floor: the streams read straight from the upstream with node:http and
+ * JSON.parse, the least work a Node client can do with them; what is late
+ * here is late because of the machine, before any SDK or server.
+ */
+export async function measureFloor(streams: number, upstreamURL: string): Promise<string> {
+  const agent = new http.Agent({ keepAlive: true });
+  const figures = await collect(streams, async (_, onDelta) => {
+    const request = http.request(`${upstreamURL}/chat/completions`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json' },
+    });
+    request.end(streamRequestBody);
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    response.setEncoding('utf8');
+    response.on('data', sseDeltas(onDelta));
+    await once(response, 'end');
+  });
+  agent.destroy();
+  return row('node:http, direct (floor)', streams, figures);
+}
+
+/** The plain openai SDK streaming straight from the upstream, 8 clients in the client process. */
+export async function measureDirect(streams: number, upstreams: Upstreams): Promise<string> {
+  const streamFrom = (baseURL: string): StreamOne => {
+    const clients = Array.from(
+      { length: 8 },
+      () => new OpenAI({ apiKey: 'k', baseURL, maxRetries: 0 }),
+    );
+    return async (i, onDelta) => {
+      const stream = await clients[i % clients.length]!.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: `stream ${i}` }],
+        stream: true,
+      });
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta.content;
+        if (delta) onDelta(delta);
+      }
+    };
+  };
+  await warmUp(streamFrom(upstreams.warmUp));
+  return row('openai SDK, direct', streams, await collect(streams, streamFrom(upstreams.paced)));
+}
+
+/** Streams through bare-proxy.ts over 8 WebSocket connections, each frame routed to its stream by id. */
+async function proxyClient(url: string) {
+  const sockets = await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const ws = new WebSocket(url);
+      await once(ws, 'open');
+      return ws;
+    }),
+  );
+  const streams = new Map<string, { onDelta: (delta: string) => void; done: () => void }>();
+  for (const ws of sockets) {
+    ws.addEventListener('message', (message) => {
+      const frame = JSON.parse(String(message.data)) as { id: string; delta?: string };
+      const stream = streams.get(frame.id);
+      if (frame.delta) stream?.onDelta(frame.delta);
+      else stream?.done(); // the end, or an upstream error (then the chunk count falls short)
+    });
+  }
+  let next = 0;
+  const streamFrom =
+    (prefix: string): StreamOne =>
+    (i, onDelta) =>
+      new Promise((resolve) => {
+        const id = `${prefix}${next++}`;
+        const done = () => {
+          streams.delete(id);
+          resolve();
+        };
+        streams.set(id, { onDelta, done });
+        sockets[i % sockets.length]!.send(id);
+      });
+  return {
+    paced: streamFrom(''),
+    warmUp: streamFrom('warm-up:'),
+    close: () => {
+      for (const ws of sockets) ws.close();
+    },
+  };
+}
+
+/** A bare proxy in a fresh process of its own between the client process and the upstream. */
+export async function measureBareProxy(streams: number, upstreams: Upstreams): Promise<string> {
+  const proxy = await startScript('bare-proxy.ts', {
+    UPSTREAM_URL: upstreams.paced,
+    WARM_UP_URL: upstreams.warmUp,
+  });
+  const client = await proxyClient(proxy.url);
+  await warmUp(client.warmUp);
+  const usage = watchProcess(proxy.pid);
+  const figures = await collect(streams, client.paced);
+  const middle = usage(figures.lateness.length);
+  client.close();
+  await proxy.stop();
+  return row('bare proxy (node:http + ws)', streams, figures, middle);
+}

@@ -1,0 +1,115 @@
+// What the load benchmark measures of a path, whichever it is: streams started
+// over the ramp, when each chunk arrives against the upstream's schedule, and
+// one table row per path and size; plus a child process's CPU time and peak RSS.
+import { readFileSync } from 'node:fs';
+
+export const chunks = Number(process.env.CHUNKS ?? 200);
+export const gapMs = Number(process.env.GAP_MS ?? 50);
+/** Streams start spread over this long, as users arrive, rather than in one instant. */
+export const rampMs = Number(process.env.RAMP_MS ?? 2000);
+/** Short unpaced streams each path serves first, not counted, so its code is compiled as in service. */
+export const warmUpRuns = Number(process.env.WARM_UP_RUNS ?? 1000);
+/** Linux reports process CPU time in clock ticks of 1/100 s. */
+const ticksPerSecond = 100;
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** CPU time the process has used so far, in seconds (user + system). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+/** What the process in the middle (server or proxy) cost. */
+export interface MiddleFigures {
+  rssMiB: number;
+  cpuPerChunkUs: number;
+}
+
+/** Starts counting a process's CPU time; the returned function gives its figures for `chunkCount` chunks. */
+export function watchProcess(pid: number): (chunkCount: number) => MiddleFigures {
+  const before = cpuSeconds(pid);
+  return (chunkCount) => ({
+    rssMiB: peakRssMiB(pid),
+    cpuPerChunkUs: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, chunkCount),
+  });
+}
+
+/** Streams stream `i`, calling `onDelta` with each content delta as it arrives; settles at the end. */
+export type StreamOne = (i: number, onDelta: (delta: string) => void) => Promise<void>;
+
+export interface LoadFigures {
+  peakLive: number;
+  completed: number;
+  errors: number;
+  /** Per chunk: how much later than the upstream's pacing it arrived. */
+  lateness: number[];
+  /** Per chunk after the first: how much longer its gap to the previous one was than the pacing. */
+  addedGaps: number[];
+  wallS: number;
+}
+
+/** Runs `streams` streams, started over rampMs, and collects when each chunk arrived. */
+export async function collect(streams: number, streamOne: StreamOne): Promise<LoadFigures> {
+  const figures: LoadFigures = {
+    peakLive: 0,
+    completed: 0,
+    errors: 0,
+    lateness: [],
+    addedGaps: [],
+    wallS: 0,
+  };
+  let live = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: streams }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, (i / streams) * rampMs));
+      live++;
+      figures.peakLive = Math.max(figures.peakLive, live);
+      try {
+        /** Arrival time minus due time (k × pacing) of each chunk k. */
+        const offsets: number[] = [];
+        await streamOne(i, (delta) => {
+          const now = performance.now();
+          // A merged delta carries several chunks, each as late as the delta itself.
+          const carried = Math.max(1, Math.round(delta.length / 4));
+          for (let c = 0; c < carried; c++) offsets.push(now - offsets.length * gapMs);
+        });
+        // The stream's quickest chunk sets its path latency; the rest count by how much later they were.
+        const base = Math.min(...offsets);
+        for (const [k, offset] of offsets.entries()) {
+          figures.lateness.push(offset - base);
+          if (k > 0) figures.addedGaps.push(offset - (offsets[k - 1] ?? offset));
+        }
+        if (offsets.length === chunks) figures.completed++;
+        else figures.errors++;
+      } catch {
+        figures.errors++;
+      } finally {
+        live--;
+      }
+    }),
+  );
+  figures.wallS = (performance.now() - started) / 1000;
+  return figures;
+}
+
+export function row(
+  path: string,
+  streams: number,
+  figures: LoadFigures,
+  middle?: MiddleFigures,
+): string {
+  const ms = (values: number[], p: number) => percentile(values, p).toFixed(1);
+  const { lateness, addedGaps } = figures;
+  return `| ${path} | ${streams} | ${figures.peakLive} | ${figures.completed} | ${figures.errors} | ${ms(lateness, 50)} | ${ms(lateness, 99)} | ${ms(addedGaps, 50)} | ${ms(addedGaps, 99)} | ${middle ? middle.rssMiB.toFixed(0) : '–'} | ${middle ? middle.cpuPerChunkUs.toFixed(1) : '–'} | ${figures.wallS.toFixed(1)} |`;
+}
