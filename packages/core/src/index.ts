@@ -94,6 +94,7 @@ export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.ts';
 export type {
   CachedResponse,
   CacheKey,
+  EventBatch,
   EventQuery,
   Lease,
   MemoryPatch,

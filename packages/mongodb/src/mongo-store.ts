@@ -8,6 +8,7 @@ import {
   clampLimit,
   decodeCursor,
   deepMerge,
+  type EventBatch,
   type EventQuery,
   type Lease,
   type Memory,
@@ -334,19 +335,32 @@ export class MongoStore implements Store {
   }
 
   appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
+    return this.appendEventBatches([{ key, events }]);
+  }
+
+  appendEventBatches(batches: EventBatch[]): Promise<void> {
     return guarded('append events', async () => {
       const c = await this.#c();
-      if (!(await findOwned(c.runs, key.runId, key.userId))) {
-        throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+      // Every run must be its user's before anything is written.
+      const runIds = [...new Set(batches.map(({ key }) => key.runId))];
+      const owners = new Map<string, string>();
+      const found = c.runs.find({ _id: { $in: runIds } }, { projection: { userId: 1 } });
+      for await (const run of found) owners.set(run._id, run.userId);
+      for (const { key } of batches) {
+        if (owners.get(key.runId) !== key.userId) {
+          throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+        }
       }
-      if (events.length === 0) return;
-      const docs = events.map((event) => ({
-        _id: `${key.runId}:${event.seq}`,
-        runId: key.runId,
-        seq: event.seq,
-        userId: key.userId,
-        event: structuredClone(event),
-      }));
+      const docs = batches.flatMap(({ key, events }) =>
+        events.map((event) => ({
+          _id: `${key.runId}:${event.seq}`,
+          runId: key.runId,
+          seq: event.seq,
+          userId: key.userId,
+          event: structuredClone(event),
+        })),
+      );
+      if (docs.length === 0) return;
       try {
         await c.events.insertMany(docs, { ordered: false });
       } catch (error) {

@@ -18,7 +18,7 @@ import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
-import { EventWriter } from './event-writer.ts';
+import { EventLog } from './event-log.ts';
 import { followRun } from './follow-run.ts';
 import { RunHub } from './run-hub.ts';
 import { sleep } from './wait.ts';
@@ -51,6 +51,8 @@ export class RunManager {
   readonly #store: Store;
   readonly #agents: AgentRegistry;
   readonly #onError: (error: unknown) => void;
+  /** Every run's events on their way to the store, written in batches across runs. */
+  readonly #eventLog: EventLog;
 
   readonly #logger: Logger;
 
@@ -71,6 +73,7 @@ export class RunManager {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
     this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
+    this.#eventLog = new EventLog({ store: this.#store, onError: this.#onError });
   }
 
   /** Live runs by user; kept as counts because every start checks them. */
@@ -244,7 +247,7 @@ export class RunManager {
     if (first.done) throw new RpcError('INTERNAL', 'the run produced no events');
     const runId = first.value.runId;
     const hub = new RunHub();
-    const writer = new EventWriter({ store: this.#store, userId, runId, onError: this.#onError });
+    const key = { userId, runId };
     this.#active.set(runId, { hub, controller, userId });
     this.#countLive(userId, 1);
     // A run stops counting as live when its hub is done: at its terminal event, or when it closes.
@@ -257,7 +260,7 @@ export class RunManager {
     };
     const accept = (event: RunEvent) => {
       hub.push(event);
-      writer.add(event);
+      this.#eventLog.add(key, event);
       uncountIfDone();
     };
     accept(first.value);
@@ -304,7 +307,7 @@ export class RunManager {
       } catch (error) {
         this.#onError(error as AgentRpcError);
       } finally {
-        await writer.flush();
+        await this.#eventLog.flush();
         hub.close();
         uncountIfDone();
         const last = hub.events.at(-1);

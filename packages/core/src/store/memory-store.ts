@@ -11,6 +11,7 @@ import { clampLimit, decodeCursor, encodeCursor } from './cursor.ts';
 import type {
   CachedResponse,
   CacheKey,
+  EventBatch,
   EventQuery,
   Lease,
   MemoryPatch,
@@ -143,9 +144,19 @@ export class MemoryStore implements Store {
   }
 
   async appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
-    if (!this.#run(key)) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-    const log = this.#events.get(key.runId) ?? [];
-    this.#events.set(key.runId, log);
+    return this.appendEventBatches([{ key, events }]);
+  }
+
+  async appendEventBatches(batches: EventBatch[]): Promise<void> {
+    for (const { key } of batches) {
+      if (!this.#run(key)) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+    }
+    for (const { key, events } of batches) this.#appendToLog(key.runId, events);
+  }
+
+  #appendToLog(runId: string, events: RunEvent[]) {
+    const log = this.#events.get(runId) ?? [];
+    this.#events.set(runId, log);
     let sorted = true;
     for (const event of events) {
       const last = log.at(-1)?.seq ?? 0;

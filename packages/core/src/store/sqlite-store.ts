@@ -14,6 +14,7 @@ import { migrate } from './sqlite-migrations.ts';
 import type {
   CachedResponse,
   CacheKey,
+  EventBatch,
   EventQuery,
   Lease,
   MemoryPatch,
@@ -270,20 +271,25 @@ export class SqliteStore implements Store {
   }
 
   appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
+    return this.appendEventBatches([{ key, events }]);
+  }
+
+  appendEventBatches(batches: EventBatch[]): Promise<void> {
     return this.#use('append events', (db) =>
       this.#transaction(db, () => {
-        if (
-          !db
-            .prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?')
-            .get(key.runId, key.userId)
-        ) {
-          throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+        const owned = db.prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?');
+        for (const { key } of batches) {
+          if (!owned.get(key.runId, key.userId)) {
+            throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+          }
         }
         const insert = db.prepare(
           'INSERT INTO events (run_id, seq, user_id, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
         );
-        for (const event of events)
-          insert.run(key.runId, event.seq, key.userId, JSON.stringify(event));
+        for (const { key, events } of batches) {
+          for (const event of events)
+            insert.run(key.runId, event.seq, key.userId, JSON.stringify(event));
+        }
       }),
     );
   }

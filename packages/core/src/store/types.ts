@@ -15,6 +15,12 @@ export interface RunKey {
   runId: string;
 }
 
+/** One run's events to append. */
+export interface EventBatch {
+  key: RunKey;
+  events: RunEvent[];
+}
+
 export interface Page<T> {
   items: T[];
   /** Pass back as `cursor` for the next page; undefined on the last page. */
@@ -116,6 +122,13 @@ export interface Store {
 
   /** Idempotent: an event whose (runId, seq) is stored already is skipped. */
   appendEvents(key: RunKey, events: RunEvent[]): Promise<void>;
+  /**
+   * Several runs' events in one call (one transaction or bulk write), as a
+   * server streaming many runs writes them. Idempotent like appendEvents.
+   * When any run is not the user's, throws NOT_FOUND and writes nothing.
+   * Optional: without it, callers append run by run.
+   */
+  appendEventBatches?(batches: EventBatch[]): Promise<void>;
   readEvents(query: EventQuery): Promise<RunEvent[]>;
 
   createMemory(memory: Memory): Promise<Memory>;

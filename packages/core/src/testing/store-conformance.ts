@@ -302,6 +302,39 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
         expect(await s.readEvents(run)).toEqual([done]);
       });
 
+      it("appends several runs' events in one call, or none when one run is not the user's", async () => {
+        const s = await setup();
+        if (!s.appendEventBatches) return; // optional: callers then append run by run
+        const session = await s.createSession(sessionFixture(uid('u')));
+        const [a, b] = [runFixture(session), runFixture(session)];
+        await s.appendRun(a);
+        await s.appendRun(b);
+        await s.appendEventBatches([
+          { key: a, events: [contentEvent(a.runId, 1), contentEvent(a.runId, 2)] },
+          { key: b, events: [contentEvent(b.runId, 1)] },
+        ]);
+        // Again with one more each: idempotent by (runId, seq).
+        await s.appendEventBatches([
+          { key: a, events: [contentEvent(a.runId, 2, 'again'), contentEvent(a.runId, 3)] },
+          { key: b, events: [contentEvent(b.runId, 2)] },
+        ]);
+        expect((await s.readEvents(a)).map((e) => [e.seq, 'delta' in e && e.delta])).toEqual([
+          [1, 'd1'],
+          [2, 'd2'],
+          [3, 'd3'],
+        ]);
+        expect((await s.readEvents(b)).map((e) => e.seq)).toEqual([1, 2]);
+        const stranger = { userId: uid('stranger'), runId: b.runId };
+        await expect(
+          s.appendEventBatches([
+            { key: a, events: [contentEvent(a.runId, 4)] },
+            { key: stranger, events: [contentEvent(b.runId, 3)] },
+          ]),
+        ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        expect((await s.readEvents(a)).map((e) => e.seq)).toEqual([1, 2, 3]);
+        expect((await s.readEvents(b)).map((e) => e.seq)).toEqual([1, 2]);
+      });
+
       it("refuses events for another user's run", async () => {
         const s = await setup();
         const session = await s.createSession(sessionFixture(uid('u')));

@@ -1,0 +1,113 @@
+import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
+import { runFixture, sessionFixture } from '@agentrpc/core/testing';
+import { describe, expect, it } from 'vitest';
+import { EventLog } from './event-log.ts';
+import { sleep } from './wait.ts';
+
+const content = (runId: string, seq: number): RunEvent => ({
+  type: 'run.content',
+  runId,
+  seq,
+  createdAt: 0,
+  delta: `${seq}`,
+});
+
+/** A memory store with two runs of user u, that counts calls and can fail the next ones. */
+async function storeWithRuns(options: { batches?: boolean } = {}) {
+  const memory = new MemoryStore();
+  const session = await memory.createSession(sessionFixture('u'));
+  const [a, b] = [runFixture(session), runFixture(session)];
+  await memory.appendRun(a);
+  await memory.appendRun(b);
+  const calls: string[] = [];
+  let failures = 0;
+  const store = new Proxy(memory, {
+    get(target, property, receiver) {
+      if (property === 'appendEventBatches' && options.batches === false) return undefined;
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        if (failures > 0 && String(property).startsWith('append')) {
+          failures--;
+          return Promise.reject(new Error('store down'));
+        }
+        return value.apply(target, args);
+      };
+    },
+  }) as Store;
+  return { store, a, b, calls, failNext: (count: number) => (failures = count) };
+}
+
+const seqs = async (store: Store, runId: string) =>
+  (await store.readEvents({ userId: 'u', runId })).map((e) => e.seq);
+
+describe('EventLog', () => {
+  it("writes every run's pending events in one store call per interval", async () => {
+    const { store, a, b, calls } = await storeWithRuns();
+    const log = new EventLog({
+      store,
+      flushMs: 20,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    log.add(a, content(a.runId, 1));
+    log.add(b, content(b.runId, 1));
+    log.add(a, content(a.runId, 2));
+    expect(calls).toEqual([]);
+    await sleep(60);
+    expect(calls).toEqual(['appendEventBatches']);
+    expect(await seqs(store, a.runId)).toEqual([1, 2]);
+    expect(await seqs(store, b.runId)).toEqual([1]);
+  });
+
+  it('writes at once at a terminal event', async () => {
+    const { store, a } = await storeWithRuns();
+    const log = new EventLog({
+      store,
+      flushMs: 10_000,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    log.add(a, content(a.runId, 1));
+    log.add(a, { type: 'run.cancelled', runId: a.runId, seq: 2, createdAt: 0 } as RunEvent);
+    await log.flush();
+    expect(await seqs(store, a.runId)).toEqual([1, 2]);
+  });
+
+  it('keeps a run that is gone from holding back the others, and drops its events', async () => {
+    const { store, a, calls } = await storeWithRuns();
+    const errors: unknown[] = [];
+    const log = new EventLog({ store, flushMs: 10_000, onError: (error) => errors.push(error) });
+    const gone = { userId: 'u', runId: 'no-such-run' };
+    log.add(gone, content(gone.runId, 1));
+    log.add(a, content(a.runId, 1));
+    await log.flush();
+    // The batch, then each run on its own; the missing run is kept for later.
+    expect(calls).toEqual(['appendEventBatches', 'appendEventBatches', 'appendEventBatches']);
+    expect(await seqs(store, a.runId)).toEqual([1]);
+    expect(errors).toHaveLength(1);
+    // Its events are dropped, not tried again forever.
+    calls.length = 0;
+    await log.flush();
+    expect(calls).toEqual([]);
+  });
+
+  it('appends run by run on a store without batches, and loses nothing while the store is down', async () => {
+    const { store, a, b, calls, failNext } = await storeWithRuns({ batches: false });
+    const errors: unknown[] = [];
+    const log = new EventLog({ store, flushMs: 10_000, onError: (error) => errors.push(error) });
+    failNext(1);
+    log.add(a, content(a.runId, 1));
+    log.add(b, content(b.runId, 1));
+    await log.flush(); // a fails, then the retry is queued
+    expect(errors).toHaveLength(1);
+    log.add(a, content(a.runId, 2));
+    await log.flush();
+    expect(await seqs(store, a.runId)).toEqual([1, 2]);
+    expect(await seqs(store, b.runId)).toEqual([1]);
+    expect(calls.every((call) => call === 'appendEvents' || call === 'readEvents')).toBe(true);
+  });
+});

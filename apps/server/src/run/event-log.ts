@@ -1,0 +1,91 @@
+// Writes runs' events to the store's event log in batches across runs: what
+// every run added in the last interval goes out together, in one store call
+// where the store takes several runs at once (one transaction in SQLite, one
+// bulk write in MongoDB). A terminal event goes out at once, with everything
+// pending. With many streams, a write per run per interval was most of the
+// store's load, and on SQLite a large share of the server's CPU.
+import {
+  type EventBatch,
+  isAgentRpcError,
+  isTerminalEvent,
+  type RunEvent,
+  type RunKey,
+  type Store,
+} from '@agentrpc/core';
+
+export interface EventLogOptions {
+  store: Store;
+  /** Longest a non-terminal event waits before it is written (default 100 ms, the poll interval of readers on other instances). */
+  flushMs?: number;
+  /** Write as soon as one run has this many events waiting (default 64). */
+  maxBatch?: number;
+  onError: (error: unknown) => void;
+}
+
+/** How soon a failed write is tried again. */
+const retryMs = 500;
+
+export class EventLog {
+  /** Events waiting to be written, by run. */
+  #pending = new Map<string, EventBatch>();
+  #timer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
+  readonly #options: EventLogOptions;
+
+  constructor(options: EventLogOptions) {
+    this.#options = options;
+  }
+
+  add(key: RunKey, event: RunEvent): void {
+    let batch = this.#pending.get(key.runId);
+    if (!batch) {
+      batch = { key: { userId: key.userId, runId: key.runId }, events: [] };
+      this.#pending.set(key.runId, batch);
+    }
+    batch.events.push(event);
+    if (isTerminalEvent(event) || batch.events.length >= (this.#options.maxBatch ?? 64)) {
+      void this.flush();
+    } else {
+      this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushMs ?? 100);
+    }
+  }
+
+  /** Writes everything added so far; resolves when it is stored (or has failed and is queued again). */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batches = [...this.#pending.values()];
+    this.#pending = new Map();
+    // Writes go one after another, so a run's log never has a gap.
+    this.#writing = this.#writing.then(() => this.#write(batches));
+    return this.#writing;
+  }
+
+  async #write(batches: EventBatch[]): Promise<void> {
+    if (batches.length === 0) return;
+    const { store } = this.#options;
+    try {
+      if (store.appendEventBatches) await store.appendEventBatches(batches);
+      else for (const { key, events } of batches) await store.appendEvents(key, events);
+    } catch (error) {
+      // One run that cannot be written (say, deleted meanwhile) must not hold
+      // the others back: write them run by run, and keep only what failed.
+      if (batches.length > 1 && store.appendEventBatches) {
+        for (const batch of batches) await this.#write([batch]);
+        return;
+      }
+      this.#options.onError(error);
+      // A run that is gone (its session was deleted) has nowhere to write to.
+      if (batches.length === 1 && isAgentRpcError(error, 'NOT_FOUND')) return;
+      // Keep the events and try again: appends are idempotent by (runId, seq).
+      for (const failed of batches) this.#requeue(failed);
+      this.#timer ??= setTimeout(() => void this.flush(), retryMs);
+    }
+  }
+
+  #requeue(failed: EventBatch) {
+    const waiting = this.#pending.get(failed.key.runId);
+    if (waiting) waiting.events = failed.events.concat(waiting.events);
+    else this.#pending.set(failed.key.runId, failed);
+  }
+}
