@@ -31,6 +31,8 @@ import { startUpstream } from './upstream-process.ts';
 
 const sizes = (process.env.STREAMS ?? '2000').split(',').map(Number);
 const transport = (process.env.TRANSPORT ?? 'ws') as 'sse' | 'ws';
+/** The server's store, as AGENTRPC_STORE takes it: memory, sqlite:<path> or a mongodb:// URL. */
+const store = process.env.STORE ?? 'memory';
 
 /** Runs `streams` concurrent runs on a fresh agentrpc server; returns the table row. */
 async function measureServer(streams: number, upstreams: Upstreams): Promise<string> {
@@ -41,7 +43,7 @@ async function measureServer(streams: number, upstreams: Upstreams): Promise<str
       ...process.env,
       UPSTREAM_URL: upstreams.paced,
       WARM_UP_URL: upstreams.warmUp,
-      AGENTRPC_STORE: 'memory',
+      AGENTRPC_STORE: store,
       AGENTRPC_LOG_LEVEL: 'warn',
     },
   });
@@ -102,7 +104,7 @@ const lines = [
   '- bare proxy: a process in the middle doing the least any server must (bench/src/bare-proxy.ts): node:http to the',
   '  upstream, JSON.parse per chunk, one WebSocket frame per delta to 8 connections from the client process; no',
   '  auth, run records, event log, metrics or frame batching.',
-  `- agentrpc: the same streams as runs through one agentrpc server process (memory store) over ${transport === 'ws' ? 'WebSocket' : 'SSE'},`,
+  `- agentrpc: the same streams as runs through one agentrpc server process (store: ${store.split(':')[0]}) over ${transport === 'ws' ? 'WebSocket' : 'SSE'},`,
   '  8 SDK clients in the client process.',
   `Every path serves ${warmUpRuns.toLocaleString('en')} short unpaced streams first, not counted, so its code is compiled as in service;`,
   'the proxy and the server are fresh processes for each size.',
@@ -118,7 +120,7 @@ const lines = [
   ...rows,
   '',
   'Target: 2,000 streams with p99 added latency between chunks ≤ 20 ms, RSS ≤ 1 GiB, 0 errors. Rerun: `pnpm bench:load`',
-  '(STREAMS=250,500,1000,2000 for a sweep; CHUNKS, GAP_MS, RAMP_MS, TRANSPORT=sse|ws).',
+  '(STREAMS=250,500,1000,2000 for a sweep; CHUNKS, GAP_MS, RAMP_MS, TRANSPORT=sse|ws, STORE=sqlite:<path>).',
   '',
 ];
 console.log(lines.join('\n'));
