@@ -1,16 +1,8 @@
 import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
-import { runFixture, sessionFixture } from '@agentrpc/core/testing';
+import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from './event-log.ts';
 import { sleep } from './wait.ts';
-
-const content = (runId: string, seq: number): RunEvent => ({
-  type: 'run.content',
-  runId,
-  seq,
-  createdAt: 0,
-  delta: `${seq}`,
-});
 
 /** A memory store with two runs of user u, that counts calls and can fail the next ones. */
 async function storeWithRuns(options: { batches?: boolean } = {}) {
@@ -52,9 +44,9 @@ describe('EventLog', () => {
         throw error;
       },
     });
-    log.add(a, content(a.runId, 1));
-    log.add(b, content(b.runId, 1));
-    log.add(a, content(a.runId, 2));
+    log.add(a, contentEvent(a.runId, 1));
+    log.add(b, contentEvent(b.runId, 1));
+    log.add(a, contentEvent(a.runId, 2));
     expect(calls).toEqual([]);
     await sleep(60);
     expect(calls).toEqual(['appendEventBatches']);
@@ -71,7 +63,7 @@ describe('EventLog', () => {
         throw error;
       },
     });
-    log.add(a, content(a.runId, 1));
+    log.add(a, contentEvent(a.runId, 1));
     log.add(a, { type: 'run.cancelled', runId: a.runId, seq: 2, createdAt: 0 } as RunEvent);
     await log.flush();
     expect(await seqs(store, a.runId)).toEqual([1, 2]);
@@ -82,8 +74,8 @@ describe('EventLog', () => {
     const errors: unknown[] = [];
     const log = new EventLog({ store, flushMs: 10_000, onError: (error) => errors.push(error) });
     const gone = { userId: 'u', runId: 'no-such-run' };
-    log.add(gone, content(gone.runId, 1));
-    log.add(a, content(a.runId, 1));
+    log.add(gone, contentEvent(gone.runId, 1));
+    log.add(a, contentEvent(a.runId, 1));
     await log.flush();
     // The batch, then each run on its own; the missing run is kept for later.
     expect(calls).toEqual(['appendEventBatches', 'appendEventBatches', 'appendEventBatches']);
@@ -100,11 +92,11 @@ describe('EventLog', () => {
     const errors: unknown[] = [];
     const log = new EventLog({ store, flushMs: 10_000, onError: (error) => errors.push(error) });
     failNext(1);
-    log.add(a, content(a.runId, 1));
-    log.add(b, content(b.runId, 1));
+    log.add(a, contentEvent(a.runId, 1));
+    log.add(b, contentEvent(b.runId, 1));
     await log.flush(); // a fails, then the retry is queued
     expect(errors).toHaveLength(1);
-    log.add(a, content(a.runId, 2));
+    log.add(a, contentEvent(a.runId, 2));
     await log.flush();
     expect(await seqs(store, a.runId)).toEqual([1, 2]);
     expect(await seqs(store, b.runId)).toEqual([1]);

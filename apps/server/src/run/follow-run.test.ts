@@ -1,16 +1,8 @@
 import { MemoryStore, pushTo, type RunEvent, type Store } from '@agentrpc/core';
-import { runFixture, sessionFixture } from '@agentrpc/core/testing';
+import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { followRun } from './follow-run.ts';
 import { RunHub } from './run-hub.ts';
-
-const content = (runId: string, seq: number): RunEvent => ({
-  type: 'run.content',
-  runId,
-  seq,
-  createdAt: 0,
-  delta: `${seq}`,
-});
 
 /** Follows run r of user u from its start, live on `hub`. */
 const followLive = (hub: RunHub) =>
@@ -23,9 +15,9 @@ describe('followRun', () => {
     const run = runFixture(session, { status: 'running' });
     await store.appendRun(run);
     await store.appendEvents(run, [
-      content(run.runId, 1),
-      content(run.runId, 2),
-      content(run.runId, 4),
+      contentEvent(run.runId, 1),
+      contentEvent(run.runId, 2),
+      contentEvent(run.runId, 4),
     ]);
     let reads = 0;
     const counting = new Proxy(store, {
@@ -64,7 +56,7 @@ describe('followRun', () => {
       createdAt: 0,
       output: run,
     };
-    await store.appendEvents(run, [content(run.runId, 1), done]);
+    await store.appendEvents(run, [contentEvent(run.runId, 1), done]);
     const all: number[] = [];
     for await (const event of followRun({
       store,
@@ -89,7 +81,7 @@ describe('followRun', () => {
 
   it('hands live events over as the hub gets them, pausing when the reader asks', () => {
     const hub = new RunHub();
-    hub.push(content('r', 1));
+    hub.push(contentEvent('r', 1));
     const seen: number[] = [];
     let wantMore = true;
     let ended = false;
@@ -106,12 +98,12 @@ describe('followRun', () => {
       },
     });
     expect(seen).toEqual([1]); // already held by the hub: delivered before pushTo returns
-    hub.push(content('r', 2));
+    hub.push(contentEvent('r', 2));
     expect(seen).toEqual([1, 2]); // in the same call as the hub's push
     wantMore = false;
-    hub.push(content('r', 3));
-    hub.push(content('r', 4));
-    hub.push(content('r', 5));
+    hub.push(contentEvent('r', 3));
+    hub.push(contentEvent('r', 4));
+    hub.push(contentEvent('r', 5));
     expect(seen).toEqual([1, 2, 3]); // paused after 3
     wantMore = true;
     control.resume();
@@ -123,7 +115,7 @@ describe('followRun', () => {
 
   it('keeps a failing reader from failing the run that pushes to it', () => {
     const hub = new RunHub();
-    hub.push(content('r', 1));
+    hub.push(contentEvent('r', 1));
     const failures: unknown[] = [];
     followLive(hub)[pushTo]({
       value: (event) => {
@@ -133,8 +125,8 @@ describe('followRun', () => {
       end: () => {},
       fail: (error) => failures.push(error),
     });
-    expect(() => hub.push(content('r', 2))).not.toThrow();
-    expect(() => hub.push(content('r', 3))).not.toThrow();
+    expect(() => hub.push(contentEvent('r', 2))).not.toThrow();
+    expect(() => hub.push(contentEvent('r', 3))).not.toThrow();
     expect(failures).toHaveLength(1);
     expect(String(failures[0])).toContain('socket gone');
   });

@@ -1,5 +1,6 @@
 // @agentrpc/core/testing: the Store conformance suite (needs vitest) and fixtures.
 export {
+  contentEvent,
   runFixture,
   type StoreUnderTest,
   sessionFixture,

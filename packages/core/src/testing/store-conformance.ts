@@ -56,7 +56,8 @@ export function runFixture(session: Session, fields: Partial<RunRecord> = {}): R
   };
 }
 
-function contentEvent(runId: string, seq: number, delta = `d${seq}`): RunEvent {
+/** A content delta event of run `runId` at `seq`. */
+export function contentEvent(runId: string, seq: number, delta = `d${seq}`): RunEvent {
   return { type: 'run.content', runId, seq, createdAt: Date.now(), delta };
 }
 
