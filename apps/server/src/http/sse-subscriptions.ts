@@ -6,7 +6,7 @@
 // tRPC's fetch adapter passes every event through several web-stream layers,
 // which cost a run stream about a millisecond to its first token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { consumeFeed, isFeed } from '@agentrpc/core';
+import { consumeFeed } from '@agentrpc/core';
 import { type AnyRouter, getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import {
   getErrorShape,
@@ -130,20 +130,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
           data: JSON.stringify(serialize(data)),
         });
       };
-      if (isFeed(values)) {
-        await consumeFeed(values, writeValue, abort.signal);
-      } else {
-        const iterator = values[Symbol.asyncIterator]();
-        try {
-          for (;;) {
-            const next = await iterator.next();
-            if (next.done || abort.signal.aborted) break;
-            await writeValue(next.value);
-          }
-        } finally {
-          if (abort.signal.aborted) await iterator.return?.();
-        }
-      }
+      await consumeFeed(values, writeValue, abort.signal);
       if (!abort.signal.aborted) await write({ event: 'return', data: '' });
     } catch (cause) {
       if (!abort.signal.aborted) {

@@ -8,7 +8,7 @@
 // load; our subscriptions end on their signal by themselves.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { consumeFeed, isFeed } from '@agentrpc/core';
+import { consumeFeed } from '@agentrpc/core';
 import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import {
   callProcedure,
@@ -102,17 +102,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         send(JSON.stringify({ id: call.id, jsonrpc: call.jsonrpc, result }));
         return true;
       };
-      if (isFeed(iterable)) return consumeFeed(iterable, sendValue, signal);
-      const iterator = iterable[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          const next = await iterator.next();
-          if (next.done || signal.aborted) break;
-          sendValue(next.value);
-        }
-      } finally {
-        if (signal.aborted) await iterator.return?.();
-      }
+      await consumeFeed(iterable, sendValue, signal);
     }
 
     async function handle(call: Call, batchIndex: number) {

@@ -125,12 +125,15 @@ function pull<T>(start: StartFeed<T>): AsyncIterableIterator<T> {
  * `signal` aborts (resolves). `take` returns true for more at once, or a
  * promise (e.g. for a socket to drain) to pause the feed until it settles.
  * A `take` that throws stops the feed and rejects with what it threw.
+ * Any other async iterable is iterated the same way, waiting for each `take`.
  */
 export function consumeFeed<T>(
-  feed: Feed<T>,
+  values: Feed<T> | AsyncIterable<T>,
   take: (value: T) => true | Promise<void>,
   signal?: AbortSignal,
 ): Promise<void> {
+  if (!isFeed(values)) return iterate(values, take, signal);
+  const feed: Feed<T> = values;
   return new Promise((resolve, reject) => {
     let control: FeedControl | undefined;
     let over = false;
@@ -170,4 +173,22 @@ export function consumeFeed<T>(
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** consumeFeed for an async iterable that is not a feed: one value, one await. */
+async function iterate<T>(
+  values: AsyncIterable<T>,
+  take: (value: T) => true | Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const iterator = values[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || signal?.aborted) break;
+      await take(next.value);
+    }
+  } finally {
+    if (signal?.aborted) await iterator.return?.();
+  }
 }
