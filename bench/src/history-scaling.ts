@@ -3,7 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, DemoModel, MemoryStore, SqliteStore, type Store } from '@agentrpc/core';
+import { Agent, DemoModel, MemoryStore, type Store } from '@agentrpc/core';
+import { SqliteStore } from '@agentrpc/core/sqlite';
 import { MongoStore } from '@agentrpc/mongodb';
 import { median } from './measure.ts';
 

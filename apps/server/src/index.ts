@@ -1,6 +1,7 @@
 // @agentrpc/server: the router, the server and its configuration.
 export type {
   AgentRpcError,
+  ErrorCode,
   Memory,
   Message,
   RunEvent,

@@ -1,18 +1,17 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ServedAgentRpc, serveAgentRpc } from '@agentrpc/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { weatherService } from './weather-service.ts';
 
-const require = createRequire(import.meta.url);
 let server: ServedAgentRpc | undefined;
 let url = '';
 
 beforeAll(async () => {
-  // The installed `agentrpc` command (the built package), as a deployment runs it.
-  const bin = join(dirname(require.resolve('@agentrpc/server/package.json')), 'bin', 'agentrpc.js');
-  const config = fileURLToPath(new URL('../test/agentrpc.config.ts', import.meta.url));
+  // The built `agentrpc` command of this repository, as a deployment runs it; this
+  // service depends on the SDK alone, so the server is found by path, not as a package.
+  const repo = new URL('../../../apps/server/', import.meta.url);
+  const bin = fileURLToPath(new URL('bin/agentrpc.js', repo));
+  const config = fileURLToPath(new URL('test/consumer.config.ts', repo));
   server = await serveAgentRpc({
     cli: bin,
     config,

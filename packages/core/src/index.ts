@@ -52,21 +52,12 @@ export type {
 } from './model/types.ts';
 export type { RunEventStream } from './run/event-channel.ts';
 export {
-  consumeFeed,
-  createFeed,
-  type Feed,
-  type FeedControl,
-  type FeedSink,
-  isFeed,
-  mapFeed,
-  pushTo,
-  type StartFeed,
-} from './run/event-feed.ts';
-export {
   isTerminalEvent,
   type RunEvent,
   type RunEventOf,
   type RunEventType,
+  type TerminalEventType,
+  terminalEventTypes,
 } from './run/events.ts';
 export type { ToolDecision } from './run/tool-step.ts';
 export {
@@ -82,15 +73,7 @@ export {
 export { deepMerge } from './session/deep-merge.ts';
 export type { SummaryOptions } from './session/summarize.ts';
 export { addUsage, type Memory, type Session, type SessionUsage } from './session/types.ts';
-export {
-  type CursorPosition,
-  clampLimit,
-  decodeCursor,
-  encodeCursor,
-  pageOfSessions,
-} from './store/cursor.ts';
 export { MemoryStore } from './store/memory-store.ts';
-export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.ts';
 export type {
   CachedResponse,
   CacheKey,

@@ -5,8 +5,6 @@ import {
   AgentRpcError,
   type CachedResponse,
   type CacheKey,
-  clampLimit,
-  decodeCursor,
   deepMerge,
   type EventBatch,
   type EventQuery,
@@ -15,7 +13,6 @@ import {
   type MemoryPatch,
   type MemoryQuery,
   type Page,
-  pageOfSessions,
   type RunEvent,
   type RunKey,
   type RunPatch,
@@ -27,6 +24,7 @@ import {
   type SessionQuery,
   type Store,
 } from '@agentrpc/core';
+import { clampLimit, decodeCursor, pageOfSessions } from '@agentrpc/core/internal';
 import {
   type Collection,
   type Db,
@@ -516,6 +514,12 @@ export class MongoStore implements Store {
       });
       return deletedCount;
     });
+  }
+
+  describe(): string {
+    // Host and database only: the URL may carry a password.
+    const url = new URL(this.#options.url);
+    return `MongoDB at ${url.host}${url.pathname === '/' ? '' : url.pathname}`;
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ import type { AgentRpcClient, RunRequest } from './client-types.ts';
 import { mutations, subscriptions } from './procedure-kinds.ts';
 import { SseSubscriber } from './sse-subscriber.ts';
 import { type Subscriber, subscriptionIterator } from './subscription-iterator.ts';
-import { WsSubscriber } from './ws-subscriber.ts';
+import { type WebSocketConstructor, WsSubscriber } from './ws-subscriber.ts';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. http://localhost:3000 (tRPC lives at /trpc). */
@@ -21,6 +21,11 @@ export interface ClientOptions {
   transport?: 'sse' | 'ws';
   headers?: Record<string, string>;
   fetch?: typeof globalThis.fetch;
+  /**
+   * The WebSocket implementation for `transport: 'ws'` where the runtime has no
+   * global one (Node 20: pass `WebSocket` from the `ws` package).
+   */
+  WebSocket?: WebSocketConstructor;
 }
 
 type AnyTRPCClient = Record<
@@ -36,6 +41,21 @@ type AnyTRPCClient = Record<
 
 function randomId(): string {
   return globalThis.crypto.randomUUID();
+}
+
+/** The WebSocket to use: the one given, else the runtime's, else a clear error now. */
+function webSocketOf(options: ClientOptions): WebSocketConstructor {
+  const found =
+    options.WebSocket ??
+    (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ??
+    undefined;
+  if (!found) {
+    throw new AgentRpcClientError(
+      'WEBSOCKET_UNAVAILABLE',
+      "transport 'ws' needs a WebSocket: this runtime has none, so pass one as createClient({ WebSocket }) (in Node 20, from the ws package), or use transport 'sse'",
+    );
+  }
+  return found;
 }
 
 export function createClient(options: ClientOptions): AgentRpcClient {
@@ -55,6 +75,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
     options.transport === 'ws'
       ? new WsSubscriber({
           url: trpcUrl.replace(/^http/, 'ws'),
+          WebSocket: webSocketOf(options),
           connectionParams: async (): Promise<Record<string, string>> => {
             const auth = await authorization();
             return auth ? { authorization: auth } : {};

@@ -1,6 +1,18 @@
 // @agentrpc/sdk: the typed client for agentrpc servers.
-export type { AppRouter, Memory, Message, RunEvent, RunOutput, Session } from '@agentrpc/server';
-export { AgentRpcClientError } from './client-error.ts';
+export type {
+  AppRouter,
+  ErrorCode,
+  Memory,
+  Message,
+  RunEvent,
+  RunOutput,
+  Session,
+} from '@agentrpc/server';
+export {
+  AgentRpcClientError,
+  type AgentRpcClientErrorCode,
+  type ClientSideCode,
+} from './client-error.ts';
 export type {
   AgentRpcClient,
   RouterClient,
@@ -8,3 +20,4 @@ export type {
   SubscriptionOptions,
 } from './client-types.ts';
 export { type ClientOptions, createClient } from './create-client.ts';
+export type { WebSocketConstructor } from './ws-subscriber.ts';

@@ -4,7 +4,7 @@
 // an EventSource and the link, brings the first token about half a millisecond
 // sooner. A dropped connection is reopened with backoff and resumes after the
 // last event seen (Last-Event-ID); so is one quiet past the server's limit.
-import { SseDecoder, type SseEvent } from '@agentrpc/core/sse';
+import { SseDecoder, type SseEvent } from '@agentrpc/core/wire';
 import type { Unsubscribable } from '@trpc/server/observable';
 import superjson from 'superjson';
 import { AgentRpcClientError, errorFromShape, toClientError } from './client-error.ts';

@@ -1,10 +1,9 @@
 // Turns a tRPC subscription into an async iterator of run events that ends
 // after the terminal event and stops on break or an AbortSignal.
+import { isTerminalEvent } from '@agentrpc/core/wire';
 import type { RunEvent } from '@agentrpc/server';
 import type { Unsubscribable } from '@trpc/server/observable';
 import { AgentRpcClientError, toClientError } from './client-error.ts';
-
-const terminal = new Set(['run.completed', 'run.cancelled', 'run.error', 'run.paused']);
 
 export interface SubscribeHandlers {
   onData: (value: unknown) => void;
@@ -71,7 +70,7 @@ export function subscriptionIterator(
         value && typeof value === 'object' && 'data' in value ? value.data : value
       ) as RunEvent;
       buffer.push(event);
-      if (terminal.has(event.type)) stop();
+      if (isTerminalEvent(event)) stop();
       settle();
     },
     onError: (error) => {

@@ -13,9 +13,17 @@ import {
   type Subscriber,
 } from './subscription-iterator.ts';
 
+/** What the subscriber needs of a WebSocket: the browser's, Node's global one, or the ws package's. */
+export type WebSocketConstructor = new (url: string) => WebSocket;
+
+/** WebSocket.readyState values, the same in every implementation. */
+const CONNECTING = 0;
+const OPEN = 1;
+
 export interface WsSubscriberOptions {
   /** The tRPC WebSocket endpoint, e.g. ws://localhost:3000/trpc. */
   url: string;
+  WebSocket: WebSocketConstructor;
   /** Sent once per connection, before any request (carries the credential). */
   connectionParams: () => Promise<Record<string, string>>;
 }
@@ -92,7 +100,7 @@ export class WsSubscriber implements Subscriber {
     let socket: WebSocket;
     let params: Record<string, string>;
     try {
-      socket = new WebSocket(`${this.#options.url}?connectionParams=1`);
+      socket = new this.#options.WebSocket(`${this.#options.url}?connectionParams=1`);
       this.#socket = socket;
       params = await this.#options.connectionParams();
     } catch (error) {
@@ -107,7 +115,7 @@ export class WsSubscriber implements Subscriber {
       this.#keepAlive();
       for (const [id, subscription] of this.#subscriptions) this.#request(id, subscription);
     };
-    if (socket.readyState === WebSocket.OPEN) open();
+    if (socket.readyState === OPEN) open();
     else socket.onopen = open;
     socket.onmessage = (event) => this.#receive(String(event.data));
     socket.onclose = () => {
@@ -195,7 +203,7 @@ export class WsSubscriber implements Subscriber {
     clearTimeout(this.#pingTimer);
     if (!socket) return;
     socket.onopen = socket.onmessage = socket.onclose = null;
-    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) {
+    if (socket.readyState === OPEN || socket.readyState === CONNECTING) {
       socket.close();
     }
   }

@@ -1,16 +1,18 @@
 // Chooses the store when the config gives none: AGENTRPC_STORE = memory |
 // sqlite:<path> | mongodb://…; unset means SQLite at .agentrpc/agentrpc.db.
-import { MemoryStore, SqliteStore, type Store } from '@agentrpc/core';
+import { MemoryStore, type Store } from '@agentrpc/core';
 
 export const defaultSqlitePath = '.agentrpc/agentrpc.db';
 
 export async function storeFromEnv(
   value: string | undefined = process.env.AGENTRPC_STORE,
 ): Promise<Store> {
-  if (!value) return new SqliteStore({ path: defaultSqlitePath });
   if (value === 'memory') return new MemoryStore();
-  if (value.startsWith('sqlite:'))
-    return new SqliteStore({ path: value.slice('sqlite:'.length) || defaultSqlitePath });
+  if (!value || value.startsWith('sqlite:')) {
+    // Loaded only when used, so servers on other stores never load node:sqlite.
+    const { SqliteStore } = await import('@agentrpc/core/sqlite');
+    return new SqliteStore({ path: value?.slice('sqlite:'.length) || defaultSqlitePath });
+  }
   if (value.startsWith('mongodb://') || value.startsWith('mongodb+srv://')) {
     // Loaded only when used, so servers without MongoDB never load the driver.
     const { MongoStore } = await import('@agentrpc/mongodb');
@@ -21,7 +23,5 @@ export async function storeFromEnv(
 
 /** A short description for the start banner, without credentials. */
 export function describeStore(store: Store): string {
-  if (store instanceof SqliteStore) return `SQLite at ${store.path}`;
-  if (store instanceof MemoryStore) return 'in memory (lost on restart)';
-  return store.constructor.name;
+  return store.describe?.() ?? store.constructor.name;
 }

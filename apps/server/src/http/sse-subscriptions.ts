@@ -6,7 +6,7 @@
 // tRPC's fetch adapter passes every event through several web-stream layers,
 // which cost a run stream about a millisecond to its first token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { consumeFeed } from '@agentrpc/core';
+import { consumeFeed } from '@agentrpc/core/internal';
 import { type AnyRouter, getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import {
   getErrorShape,

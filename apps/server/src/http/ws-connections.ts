@@ -8,7 +8,7 @@
 // load; our subscriptions end on their signal by themselves.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { consumeFeed } from '@agentrpc/core';
+import { consumeFeed } from '@agentrpc/core/internal';
 import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import {
   callProcedure,

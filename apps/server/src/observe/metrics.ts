@@ -104,7 +104,8 @@ export class ServerMetrics {
         if (known) return known;
         const value = Reflect.get(target, property, receiver);
         if (typeof value !== 'function') return value;
-        const method = property === 'close' ? value.bind(target) : timed(String(property), value);
+        const untimed = property === 'close' || property === 'describe';
+        const method = untimed ? value.bind(target) : timed(String(property), value);
         methods.set(property, method);
         return method;
       },

@@ -1,14 +1,8 @@
 // runs.*: start, stream and follow runs, read them, cancel and continue them.
 // Subscriptions yield tracked(`runId:seq`, event) so a client that reconnects
 // with lastEventId gets every missed event exactly once.
-import {
-  AgentRpcError,
-  type Feed,
-  mapFeed,
-  type RunEvent,
-  type RunInput,
-  type RunOutput,
-} from '@agentrpc/core';
+import { AgentRpcError, type RunEvent, type RunInput, type RunOutput } from '@agentrpc/core';
+import { type Feed, mapFeed } from '@agentrpc/core/internal';
 import { type TRPCRouterRecord, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';

@@ -1,4 +1,5 @@
-import { MemoryStore, pushTo, type RunEvent, type Store } from '@agentrpc/core';
+import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
+import { pushTo } from '@agentrpc/core/internal';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { followRun } from './follow-run.ts';

@@ -2,15 +2,8 @@
 // follow the live hub when the run is in this process, and poll the log when
 // it runs elsewhere, until the terminal event. Events from the live hub are
 // handed to the subscriber as the hub gets them, in the same call.
-import {
-  createFeed,
-  type Feed,
-  type FeedControl,
-  type FeedSink,
-  isTerminalEvent,
-  type RunEvent,
-  type Store,
-} from '@agentrpc/core';
+import { isTerminalEvent, type RunEvent, type Store } from '@agentrpc/core';
+import { createFeed, type Feed, type FeedControl, type FeedSink } from '@agentrpc/core/internal';
 import type { RunHub } from './run-hub.ts';
 import { sleep } from './wait.ts';
 

@@ -16,7 +16,7 @@ export async function recoverInterruptedRuns(store: Store): Promise<number> {
       const written = await store.readEvents({ ...key, afterSeq: current.lastSeq, limit: 10_000 });
       const seq = (written.at(-1)?.seq ?? current.lastSeq) + 1;
       const error = {
-        code: 'INTERRUPTED',
+        code: 'INTERRUPTED' as const,
         message: 'The server running this run stopped before it finished; start it again',
       };
       const output = await store.updateRun(key, { status: 'error', error, lastSeq: seq });

@@ -4,8 +4,6 @@
 import {
   type AgentRpcError,
   type ContinueInput,
-  consumeFeed,
-  type Feed,
   AgentRpcError as RpcError,
   type RunEvent,
   type RunEventStream,
@@ -13,6 +11,7 @@ import {
   type RunOptions,
   type Store,
 } from '@agentrpc/core';
+import { consumeFeed, type Feed } from '@agentrpc/core/internal';
 import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';

@@ -20,9 +20,19 @@ export interface Services {
   rateLimiter: RateLimiter;
 }
 
+/**
+ * The context as tRPC and the router's type know it: plain data. The router's
+ * type ships in the SDK's declarations, so nothing of the server (logger,
+ * metrics, store) may appear here; procedures get the services through a
+ * middleware (see init.ts).
+ */
 export interface Context {
-  services: Services;
   principal: Principal | null;
+}
+
+/** The context the server builds for each request: the public part and the services. */
+export interface ServerContext extends Context {
+  services: Services;
   /** Why the credential was refused, answered by every procedure that needs a user. */
   authError: AgentRpcError | null;
 }
@@ -34,7 +44,7 @@ export async function createContext(
     authorization?: string | undefined;
     connectionParams?: Record<string, string | undefined> | null;
   },
-): Promise<Context> {
+): Promise<ServerContext> {
   const credential =
     source.authorization ??
     source.connectionParams?.authorization ??

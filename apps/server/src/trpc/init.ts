@@ -3,7 +3,7 @@
 import { AgentRpcError } from '@agentrpc/core';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
-import type { Context } from './context.ts';
+import type { Context, ServerContext } from './context.ts';
 import { agentRpcCodeOf, retryAfterOf, toTRPCError } from './error-codes.ts';
 
 const t = initTRPC.context<Context>().create({
@@ -40,12 +40,18 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/** Gives procedures the server's side of the context, which tRPC's type leaves out. */
+const withServices = t.middleware(({ ctx, next }) => {
+  const { services, authError } = ctx as ServerContext;
+  return next({ ctx: { services, authError } });
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(withServices);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.principal) {
     throw ctx.authError ?? new AgentRpcError('UNAUTHORIZED', 'authentication required');
   }
   ctx.services.rateLimiter.take(ctx.principal.userId);
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+  return next({ ctx: { principal: ctx.principal } });
 });

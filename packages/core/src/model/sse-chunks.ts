@@ -3,7 +3,7 @@
 // pass over decoded text, which costs about half the CPU of the SDK's stacked
 // async generators on long streams (bench/RESULTS.md, "client CPU per chunk").
 import OpenAI from 'openai';
-import { SseDecoder, type SseEvent } from '../sse/sse-decoder.ts';
+import { SseDecoder, type SseEvent } from '../wire/sse-decoder.ts';
 import { type ByteListener, nodeByteSource, webByteSource } from './byte-source.ts';
 import { takeNodeBody } from './http-fetch.ts';
 import type { ChatCompletionChunk } from './types.ts';

@@ -1,5 +1,6 @@
 // RunEvent: everything a run reports while it goes, in order (seq 1, 2, 3 …).
 // Exactly one terminal event (completed, cancelled, error or paused) ends a stream.
+import type { ErrorCode } from '../errors.ts';
 import type { RunOutput, ToolCallRecord } from './types.ts';
 
 interface EventBase {
@@ -48,19 +49,24 @@ export type RunEvent =
   | (EventBase & { type: 'session.summary.updated'; summary: string })
   | (EventBase & { type: 'run.completed'; output: RunOutput })
   | (EventBase & { type: 'run.cancelled'; output: RunOutput })
-  | (EventBase & { type: 'run.error'; code: string; message: string; output: RunOutput });
+  | (EventBase & { type: 'run.error'; code: ErrorCode; message: string; output: RunOutput });
 
 export type RunEventType = RunEvent['type'];
 
 export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
 
-const terminalTypes = new Set<RunEventType>([
+/** The event types that end a run's stream: exactly one of them comes last. */
+export const terminalEventTypes = [
   'run.completed',
   'run.cancelled',
   'run.error',
   'run.paused',
-]);
+] as const satisfies readonly RunEventType[];
 
-export function isTerminalEvent(event: RunEvent): boolean {
+export type TerminalEventType = (typeof terminalEventTypes)[number];
+
+const terminalTypes: ReadonlySet<string> = new Set(terminalEventTypes);
+
+export function isTerminalEvent(event: { type: string }): event is RunEventOf<TerminalEventType> {
   return terminalTypes.has(event.type);
 }

@@ -261,5 +261,9 @@ export class MemoryStore implements Store {
     return deleted;
   }
 
+  describe(): string {
+    return 'in memory (lost on restart)';
+  }
+
   async close(): Promise<void> {}
 }

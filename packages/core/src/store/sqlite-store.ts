@@ -440,6 +440,10 @@ export class SqliteStore implements Store {
     );
   }
 
+  describe(): string {
+    return `SQLite at ${this.path}`;
+  }
+
   async close(): Promise<void> {
     const db = this.#db;
     this.#db = undefined;

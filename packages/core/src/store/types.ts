@@ -156,4 +156,6 @@ export interface Store {
   /** Deletes sessions (with runs and events) not updated since `before`; returns how many. */
   deleteIdleSessions(before: number): Promise<number>;
   close(): Promise<void>;
+  /** Where the data lives, for a start banner; never with credentials. */
+  describe?(): string;
 }

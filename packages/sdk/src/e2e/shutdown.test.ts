@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '@agentrpc/core';
+import { SqliteStore } from '@agentrpc/core/sqlite';
 import type { RunEvent } from '@agentrpc/server';
 import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

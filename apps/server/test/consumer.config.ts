@@ -1,4 +1,4 @@
-// The server the consumer's test talks to: an offline weather agent.
+// The server examples/consumer's test talks to: an offline weather agent.
 import { Agent, DemoModel, defineTool } from '@agentrpc/core';
 import { defineConfig } from '@agentrpc/server';
 import { z } from 'zod';

@@ -1,0 +1,20 @@
+// @agentrpc/core/internal: plumbing shared by agentrpc's own packages (the
+// server and the store adapters). It is not public API and may change in any release.
+export {
+  consumeFeed,
+  createFeed,
+  type Feed,
+  type FeedControl,
+  type FeedSink,
+  isFeed,
+  mapFeed,
+  pushTo,
+  type StartFeed,
+} from '../run/event-feed.ts';
+export {
+  type CursorPosition,
+  clampLimit,
+  decodeCursor,
+  encodeCursor,
+  pageOfSessions,
+} from '../store/cursor.ts';
