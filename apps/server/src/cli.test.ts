@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,28 @@ async function serve(args: string[], options: { cwd?: string; env?: NodeJS.Proce
   children.push(server.child);
   return server;
 }
+
+/** Runs the CLI to its end; resolves with its exit code and what it printed. */
+async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, ['--conditions=@agentrpc/source', cli, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (part: Buffer) => {
+    stdout += part.toString();
+  });
+  child.stderr?.on('data', (part: Buffer) => {
+    stderr += part.toString();
+  });
+  const [code] = await once(child, 'exit');
+  return { code, stdout, stderr };
+}
+
+const fixtureFile = (name: string) =>
+  fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url));
 
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
@@ -71,21 +93,67 @@ describe('agentrpc serve', () => {
   });
 
   it('fails with a clear message for a missing config file', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@agentrpc/source', cli, 'serve', '--config', 'nope.ts'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const { code, stderr } = await runCli(['serve', '--config', 'nope.ts']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/config file not found/);
+  });
+
+  it('names the setting when an API key is empty', async () => {
+    const file = fixtureFile('empty-key.config.ts');
+    const { code, stderr } = await runCli(['serve', '--port', '0', '--config', file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file} is not a valid agentrpc config`);
+    expect(stderr).toMatch(/auth\.apiKeys\[1\]\.key: must be a non-empty string/);
+    expect(stderr).not.toMatch(/apiKeys\[0\]/);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('names the file and line where a config fails to load', async () => {
+    const file = fixtureFile('throws.config.ts');
+    const { code, stderr } = await runCli(['serve', '--port', '0', '--config', file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}:6`);
+    expect(stderr).toMatch(/no agents were built/);
+  });
+
+  it('warns at start about an OpenAI model without an API key, not about a local one', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, AGENTRPC_STORE: 'memory' };
+    delete env.OPENAI_API_KEY;
+    delete env.OPENAI_BASE_URL;
+    const { output } = await serve(['--config', fixtureFile('remote-no-key.config.ts')], { env });
+    expect(output()).toMatch(
+      /warning: agent "remote": model "gpt-4o-mini" at OpenAI has no API key/,
     );
+    expect(output()).not.toMatch(/agent "local"/);
+  });
+
+  it('prints its version and, with --help, the environment it reads', async () => {
+    const manifest = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    expect((await runCli(['--version'])).stdout.trim()).toBe(manifest.version);
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'AGENTRPC_MODEL', 'AGENTRPC_STORE']) {
+      expect(help.stdout).toContain(name);
+    }
+  });
+
+  it('the installed command tells an old Node to upgrade instead of failing later', async () => {
+    // Pretend to be Node 20.11 before the bin runs.
+    const pretend = `data:text/javascript,Object.defineProperty(process,'versions',{value:{...process.versions,node:'20.11.0'}})`;
+    const bin = fileURLToPath(new URL('../bin/agentrpc.js', import.meta.url));
+    const child = spawn(process.execPath, ['--import', pretend, bin, 'serve'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
-    let err = '';
+    let stderr = '';
     child.stderr?.on('data', (part: Buffer) => {
-      err += part.toString();
+      stderr += part.toString();
     });
     const [code] = await once(child, 'exit');
     expect(code).toBe(1);
-    expect(err).toMatch(/config file not found/);
+    expect(stderr).toMatch(/agentrpc needs Node\.js 22\.18 or newer; this is Node\.js 20\.11\.0/);
   });
 });
 

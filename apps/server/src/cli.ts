@@ -1,4 +1,5 @@
 // The `agentrpc` command: `serve` runs the server, `cleanup` applies retention once.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultConfig } from './config/default-config.ts';
 import { findConfigFile, loadConfigFile } from './config/load-config.ts';
@@ -7,7 +8,25 @@ import { startServer } from './http/create-server.ts';
 
 const usage = `usage:
   agentrpc serve   [--config agentrpc.config.ts] [--port 3000] [--host 127.0.0.1]
-  agentrpc cleanup [--config agentrpc.config.ts] --older-than 30d   (delete sessions idle that long)`;
+  agentrpc cleanup [--config agentrpc.config.ts] --older-than 30d   (delete sessions idle that long)
+  agentrpc --version | --help
+
+Without --config, agentrpc.config.ts (.mts, .mjs, .js) in the working directory is used;
+without one, a single "assistant" agent comes from the environment.
+
+environment:
+  OPENAI_API_KEY        the assistant's API key; unset, the assistant is the offline demo model
+  OPENAI_BASE_URL       an OpenAI-compatible provider for the assistant (Ollama, vLLM, DeepSeek, …)
+  AGENTRPC_MODEL        the assistant's model id (default gpt-4o-mini)
+  AGENTRPC_STORE        memory | sqlite:<path> | mongodb://…  (default sqlite:.agentrpc/agentrpc.db)
+  AGENTRPC_LOG_LEVEL    trace | debug | info | warn | error | silent (default info)
+  PORT, HOST            defaults for --port and --host`;
+
+/** This package's version, from its package.json (one folder up from src/ or dist/). */
+function version(): string {
+  const manifest = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
 
 const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -50,8 +69,13 @@ async function main() {
       host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
       'older-than': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
+  if (values.version) {
+    console.log(version());
+    return;
+  }
   if (positionals[0] === 'cleanup' && !values.help) return cleanup(values);
   if (values.help || positionals[0] !== 'serve') {
     console.log(usage);
@@ -63,7 +87,12 @@ async function main() {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new Error(`--port ${values.port} is not a port`);
-  const server = await startServer(loaded.config, { port, host: values.host });
+  const warnings: string[] = [];
+  const server = await startServer(loaded.config, {
+    port,
+    host: values.host,
+    onWarning: (warning) => warnings.push(warning),
+  });
   const agents = loaded.config.agents.map((a) => a.id).join(', ');
   console.log(
     `agentrpc listening on ${server.url}  (tRPC at ${server.url}/trpc, agents: ${agents})`,
@@ -78,11 +107,7 @@ async function main() {
       `ended ${server.recovered} run(s) left unfinished by a previous process (INTERRUPTED)`,
     );
   }
-  if (!loaded.config.auth?.apiKeys?.length && !loaded.config.auth?.jwt) {
-    console.warn(
-      'warning: no auth configured; every caller is the single local user, loopback only.',
-    );
-  }
+  for (const warning of warnings) console.warn(`warning: ${warning}`);
   console.log(`store: ${describeStore(server.services.store)}`);
   const stop = async (signal: string) => {
     console.log(`${signal}: finishing runs, then stopping`);

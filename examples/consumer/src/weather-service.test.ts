@@ -11,7 +11,7 @@ beforeAll(async () => {
   // service depends on the SDK alone, so the server is found by path, not as a package.
   const repo = new URL('../../../apps/server/', import.meta.url);
   const bin = fileURLToPath(new URL('bin/agentrpc.js', repo));
-  const config = fileURLToPath(new URL('test/consumer.config.ts', repo));
+  const config = fileURLToPath(new URL('test/fixtures/consumer.config.ts', repo));
   server = await serveAgentRpc({
     cli: bin,
     config,

@@ -8,8 +8,10 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { RateLimiter } from '../auth/rate-limiter.ts';
+import { configWarnings } from '../config/config-warnings.ts';
 import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
 import { storeFromEnv } from '../config/store-from-env.ts';
+import { validateConfig } from '../config/validate-config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { ServerMetrics } from '../observe/metrics.ts';
 import { appRouter } from '../routers/app-router.ts';
@@ -44,6 +46,8 @@ function startRetention(
 export interface ListenOptions {
   port?: number;
   host?: string;
+  /** Where start-up warnings (a model without an API key, no auth) go; default the logger. */
+  onWarning?: (warning: string) => void;
 }
 
 export interface AgentRpcServer {
@@ -85,6 +89,7 @@ export async function startServer(
   config: ServerConfig,
   options: ListenOptions = {},
 ): Promise<AgentRpcServer> {
+  validateConfig(config);
   const host = options.host ?? '127.0.0.1';
   if (!hasAuth(config) && !loopbackHosts.has(host)) {
     throw new Error(
@@ -94,6 +99,8 @@ export async function startServer(
   if (config.prices) definePrices(config.prices);
   const store = config.store ?? (await storeFromEnv());
   const services = createServices(config, store);
+  const warn = options.onWarning ?? ((warning: string) => services.logger.warn(warning));
+  for (const warning of configWarnings(config)) warn(warning);
   const recovered = await recoverInterruptedRuns(store);
   const retention = startRetention(store, config.retention, services.logger);
   const { logRequest, setUser } = requestLogging(services.logger);

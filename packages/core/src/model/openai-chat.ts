@@ -54,6 +54,22 @@ export interface OpenAIChatOptions extends SamplingOptions {
   createClient?: (options: OpenAIChatOptions) => OpenAI;
 }
 
+/** Local servers (Ollama, LM Studio, llama.cpp) take any key or none. */
+function isLocalURL(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return (
+      host === 'localhost' ||
+      host.endsWith('.localhost') ||
+      host === '::1' ||
+      host.startsWith('127.') ||
+      host === '0.0.0.0'
+    );
+  } catch {
+    return false;
+  }
+}
+
 const openAIQuirks: ProviderQuirks = {
   name: 'openai',
   video: false,
@@ -98,6 +114,17 @@ export class OpenAIChat implements Model {
 
   get timeoutMs(): number {
     return this.options.timeout ?? 60_000;
+  }
+
+  configurationProblems(): string[] {
+    if (this.options.createClient) return []; // the preset (Azure) finds its own credentials
+    const apiKey = this.options.apiKey ?? process.env.OPENAI_API_KEY;
+    const baseURL = this.options.baseURL ?? process.env.OPENAI_BASE_URL;
+    if (apiKey || (baseURL && isLocalURL(baseURL))) return [];
+    const where = baseURL ? `at ${baseURL}` : 'at OpenAI';
+    return [
+      `model "${this.options.id}" ${where} has no API key: set OPENAI_API_KEY or pass apiKey, or every run will fail with UNAUTHORIZED from the provider`,
+    ];
   }
 
   get client(): OpenAI {

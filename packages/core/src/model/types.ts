@@ -55,6 +55,11 @@ export interface Model {
   readonly timeoutMs: number;
   /** True when the same request gives the same answer (temperature 0), so it may be cached. */
   readonly deterministic?: boolean;
+  /**
+   * What looks wrong in this model's setup (say, no API key for a remote
+   * provider), for a warning when a server starts; empty when all looks right.
+   */
+  configurationProblems?(): string[];
   /** Opens a streamed completion. Rejects with an AgentRpcError. */
   streamChunks(request: ModelRequest): Promise<AsyncIterable<ChatCompletionChunk>>;
 }
