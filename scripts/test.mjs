@@ -11,6 +11,7 @@ function step(command, args) {
 
 for (const [command, args] of [
   ['turbo', ['run', 'build', 'typecheck', '--output-logs=errors-only']],
+  ['node', ['scripts/check-file-names.mjs']],
   ['biome', ['check', '.']],
 ]) {
   const status = step(command, args);
