@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeByteSource } from './byte-source.ts';
-import { httpFetch, takeNodeBody } from './http-fetch.ts';
+import { httpFetch, proxiedByEnvironment, takeNodeBody } from './http-fetch.ts';
 import { sseChunks } from './sse-chunks.ts';
 
 type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -133,5 +133,54 @@ describe('httpFetch', () => {
       if (seen.length % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     expect(seen).toEqual(Array.from({ length: 20_000 }, (_, i) => `${i}`));
+  });
+
+  it('steps aside for the global fetch where the environment names a proxy', async () => {
+    const saved = { ...process.env };
+    const globalFetch = globalThis.fetch;
+    const viaGlobal: string[] = [];
+    globalThis.fetch = (input, init) => {
+      viaGlobal.push(String(input));
+      return globalFetch(input, init);
+    };
+    try {
+      process.env.HTTP_PROXY = 'http://127.0.0.1:9'; // a proxy this test never reaches
+      process.env.NO_PROXY = '127.0.0.1';
+      expect((await httpFetch(`${base}/echo`)).status).toBe(201);
+      expect(viaGlobal).toEqual([]);
+      process.env.NO_PROXY = 'example.com,.internal';
+      // The global fetch applies the platform's proxy support (NODE_USE_ENV_PROXY=1, or a
+      // dispatcher set in code); this process has neither, so it still reaches the server.
+      expect((await httpFetch(`${base}/echo`)).status).toBe(201);
+      expect(viaGlobal).toEqual([`${base}/echo`]);
+    } finally {
+      globalThis.fetch = globalFetch;
+      process.env = saved;
+    }
+  });
+});
+
+describe('proxiedByEnvironment', () => {
+  it('follows the proxy variables and NO_PROXY as curl does', () => {
+    const saved = { ...process.env };
+    try {
+      for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY']) {
+        delete process.env[name];
+        delete process.env[name.toLowerCase()];
+      }
+      const at = (url: string) => proxiedByEnvironment(new URL(url));
+      expect(at('https://api.example.com')).toBe(false);
+      process.env.https_proxy = 'http://proxy:3128';
+      expect(at('https://api.example.com')).toBe(true);
+      expect(at('http://api.example.com')).toBe(false);
+      process.env.NO_PROXY = 'localhost, .example.com:443';
+      expect(at('https://api.example.com')).toBe(false);
+      expect(at('https://api.example.com:8443')).toBe(true);
+      expect(at('https://example.org')).toBe(true);
+      process.env.NO_PROXY = '*';
+      expect(at('https://example.org')).toBe(false);
+    } finally {
+      process.env = saved;
+    }
   });
 });

@@ -3,7 +3,9 @@
 // it arrives on (takeNodeBody), without the web-stream layers a Response body
 // adds per chunk. Under many concurrent streams those layers were a large share
 // of a server's CPU (bench/RESULTS.md, load). Anything else — a body that is
-// not a string, a URL that is not http(s) — goes to the global fetch.
+// not a string, a URL that is not http(s), or a host that the environment
+// sends through a proxy (HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, less NO_PROXY) —
+// goes to the global fetch, so the platform's proxy support applies.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -82,11 +84,36 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
+function envValue(name: string): string | undefined {
+  return process.env[name.toLowerCase()] || process.env[name.toUpperCase()] || undefined;
+}
+
+/** True when the environment names a proxy for this URL (curl's rules for NO_PROXY). */
+export function proxiedByEnvironment(url: URL): boolean {
+  const proxy =
+    envValue(url.protocol === 'https:' ? 'https_proxy' : 'http_proxy') ?? envValue('all_proxy');
+  if (!proxy) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const entry of (envValue('no_proxy') ?? '').split(/[\s,]+/)) {
+    if (!entry) continue;
+    if (entry === '*') return false;
+    const [name = '', entryPort] = entry
+      .toLowerCase()
+      .replace(/^\*?\./, '.')
+      .split(/:(?=\d+$)/);
+    if (entryPort && entryPort !== port) continue;
+    const bare = name.replace(/^\./, '');
+    if (host === bare || host.endsWith(`.${bare}`)) return false;
+  }
+  return true;
+}
+
 export const httpFetch: typeof fetch = (input, init) => {
   const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
   const body = init?.body;
   const agent = url && agents[url.protocol as keyof typeof agents];
-  if (!url || !agent || (body != null && typeof body !== 'string')) {
+  if (!url || !agent || (body != null && typeof body !== 'string') || proxiedByEnvironment(url)) {
     return globalThis.fetch(input, init);
   }
   const signal = init?.signal ?? undefined;
