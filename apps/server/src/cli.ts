@@ -20,6 +20,7 @@ environment:
   AGENTRPC_MODEL        the assistant's model id (default gpt-4o-mini)
   AGENTRPC_STORE        memory | sqlite:<path> | mongodb://…  (default sqlite:.agentrpc/agentrpc.db)
   AGENTRPC_LOG_LEVEL    trace | debug | info | warn | error | silent (default info)
+  AGENTRPC_TRANSPORTS   trpc serves subscriptions with tRPC's own adapters (for comparison)
   PORT, HOST            defaults for --port and --host`;
 
 /** This package's version, from its package.json (one folder up from src/ or dist/). */
@@ -92,6 +93,7 @@ async function main() {
     port,
     host: values.host,
     onWarning: (warning) => warnings.push(warning),
+    transports: process.env.AGENTRPC_TRANSPORTS === 'trpc' ? 'trpc' : 'agentrpc',
   });
   const agents = loaded.config.agents.map((a) => a.id).join(', ');
   console.log(

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
 import type { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { RateLimiter } from '../auth/rate-limiter.ts';
@@ -48,6 +49,11 @@ export interface ListenOptions {
   host?: string;
   /** Where start-up warnings (a model without an API key, no auth) go; default the logger. */
   onWarning?: (warning: string) => void;
+  /**
+   * What serves subscriptions: agentrpc's own SSE and WebSocket transports (default),
+   * or tRPC's standalone and ws adapters, so the two can be measured side by side.
+   */
+  transports?: 'agentrpc' | 'trpc';
 }
 
 export interface AgentRpcServer {
@@ -139,6 +145,7 @@ export async function startServer(
       createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
     onError: logProcedureError,
   });
+  const ownTransports = options.transports !== 'trpc';
   let accepting = true;
   const server: Server = createHttpServer((req, res) => {
     logRequest(req, res);
@@ -160,7 +167,7 @@ export async function startServer(
         },
       );
     } else if (path?.startsWith('/trpc/')) {
-      const subscription = subscriptions.pathOf(req);
+      const subscription = ownTransports ? subscriptions.pathOf(req) : undefined;
       if (subscription) void subscriptions.stream(req, res, subscription);
       else trpc(req, res);
     } else {
@@ -175,12 +182,27 @@ export async function startServer(
     onError: logProcedureError,
     keepAlive: { pingMs: 15_000, pongWaitMs: 5_000 },
   });
+  const trpcWebsockets = ownTransports
+    ? undefined
+    : applyWSSHandler({
+        wss,
+        router: appRouter,
+        createContext: ({ req, info }) =>
+          createContextFor(req, {
+            authorization: req.headers.authorization,
+            connectionParams: info.connectionParams,
+          }),
+        onError: ({ error, path }) => logProcedureError(error, path),
+        keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 5_000 },
+      });
   server.on('upgrade', (req, socket, head) => {
     if ((req.url ?? '').split('?')[0] !== '/trpc' || !accepting) {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => websockets.serve(ws, req, socket));
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      ownTransports ? websockets.serve(ws, req, socket) : wss.emit('connection', ws, req),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -206,7 +228,8 @@ export async function startServer(
         );
         await services.runs.drain(5_000);
       }
-      websockets.broadcastReconnect(wss.clients);
+      if (trpcWebsockets) trpcWebsockets.broadcastReconnectNotification();
+      else websockets.broadcastReconnect(wss.clients);
       for (const client of wss.clients) client.terminate();
       wss.close();
       server.closeAllConnections();

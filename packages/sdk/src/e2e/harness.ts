@@ -23,7 +23,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(transport: 'sse' | 'ws'): Promise<Harness> {
+export async function startHarness(
+  transport: 'sse' | 'ws',
+  options: { serverTransports?: 'agentrpc' | 'trpc' } = {},
+): Promise<Harness> {
   const fake = await createFakeOpenAI();
   const model = new OpenAIChat({
     id: 'gpt-4o-mini',
@@ -65,7 +68,7 @@ export async function startHarness(transport: 'sse' | 'ws'): Promise<Harness> {
         jwt: { secret: jwtSecret, issuer: 'tests', audience: 'agentrpc' },
       },
     },
-    { port: 0 },
+    { port: 0, transports: options.serverTransports ?? 'agentrpc' },
   );
   const proxy = await createTcpProxy({ port: server.port });
   const clients: AgentRpcClient[] = [];

@@ -13,6 +13,7 @@ import {
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../index.ts';
 import { type Harness, startHarness } from './harness.ts';
 
 function clientWith(subscriptions: TRPCLink<AppRouter>, url: string) {
@@ -51,67 +52,86 @@ function streamRun(client: TrpcClient, agentId: string) {
   });
 }
 
-describe('a plain tRPC client', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness('sse');
-  });
-  afterAll(() => h.close());
-
-  it('streams a run over SSE, with tracked ids, and hears errors', async () => {
-    const url = `${h.server.url}/trpc`;
-    const withKey: typeof fetch = (input, init) =>
-      fetch(input, { ...init, headers: { ...init?.headers, authorization: 'Bearer key-alice' } });
-    const client = clientWith(
-      httpSubscriptionLink({
-        url,
-        transformer: superjson,
-        EventSource,
-        eventSourceOptions: { fetch: withKey },
-      }),
-      url,
-    );
-    h.fake.enqueue({ text: 'plain tRPC over SSE', chunkSize: 5 });
-    const { events, ids } = await streamRun(client, 'weather');
-    expect(events.flatMap((e) => (e.type === 'run.content' ? [e.delta] : [])).join('')).toBe(
-      'plain tRPC over SSE',
-    );
-    expect(ids).toEqual(events.map((e) => `${e.runId}:${e.seq}`));
-    await expect(streamRun(client, 'no-such-agent')).rejects.toMatchObject({
-      data: { code: 'NOT_FOUND' },
+// The router served by agentrpc's own transports and by tRPC's adapters: the
+// same clients work against both (the benchmark compares their speed).
+describe.each(['agentrpc', 'trpc'] as const)(
+  'a plain tRPC client, %s transports',
+  (serverTransports) => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await startHarness('sse', { serverTransports });
     });
-  });
+    afterAll(() => h.close());
 
-  it('authenticates SSE by connection params, as browsers must', async () => {
-    const url = `${h.server.url}/trpc`;
-    const client = clientWith(
-      httpSubscriptionLink({
+    it('streams a run over SSE, with tracked ids, and hears errors', async () => {
+      const url = `${h.server.url}/trpc`;
+      const withKey: typeof fetch = (input, init) =>
+        fetch(input, { ...init, headers: { ...init?.headers, authorization: 'Bearer key-alice' } });
+      const client = clientWith(
+        httpSubscriptionLink({
+          url,
+          transformer: superjson,
+          EventSource,
+          eventSourceOptions: { fetch: withKey },
+        }),
         url,
-        transformer: superjson,
-        EventSource,
-        connectionParams: { authorization: 'Bearer key-bob' },
-      }),
-      url,
-    );
-    h.fake.enqueue({ text: 'hello bob' });
-    const { events } = await streamRun(client, 'weather');
-    expect(events[0]).toMatchObject({ type: 'run.started' });
-    const runId = events[0]?.runId ?? '';
-    expect(await h.bob.runs.get({ runId })).toMatchObject({ userId: 'bob', content: 'hello bob' });
-  });
-
-  it('streams a run over WebSocket with connection params', async () => {
-    const ws = createWSClient({
-      url: `${h.server.url.replace(/^http/, 'ws')}/trpc`,
-      connectionParams: { authorization: 'Bearer key-alice' },
+      );
+      h.fake.enqueue({ text: 'plain tRPC over SSE', chunkSize: 5 });
+      const { events, ids } = await streamRun(client, 'weather');
+      expect(events.flatMap((e) => (e.type === 'run.content' ? [e.delta] : [])).join('')).toBe(
+        'plain tRPC over SSE',
+      );
+      expect(ids).toEqual(events.map((e) => `${e.runId}:${e.seq}`));
+      await expect(streamRun(client, 'no-such-agent')).rejects.toMatchObject({
+        data: { code: 'NOT_FOUND' },
+      });
     });
-    const client = clientWith(
-      wsLink({ client: ws, transformer: superjson }),
-      `${h.server.url}/trpc`,
-    );
-    h.fake.enqueue({ text: 'plain tRPC over WebSocket', chunkSize: 5 });
-    const { events } = await streamRun(client, 'weather');
-    expect(events.at(-1)?.type).toBe('run.completed');
-    await ws.close();
-  });
-});
+
+    it('authenticates SSE by connection params, as browsers must', async () => {
+      const url = `${h.server.url}/trpc`;
+      const client = clientWith(
+        httpSubscriptionLink({
+          url,
+          transformer: superjson,
+          EventSource,
+          connectionParams: { authorization: 'Bearer key-bob' },
+        }),
+        url,
+      );
+      h.fake.enqueue({ text: 'hello bob' });
+      const { events } = await streamRun(client, 'weather');
+      expect(events[0]).toMatchObject({ type: 'run.started' });
+      const runId = events[0]?.runId ?? '';
+      expect(await h.bob.runs.get({ runId })).toMatchObject({
+        userId: 'bob',
+        content: 'hello bob',
+      });
+    });
+
+    it('streams a run over WebSocket with connection params', async () => {
+      const ws = createWSClient({
+        url: `${h.server.url.replace(/^http/, 'ws')}/trpc`,
+        connectionParams: { authorization: 'Bearer key-alice' },
+      });
+      const client = clientWith(
+        wsLink({ client: ws, transformer: superjson }),
+        `${h.server.url}/trpc`,
+      );
+      h.fake.enqueue({ text: 'plain tRPC over WebSocket', chunkSize: 5 });
+      const { events } = await streamRun(client, 'weather');
+      expect(events.at(-1)?.type).toBe('run.completed');
+      await ws.close();
+    });
+
+    it.each(['sse', 'ws'] as const)('serves the SDK over %s too', async (transport) => {
+      const sdk = createClient({ url: h.proxy.url, apiKey: 'key-alice', transport });
+      try {
+        h.fake.enqueue({ text: `the SDK over ${transport}`, chunkSize: 4 });
+        const out = await sdk.run({ agentId: 'weather', input: 'hi' });
+        expect(out.content).toBe(`the SDK over ${transport}`);
+      } finally {
+        sdk.close();
+      }
+    });
+  },
+);
