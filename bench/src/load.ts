@@ -30,12 +30,23 @@ import {
 import { startUpstream } from './upstream-process.ts';
 
 const sizes = (process.env.STREAMS ?? '2000').split(',').map(Number);
-const transport = (process.env.TRANSPORT ?? 'ws') as 'sse' | 'ws';
+/** The SDK's transports to measure the server over: ws, sse or both (ws,sse). */
+const clientTransports = (process.env.TRANSPORT ?? 'ws').split(',') as ('sse' | 'ws')[];
 /** The server's store, as AGENTRPC_STORE takes it: memory, sqlite:<path> or a mongodb:// URL. */
 const store = process.env.STORE ?? 'memory';
+/** Which code serves the server's subscriptions, each measured: its own transports, tRPC's adapters. */
+const serverTransports = (process.env.SERVER_TRANSPORTS ?? 'agentrpc,trpc').split(',') as (
+  | 'agentrpc'
+  | 'trpc'
+)[];
 
 /** Runs `streams` concurrent runs on a fresh agentrpc server; returns the table row. */
-async function measureServer(streams: number, upstreams: Upstreams): Promise<string> {
+async function measureServer(
+  streams: number,
+  upstreams: Upstreams,
+  over: { transports: 'agentrpc' | 'trpc'; transport: 'sse' | 'ws' },
+): Promise<string> {
+  const { transports, transport } = over;
   const server = await serveAgentRpc({
     cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
     config: fileURLToPath(new URL('./load.config.ts', import.meta.url)),
@@ -45,6 +56,7 @@ async function measureServer(streams: number, upstreams: Upstreams): Promise<str
       WARM_UP_URL: upstreams.warmUp,
       AGENTRPC_STORE: store,
       AGENTRPC_LOG_LEVEL: 'warn',
+      AGENTRPC_TRANSPORTS: transports,
     },
   });
   const clients = Array.from({ length: 8 }, () =>
@@ -65,7 +77,8 @@ async function measureServer(streams: number, upstreams: Upstreams): Promise<str
   const middle = usage(figures.lateness.length);
   for (const client of clients) client.close();
   await server.stop();
-  const path = `agentrpc server + SDK, ${transport === 'ws' ? 'WebSocket' : 'SSE'}`;
+  const where = transports === 'trpc' ? "agentrpc server on tRPC's adapters" : 'agentrpc server';
+  const path = `${where} + SDK, ${transport === 'ws' ? 'WebSocket' : 'SSE'}`;
   return row(path, streams, figures, middle);
 }
 
@@ -82,7 +95,11 @@ for (const streams of sizes) {
     () => measureFloor(streams, upstream.baseURL),
     () => measureDirect(streams, upstreams),
     () => measureBareProxy(streams, upstreams),
-    () => measureServer(streams, upstreams),
+    ...clientTransports.flatMap((transport) =>
+      serverTransports.map(
+        (transports) => () => measureServer(streams, upstreams, { transports, transport }),
+      ),
+    ),
   ]) {
     rows.push(await measure());
     console.log(rows.at(-1));
@@ -97,15 +114,16 @@ const lines = [
   '',
   `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB.`,
   `The fake upstream (its own process) sends ${chunks} chunks ${gapMs} ms apart per stream, on a fixed schedule; streams`,
-  `start over ${rampMs / 1000} s. All processes share the machine. Each size is measured four ways, one after another:`,
+  `start over ${rampMs / 1000} s. All processes share the machine. Each size is measured these ways, one after another:`,
   '- node:http, direct (floor): the client process reads the upstream with node:http and JSON.parse and nothing',
   '  else; what is late here is the machine (upstream and client sharing two cores), before any SDK or server.',
   '- openai SDK, direct: the client process streams straight from the upstream with the plain openai SDK (8 clients).',
   '- bare proxy: a process in the middle doing the least any server must (bench/src/bare-proxy.ts): node:http to the',
   '  upstream, JSON.parse per chunk, one WebSocket frame per delta to 8 connections from the client process; no',
   '  auth, run records, event log, metrics or frame batching.',
-  `- agentrpc: the same streams as runs through one agentrpc server process (store: ${store.split(':')[0]}) over ${transport === 'ws' ? 'WebSocket' : 'SSE'},`,
-  '  8 SDK clients in the client process.',
+  `- agentrpc: the same streams as runs through one agentrpc server process (store: ${store.split(':')[0]}) over ${clientTransports.map((t) => (t === 'ws' ? 'WebSocket' : 'SSE')).join(' and ')},`,
+  "  8 SDK clients in the client process; and the same server with its subscriptions served by tRPC's own",
+  '  standalone and ws adapters instead of its hand-written transports (AGENTRPC_TRANSPORTS=trpc).',
   `Every path serves ${warmUpRuns.toLocaleString('en')} short unpaced streams first, not counted, so its code is compiled as in service;`,
   'the proxy and the server are fresh processes for each size.',
   "- Lateness: per chunk, how much later than the upstream's pacing it reaches the client (chunk k is due k × the",
@@ -120,7 +138,8 @@ const lines = [
   ...rows,
   '',
   'Target: 2,000 streams with p99 added latency between chunks ≤ 20 ms, RSS ≤ 1 GiB, 0 errors. Rerun: `pnpm bench:load`',
-  '(STREAMS=250,500,1000,2000 for a sweep; CHUNKS, GAP_MS, RAMP_MS, TRANSPORT=sse|ws, STORE=sqlite:<path>).',
+  '(STREAMS=250,500,1000,2000 for a sweep; CHUNKS, GAP_MS, RAMP_MS, TRANSPORT=ws,sse, STORE=sqlite:<path>,',
+  'SERVER_TRANSPORTS=agentrpc,trpc).',
   '',
 ];
 console.log(lines.join('\n'));
