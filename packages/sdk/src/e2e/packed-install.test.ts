@@ -53,7 +53,7 @@ function tsconfig(kind: 'nodenext' | 'bundler') {
           types: ['node'],
           outDir: 'out',
         },
-        include: ['src/consumer.ts'],
+        include: ['src/consumer.ts', 'src/type-checks.ts'],
       }
     : {
         compilerOptions: {
@@ -116,11 +116,16 @@ describe('a service that installs only @agentrpc/sdk', () => {
   beforeAll(async () => {
     project = join(work, 'consumer');
     mkdirSync(join(project, 'src'), { recursive: true });
-    for (const file of ['consumer.ts', 'browser.ts']) {
-      copyFileSync(
-        fileURLToPath(new URL(`packed/${file}`, import.meta.url)),
-        join(project, 'src', file),
-      );
+    const sources = {
+      'consumer.ts': new URL('packed/consumer.ts', import.meta.url),
+      'browser.ts': new URL('packed/browser.ts', import.meta.url),
+      'type-checks.ts': new URL(
+        '../../../../examples/consumer/src/type-checks.ts',
+        import.meta.url,
+      ),
+    };
+    for (const [name, url] of Object.entries(sources)) {
+      copyFileSync(fileURLToPath(url), join(project, 'src', name));
     }
     for (const kind of ['nodenext', 'bundler'] as const) {
       writeFileSync(
