@@ -9,7 +9,7 @@ import type { AgentRpcClient, RunRequest } from './client-types.ts';
 import { mutations, subscriptions } from './procedure-kinds.ts';
 import { SseSubscriber } from './sse-subscriber.ts';
 import { type Subscriber, subscriptionIterator } from './subscription-iterator.ts';
-import { type WebSocketConstructor, WsSubscriber } from './ws-subscriber.ts';
+import { type WebSocketConstructor, WsLinkSubscriber } from './ws-link-subscriber.ts';
 
 export interface ClientOptions {
   /** The server's base URL, e.g. http://localhost:3000 (tRPC lives at /trpc). */
@@ -73,7 +73,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
 
   const subscriber: Subscriber =
     options.transport === 'ws'
-      ? new WsSubscriber({
+      ? new WsLinkSubscriber({
           url: trpcUrl.replace(/^http/, 'ws'),
           WebSocket: webSocketOf(options),
           connectionParams: async (): Promise<Record<string, string>> => {

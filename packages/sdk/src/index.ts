@@ -20,4 +20,4 @@ export type {
   SubscriptionOptions,
 } from './client-types.ts';
 export { type ClientOptions, createClient } from './create-client.ts';
-export type { WebSocketConstructor } from './ws-subscriber.ts';
+export type { WebSocketConstructor } from './ws-link-subscriber.ts';
