@@ -257,6 +257,20 @@ describe('startServer', () => {
     }
   });
 
+  it('serves SSE unbuffered by proxies', async () => {
+    const agents = [new Agent({ id: 'a', model: new DemoModel() })];
+    const server = await startServer({ agents }, { port: 0 });
+    try {
+      const input = encodeURIComponent(JSON.stringify({ json: { runId: 'none' } }));
+      const res = await fetch(`${server.url}/trpc/runs.events?input=${input}`);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      expect(res.headers.get('x-accel-buffering')).toBe('no');
+      expect(await res.text()).toMatch(/event: serialized-error/);
+    } finally {
+      await server.close(100);
+    }
+  });
+
   it('answers 404 off the API and 413 for an oversized body', async () => {
     const agents = [new Agent({ id: 'a', model: new DemoModel() })];
     const server = await startServer({ agents, limits: { maxRequestBytes: 1000 } }, { port: 0 });

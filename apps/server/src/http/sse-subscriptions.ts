@@ -7,13 +7,18 @@
 // which cost a run stream about a millisecond to its first token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { consumeFeed } from '@agentrpc/core/internal';
-import { type AnyRouter, getTRPCErrorFromUnknown, type TRPCError } from '@trpc/server';
 import {
-  getErrorShape,
+  type AnyRouter,
+  getTRPCErrorFromUnknown,
+  getTRPCErrorShape,
   isTrackedEnvelope,
-  parseConnectionParamsFromString,
-} from '@trpc/server/unstable-core-do-not-import';
-import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
+  type TRPCError,
+} from '@trpc/server';
+import {
+  connectionParamsFromQuery,
+  subscriptionSerializer,
+  withLastEventId,
+} from './subscription-values.ts';
 
 export interface SseSubscriptionOptions<TContext> {
   router: AnyRouter;
@@ -40,6 +45,8 @@ const headers = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
   connection: 'keep-alive',
+  // nginx and its kin would otherwise hold events back in a buffer.
+  'x-accel-buffering': 'no',
 };
 
 function frame(event: Frame): string {
@@ -114,10 +121,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
         typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined,
       );
       const params = url.searchParams.get('connectionParams');
-      ctx = await options.createContext(
-        req,
-        params ? parseConnectionParamsFromString(params) : null,
-      );
+      ctx = await options.createContext(req, params ? connectionParamsFromQuery(params) : null);
       const [domain = '', name = ''] = path.split('.');
       const subscribe = createCaller(ctx, { signal: abort.signal })[domain]?.[name];
       if (!subscribe) throw new Error(`no subscription ${path}`);
@@ -136,7 +140,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       if (!abort.signal.aborted) {
         const error = getTRPCErrorFromUnknown(cause);
         options.onError(error, path);
-        const shape = getErrorShape({
+        const shape = getTRPCErrorShape({
           config: router._def._config,
           ctx,
           error,

@@ -1,7 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { subscriptionSerializer } from './subscription-values.ts';
+import { connectionParamsFromQuery, subscriptionSerializer } from './subscription-values.ts';
 
 const values: unknown[] = [
   { id: 'r:2', data: { type: 'run.content', runId: 'r', seq: 2, createdAt: 5, delta: 'héllo' } },
@@ -27,5 +27,25 @@ describe('subscriptionSerializer', () => {
   it('leaves a transformer that does not wrap values to itself', () => {
     const serialize = subscriptionSerializer(initTRPC.create()._config.transformer);
     expect(serialize({ a: 1 })).toEqual({ a: 1 });
+  });
+});
+
+describe('connectionParamsFromQuery', () => {
+  it('takes a JSON object of strings, or null', () => {
+    expect(connectionParamsFromQuery('{"authorization":"Bearer k"}')).toEqual({
+      authorization: 'Bearer k',
+    });
+    expect(connectionParamsFromQuery('null')).toBeNull();
+  });
+
+  it('refuses anything else with a client error', () => {
+    expect(() => connectionParamsFromQuery('{nope')).toThrow(
+      expect.objectContaining({ code: 'PARSE_ERROR' }),
+    );
+    for (const text of ['[]', '"k"', '{"a":1}', '{"a":{"b":"c"}}']) {
+      expect(() => connectionParamsFromQuery(text)).toThrow(
+        expect.objectContaining({ code: 'BAD_REQUEST' }),
+      );
+    }
   });
 });

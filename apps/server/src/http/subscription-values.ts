@@ -5,7 +5,7 @@
 // `{ json: value }`, but walks it to find that out, and the walk is a large
 // share of a stream's cost. Whether the shortcut holds is checked once against
 // the transformer itself, so another transformer simply never takes it.
-import type { AnyRouter } from '@trpc/server';
+import { type AnyRouter, TRPCError } from '@trpc/server';
 
 type Transformer = AnyRouter['_def']['_config']['transformer'];
 
@@ -47,4 +47,23 @@ export function withLastEventId(input: unknown, lastEventId: string | undefined)
   if (lastEventId === undefined) return input;
   if (typeof input === 'object' && input !== null) return { ...input, lastEventId };
   return input ?? { lastEventId };
+}
+
+/** The `connectionParams` query parameter (browser SSE): a JSON object of strings, or null. */
+export function connectionParamsFromQuery(text: string): Record<string, string | undefined> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new TRPCError({ code: 'PARSE_ERROR', message: 'connectionParams is not JSON', cause });
+  }
+  if (parsed === null) return null;
+  const values = typeof parsed === 'object' && !Array.isArray(parsed) ? Object.values(parsed) : [0];
+  if (values.some((value) => typeof value !== 'string')) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'connectionParams must be a JSON object of strings',
+    });
+  }
+  return parsed as Record<string, string>;
 }
