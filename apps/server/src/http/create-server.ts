@@ -139,7 +139,6 @@ export async function startServer(
   });
   const subscriptions = sseSubscriptions({
     router: appRouter,
-    paths: new Set(['runs.stream', 'runs.events']),
     basePath: '/trpc/',
     createContext: (req, connectionParams) =>
       createContextFor(req, { authorization: req.headers.authorization, connectionParams }),

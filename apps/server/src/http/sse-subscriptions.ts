@@ -21,9 +21,8 @@ import {
 } from './subscription-values.ts';
 
 export interface SseSubscriptionOptions<TContext> {
+  /** Every subscription of the router is served here, under its path (`runs.stream`, `a.b.c`). */
   router: AnyRouter;
-  /** The subscription procedures served here, e.g. `runs.stream`. */
-  paths: ReadonlySet<string>;
   /** Where tRPC is mounted, e.g. `/trpc/`. */
   basePath: string;
   createContext: (
@@ -33,7 +32,18 @@ export interface SseSubscriptionOptions<TContext> {
   onError: (error: TRPCError, path: string) => void;
 }
 
-type Caller = Record<string, Record<string, (input: unknown) => Promise<AsyncIterable<unknown>>>>;
+/** tRPC's caller: nested proxies down to each procedure, which are functions. */
+type Caller = { [name: string]: Caller } & ((input: unknown) => Promise<AsyncIterable<unknown>>);
+
+/** The paths of a router's subscriptions, nested routers included. */
+function subscriptionPaths(router: AnyRouter): ReadonlySet<string> {
+  const procedures = router._def.procedures as Record<string, { _def: { type: string } }>;
+  return new Set(
+    Object.entries(procedures)
+      .filter(([, procedure]) => procedure._def.type === 'subscription')
+      .map(([path]) => path),
+  );
+}
 
 interface Frame {
   event?: string;
@@ -70,6 +80,7 @@ function drained(res: ServerResponse): Promise<void> {
 
 export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TContext>) {
   const { router, basePath } = options;
+  const paths = subscriptionPaths(router);
   const { sse, transformer } = router._def._config;
   const pingMs = sse?.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
   const client = sse?.client ?? {};
@@ -84,7 +95,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     const [pathname = '', query = ''] = (req.url ?? '').split('?');
     if (!pathname.startsWith(basePath) || query.includes('batch=')) return undefined;
     const path = pathname.slice(basePath.length);
-    return options.paths.has(path) ? path : undefined;
+    return paths.has(path) ? path : undefined;
   }
 
   async function stream(req: IncomingMessage, res: ServerResponse, path: string) {
@@ -122,9 +133,10 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       );
       const params = url.searchParams.get('connectionParams');
       ctx = await options.createContext(req, params ? connectionParamsFromQuery(params) : null);
-      const [domain = '', name = ''] = path.split('.');
-      const subscribe = createCaller(ctx, { signal: abort.signal })[domain]?.[name];
-      if (!subscribe) throw new Error(`no subscription ${path}`);
+      // `path` is one of the router's subscriptions (pathOf), so each step exists.
+      const subscribe = path
+        .split('.')
+        .reduce((node, name) => node[name] as Caller, createCaller(ctx, { signal: abort.signal }));
       // Nothing is written before this: a new run's model request goes out first.
       const values = await subscribe(input);
       const writeValue = (value: unknown) => {

@@ -1,0 +1,86 @@
+// The SSE transport serves every subscription of a router, nested ones too,
+// under their paths, and stock httpSubscriptionLink reads them.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { initTRPC, tracked } from '@trpc/server';
+import { EventSource } from 'eventsource';
+import superjson from 'superjson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { sseSubscriptions } from './sse-subscriptions.ts';
+
+const t = initTRPC.create({ transformer: superjson });
+const router = t.router({
+  deep: t.router({
+    nested: t.router({
+      count: t.procedure.input(z.object({ to: z.number() })).subscription(async function* ({
+        input,
+      }) {
+        for (let n = 1; n <= input.to; n++) yield tracked(`c:${n}`, { n });
+      }),
+    }),
+  }),
+  top: t.procedure.query(() => 'not a subscription'),
+});
+
+let server: Server;
+let url = '';
+
+beforeAll(async () => {
+  const subscriptions = sseSubscriptions({
+    router,
+    basePath: '/trpc/',
+    createContext: async () => ({}),
+    onError: () => {},
+  });
+  server = createServer((req, res) => {
+    const path = subscriptions.pathOf(req);
+    if (path) void subscriptions.stream(req, res, path);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc`;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('sseSubscriptions', () => {
+  it('serves a subscription of a nested router under its full path', async () => {
+    const client = createTRPCClient<typeof router>({
+      links: [
+        splitLink({
+          condition: (op) => op.type === 'subscription',
+          true: httpSubscriptionLink({ url, transformer: superjson, EventSource }),
+          false: httpLink({ url, transformer: superjson }),
+        }),
+      ],
+    });
+    const seen = await new Promise<{ id: string; n: number }[]>((resolve, reject) => {
+      const items: { id: string; n: number }[] = [];
+      const subscription = client.deep.nested.count.subscribe(
+        { to: 3 },
+        {
+          onData: ({ id, data }) => {
+            items.push({ id, n: data.n });
+            if (items.length === 3) {
+              subscription.unsubscribe();
+              resolve(items);
+            }
+          },
+          onError: reject,
+        },
+      );
+    });
+    expect(seen).toEqual([
+      { id: 'c:1', n: 1 },
+      { id: 'c:2', n: 2 },
+      { id: 'c:3', n: 3 },
+    ]);
+  });
+
+  it('leaves queries and unknown paths to the rest of the server', async () => {
+    expect((await fetch(`${url}/top`)).status).toBe(404);
+    expect((await fetch(`${url}/deep.nested`)).status).toBe(404);
+  });
+});
