@@ -257,7 +257,7 @@ describe('startServer', () => {
     }
   });
 
-  it('serves SSE unbuffered by proxies', async () => {
+  it('serves SSE unbuffered by proxies, and subscriptions by GET only', async () => {
     const agents = [new Agent({ id: 'a', model: new DemoModel() })];
     const server = await startServer({ agents }, { port: 0 });
     try {
@@ -266,6 +266,8 @@ describe('startServer', () => {
       expect(res.headers.get('content-type')).toBe('text/event-stream');
       expect(res.headers.get('x-accel-buffering')).toBe('no');
       expect(await res.text()).toMatch(/event: serialized-error/);
+      const posted = await fetch(`${server.url}/trpc/runs.events`, { method: 'POST', body: '{}' });
+      expect(posted.status).toBe(405);
     } finally {
       await server.close(100);
     }

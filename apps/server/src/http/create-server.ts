@@ -166,9 +166,10 @@ export async function startServer(
         },
       );
     } else if (path?.startsWith('/trpc/')) {
-      const subscription = ownTransports ? subscriptions.pathOf(req) : undefined;
-      if (subscription) void subscriptions.stream(req, res, subscription);
-      else trpc(req, res);
+      const route = ownTransports ? subscriptions.route(req) : undefined;
+      if (!route) trpc(req, res);
+      else if ('path' in route) void subscriptions.stream(req, res, route.path);
+      else subscriptions.refuse(res, route.refusal);
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }

@@ -35,9 +35,10 @@ beforeAll(async () => {
     onError: () => {},
   });
   server = createServer((req, res) => {
-    const path = subscriptions.pathOf(req);
-    if (path) void subscriptions.stream(req, res, path);
-    else res.writeHead(404).end();
+    const route = subscriptions.route(req);
+    if (!route) res.writeHead(404).end();
+    else if ('path' in route) void subscriptions.stream(req, res, route.path);
+    else subscriptions.refuse(res, route.refusal);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/trpc`;
@@ -77,6 +78,14 @@ describe('sseSubscriptions', () => {
       { id: 'c:2', n: 2 },
       { id: 'c:3', n: 3 },
     ]);
+  });
+
+  it('refuses a subscription asked for by POST or in a batch: one code path serves it', async () => {
+    const posted = await fetch(`${url}/deep.nested.count`, { method: 'POST', body: '{}' });
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get('allow')).toBe('GET');
+    expect((await fetch(`${url}/deep.nested.count?batch=1`)).status).toBe(400);
+    expect((await fetch(`${url}/top,deep.nested.count?batch=1`)).status).toBe(400);
   });
 
   it('leaves queries and unknown paths to the rest of the server', async () => {

@@ -45,6 +45,9 @@ function subscriptionPaths(router: AnyRouter): ReadonlySet<string> {
   );
 }
 
+/** A subscription to serve, or a request for one to refuse. */
+export type SseRoute = { path: string } | { refusal: { status: number; message: string } };
+
 interface Frame {
   event?: string;
   id?: string;
@@ -90,12 +93,36 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     opts: { signal: AbortSignal },
   ) => Caller;
 
-  function pathOf(req: IncomingMessage): string | undefined {
-    if (req.method !== 'GET') return undefined;
+  /**
+   * What to do with a request: serve the subscription it asks for, refuse it
+   * (a subscription asked for another way: one code path serves each), or leave
+   * it to the rest of the server.
+   */
+  function route(req: IncomingMessage): SseRoute | undefined {
     const [pathname = '', query = ''] = (req.url ?? '').split('?');
-    if (!pathname.startsWith(basePath) || query.includes('batch=')) return undefined;
-    const path = pathname.slice(basePath.length);
-    return paths.has(path) ? path : undefined;
+    if (!pathname.startsWith(basePath)) return undefined;
+    const requested = pathname.slice(basePath.length).split(',');
+    if (!requested.some((path) => paths.has(path))) return undefined;
+    if (req.method !== 'GET') {
+      return {
+        refusal: {
+          status: 405,
+          message: 'subscriptions are served over GET (Server-Sent Events) or a WebSocket',
+        },
+      };
+    }
+    if (requested.length > 1 || /(^|&)batch=/.test(query)) {
+      return { refusal: { status: 400, message: 'a subscription cannot be batched' } };
+    }
+    return { path: requested[0] as string };
+  }
+
+  /** Answers a refused request with a JSON error. */
+  function refuse(res: ServerResponse, refusal: { status: number; message: string }) {
+    const allow = refusal.status === 405 ? { allow: 'GET' } : {};
+    res
+      .writeHead(refusal.status, { 'content-type': 'application/json', ...allow })
+      .end(JSON.stringify({ error: { message: refusal.message } }));
   }
 
   async function stream(req: IncomingMessage, res: ServerResponse, path: string) {
@@ -172,8 +199,8 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
   }
 
   return {
-    /** The subscription a request asks for, when it is one served here. */
-    pathOf,
+    route,
+    refuse,
     /** Serves it to the end; failures go to the client as `serialized-error`. */
     stream,
   };
