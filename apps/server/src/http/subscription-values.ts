@@ -49,7 +49,20 @@ export function withLastEventId(input: unknown, lastEventId: string | undefined)
   return input ?? { lastEventId };
 }
 
-/** The `connectionParams` query parameter (browser SSE): a JSON object of strings, or null. */
+/** Connection params as a client sent them: a JSON object of strings, or null. */
+export function connectionParamsFrom(value: unknown): Record<string, string | undefined> | null {
+  if (value === null || value === undefined) return null;
+  const values = typeof value === 'object' && !Array.isArray(value) ? Object.values(value) : [0];
+  if (values.some((item) => typeof item !== 'string')) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'connectionParams must be a JSON object of strings',
+    });
+  }
+  return value as Record<string, string>;
+}
+
+/** The `connectionParams` query parameter (browser SSE), JSON-encoded. */
 export function connectionParamsFromQuery(text: string): Record<string, string | undefined> | null {
   let parsed: unknown;
   try {
@@ -57,13 +70,5 @@ export function connectionParamsFromQuery(text: string): Record<string, string |
   } catch (cause) {
     throw new TRPCError({ code: 'PARSE_ERROR', message: 'connectionParams is not JSON', cause });
   }
-  if (parsed === null) return null;
-  const values = typeof parsed === 'object' && !Array.isArray(parsed) ? Object.values(parsed) : [0];
-  if (values.some((value) => typeof value !== 'string')) {
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: 'connectionParams must be a JSON object of strings',
-    });
-  }
-  return parsed as Record<string, string>;
+  return connectionParamsFrom(parsed);
 }

@@ -197,4 +197,25 @@ describe('the WebSocket protocol', () => {
     expect((await listWith('Bearer wrong')).error?.json.data.code).toBe('UNAUTHORIZED');
     expect((await listWith('Bearer key-alice')).result?.type).toBe('data');
   });
+
+  it('ends a failed subscription with its error alone, no stopped after it', async () => {
+    const { ws, replies, until } = await connect(server.url);
+    const input = superjson.serialize({ runId: 'no-such-run' });
+    ws.send(
+      JSON.stringify({ id: 9, method: 'subscription', params: { path: 'runs.events', input } }),
+    );
+    await until((r) => r.some((x) => byId(9)(x) && typeof x !== 'string' && x.error !== undefined));
+    // A later call on the same connection is answered, so anything for 9 would have come by now.
+    const list = {
+      method: 'query',
+      params: { path: 'agents.list', input: superjson.serialize(undefined) },
+    };
+    ws.send(JSON.stringify({ id: 10, ...list }));
+    await until((r) => r.some(byId(10)));
+    const forNine = replies.filter(byId(9)) as Reply[];
+    expect(
+      forNine.map((r) => (r.error ? `error ${r.error.json.data.code}` : r.result?.type)),
+    ).toEqual(['error NOT_FOUND']);
+    ws.close();
+  });
 });

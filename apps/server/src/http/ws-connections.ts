@@ -9,17 +9,24 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { consumeFeed } from '@agentrpc/core/internal';
-import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
+import {
+  type AnyRouter,
+  getTRPCErrorFromUnknown,
+  getTRPCErrorShape,
+  isTrackedEnvelope,
+  TRPCError,
+} from '@trpc/server';
 import {
   callProcedure,
-  getErrorShape,
-  isTrackedEnvelope,
-  parseConnectionParamsFromUnknown,
   parseTRPCMessage,
   transformTRPCResponse,
 } from '@trpc/server/unstable-core-do-not-import';
 import { WebSocket } from 'ws';
-import { subscriptionSerializer, withLastEventId } from './subscription-values.ts';
+import {
+  connectionParamsFrom,
+  subscriptionSerializer,
+  withLastEventId,
+} from './subscription-values.ts';
 import { batchedSender, keepAlive } from './ws-socket.ts';
 
 type ConnectionParams = Record<string, string | undefined> | null;
@@ -65,7 +72,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     const fail = (call: Call, cause: unknown) => {
       const error = getTRPCErrorFromUnknown(cause);
       options.onError(error, call.path);
-      const shape = getErrorShape({ config, ctx, error, ...call, type: call.type });
+      const shape = getTRPCErrorShape({ config, ctx, error, ...call, type: call.type });
       respond({ id: call.id, jsonrpc: call.jsonrpc, error: shape });
     };
     const connectionCall: Call = {
@@ -117,6 +124,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       }
       const abort = new AbortController();
       if (type === 'subscription') subscriptions.set(id, abort);
+      let failed = false;
       try {
         const ready = await context;
         if (!ready?.ok) throw ready?.error ?? new TRPCError({ code: 'UNAUTHORIZED' });
@@ -142,11 +150,13 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         }
         await subscribe(call, result, abort.signal);
       } catch (cause) {
-        if (!abort.signal.aborted) fail(call, cause);
+        failed = !abort.signal.aborted;
+        if (failed) fail(call, cause);
       } finally {
         if (type === 'subscription') {
           subscriptions.delete(id);
-          respond({ id, jsonrpc: call.jsonrpc, result: { type: 'stopped' } });
+          // The error ended it for the client already; `stopped` after it would be a second end.
+          if (!failed) respond({ id, jsonrpc: call.jsonrpc, result: { type: 'stopped' } });
         }
       }
     }
@@ -162,7 +172,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         createContext(() => {
           try {
             const message = JSON.parse(text) as { data?: unknown };
-            return parseConnectionParamsFromUnknown(message.data);
+            return connectionParamsFrom(message.data);
           } catch (cause) {
             throw new TRPCError({
               code: 'PARSE_ERROR',
