@@ -92,4 +92,46 @@ describe('sseSubscriptions', () => {
     expect((await fetch(`${url}/top`)).status).toBe(404);
     expect((await fetch(`${url}/deep.nested`)).status).toBe(404);
   });
+
+  it('ends a stream at sse.maxDurationMs without `return`, and it resumes after the last id', async () => {
+    const limited = initTRPC.create({ transformer: superjson, sse: { maxDurationMs: 150 } });
+    const ticking = limited.router({
+      ticks: limited.procedure
+        .input(z.object({ lastEventId: z.string().nullish() }).optional())
+        .subscription(async function* ({ input, signal }) {
+          for (let n = Number(input?.lastEventId ?? 0) + 1; !signal?.aborted; n++) {
+            yield tracked(String(n), { n });
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }),
+    });
+    const subscriptions = sseSubscriptions({
+      router: ticking,
+      basePath: '/',
+      createContext: async () => ({}),
+      onError: () => {},
+    });
+    const limitedServer = createServer((req, res) => {
+      const route = subscriptions.route(req);
+      if (route && 'path' in route) void subscriptions.stream(req, res, route.path);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => limitedServer.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(limitedServer.address() as AddressInfo).port}`;
+    try {
+      const started = performance.now();
+      const first = await (await fetch(`${base}/ticks`)).text();
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(first).not.toMatch(/event: return/);
+      const ids = [...first.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+      expect(ids.length).toBeGreaterThan(1);
+      const last = ids.at(-1) as number;
+      const again = await (
+        await fetch(`${base}/ticks`, { headers: { 'last-event-id': String(last) } })
+      ).text();
+      expect(/^id: (\d+)$/m.exec(again)?.[1]).toBe(String(last + 1));
+    } finally {
+      await new Promise<void>((resolve) => limitedServer.close(() => resolve()));
+    }
+  });
 });

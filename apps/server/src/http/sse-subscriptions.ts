@@ -87,6 +87,8 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
   const { sse, transformer } = router._def._config;
   const pingMs = sse?.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
   const client = sse?.client ?? {};
+  /** A stream open this long is ended without `return`, so the client reconnects and resumes. */
+  const maxDurationMs = sse?.maxDurationMs;
   const serialize = subscriptionSerializer(transformer);
   const createCaller = router.createCaller as (
     ctx: TContext,
@@ -129,6 +131,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     const url = new URL(req.url ?? '/', 'http://localhost');
     const abort = new AbortController();
     res.once('close', () => abort.abort());
+    const expiry = maxDurationMs ? setTimeout(() => abort.abort(), maxDurationMs) : undefined;
     let lastWrite = performance.now();
     /** Writes a frame: true when the response takes more at once, else a promise of its draining. */
     const write = (event: Frame): true | Promise<void> => {
@@ -194,6 +197,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       }
     } finally {
       clearInterval(pinger);
+      clearTimeout(expiry);
       res.end();
     }
   }
