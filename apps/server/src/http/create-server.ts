@@ -21,6 +21,7 @@ import { recoverInterruptedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import { createContext, type Services } from '../trpc/context.ts';
 import { retryAfterOf } from '../trpc/error-codes.ts';
+import { transports } from '../trpc/init.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
 import { sseSubscriptions } from './sse-subscriptions.ts';
@@ -139,6 +140,7 @@ export async function startServer(
   });
   const subscriptions = sseSubscriptions({
     router: appRouter,
+    config: transports,
     basePath: '/trpc/',
     createContext: (req, connectionParams) =>
       createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
@@ -177,6 +179,7 @@ export async function startServer(
   const wss = new WebSocketServer({ noServer: true, maxPayload: services.limits.maxRequestBytes });
   const websockets = wsConnections({
     router: appRouter,
+    config: transports,
     createContext: (req, connectionParams) =>
       createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
     onError: logProcedureError,

@@ -1,14 +1,24 @@
-// The SSE transport serves every subscription of a router, nested ones too,
-// under their paths, and stock httpSubscriptionLink reads them.
+// The SSE and WebSocket transports serve every subscription of a router,
+// nested ones too, under their paths, and tRPC's stock links read them.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTRPCClient, httpLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import {
+  createTRPCClient,
+  createWSClient,
+  httpLink,
+  httpSubscriptionLink,
+  splitLink,
+  wsLink,
+} from '@trpc/client';
 import { initTRPC, tracked } from '@trpc/server';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { sseSubscriptions } from './sse-subscriptions.ts';
+import { transportConfig } from './transport-config.ts';
+import { wsConnections } from './ws-connections.ts';
 
 const t = initTRPC.create({ transformer: superjson });
 const router = t.router({
@@ -30,6 +40,7 @@ let url = '';
 beforeAll(async () => {
   const subscriptions = sseSubscriptions({
     router,
+    config: transportConfig({ transformer: superjson }),
     basePath: '/trpc/',
     createContext: async () => ({}),
     onError: () => {},
@@ -80,6 +91,41 @@ describe('sseSubscriptions', () => {
     ]);
   });
 
+  it('serves the nested subscription over WebSocket too', async () => {
+    const websockets = wsConnections({
+      router,
+      config: transportConfig({ transformer: superjson }),
+      createContext: async () => ({}),
+      onError: () => {},
+      keepAlive: { pingMs: 10_000, pongWaitMs: 5_000 },
+    });
+    const wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) =>
+      wss.handleUpgrade(req, socket, head, (ws) => websockets.serve(ws, req, socket)),
+    );
+    const socket = createWSClient({ url: url.replace(/^http/, 'ws') });
+    const client = createTRPCClient<typeof router>({
+      links: [wsLink({ client: socket, transformer: superjson })],
+    });
+    try {
+      const seen = await new Promise<number[]>((resolve, reject) => {
+        const items: number[] = [];
+        client.deep.nested.count.subscribe(
+          { to: 2 },
+          {
+            onData: ({ data }) => items.push(data.n),
+            onComplete: () => resolve(items),
+            onError: reject,
+          },
+        );
+      });
+      expect(seen).toEqual([1, 2]);
+    } finally {
+      await socket.close();
+      wss.close();
+    }
+  });
+
   it('refuses a subscription asked for by POST or in a batch: one code path serves it', async () => {
     const posted = await fetch(`${url}/deep.nested.count`, { method: 'POST', body: '{}' });
     expect(posted.status).toBe(405);
@@ -107,6 +153,7 @@ describe('sseSubscriptions', () => {
     });
     const subscriptions = sseSubscriptions({
       router: ticking,
+      config: transportConfig({ transformer: superjson, sse: { maxDurationMs: 150 } }),
       basePath: '/',
       createContext: async () => ({}),
       onError: () => {},

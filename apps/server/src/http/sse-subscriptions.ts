@@ -10,19 +10,22 @@ import { consumeFeed } from '@agentrpc/core/internal';
 import {
   type AnyRouter,
   getTRPCErrorFromUnknown,
-  getTRPCErrorShape,
   isTrackedEnvelope,
   type TRPCError,
 } from '@trpc/server';
+import { callProcedure, procedureTypes } from './procedure-call.ts';
 import {
   connectionParamsFromQuery,
   subscriptionSerializer,
   withLastEventId,
 } from './subscription-values.ts';
+import type { TransportConfig } from './transport-config.ts';
 
 export interface SseSubscriptionOptions<TContext> {
   /** Every subscription of the router is served here, under its path (`runs.stream`, `a.b.c`). */
   router: AnyRouter;
+  /** The transformer, SSE options and error shape of the router's tRPC setup. */
+  config: TransportConfig;
   /** Where tRPC is mounted, e.g. `/trpc/`. */
   basePath: string;
   createContext: (
@@ -30,19 +33,6 @@ export interface SseSubscriptionOptions<TContext> {
     connectionParams: Record<string, string | undefined> | null,
   ) => Promise<TContext>;
   onError: (error: TRPCError, path: string) => void;
-}
-
-/** tRPC's caller: nested proxies down to each procedure, which are functions. */
-type Caller = { [name: string]: Caller } & ((input: unknown) => Promise<AsyncIterable<unknown>>);
-
-/** The paths of a router's subscriptions, nested routers included. */
-function subscriptionPaths(router: AnyRouter): ReadonlySet<string> {
-  const procedures = router._def.procedures as Record<string, { _def: { type: string } }>;
-  return new Set(
-    Object.entries(procedures)
-      .filter(([, procedure]) => procedure._def.type === 'subscription')
-      .map(([path]) => path),
-  );
 }
 
 /** A subscription to serve, or a request for one to refuse. */
@@ -83,17 +73,14 @@ function drained(res: ServerResponse): Promise<void> {
 
 export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TContext>) {
   const { router, basePath } = options;
-  const paths = subscriptionPaths(router);
-  const { sse, transformer } = router._def._config;
+  const types = procedureTypes(router);
+  const paths = new Set([...types].filter(([, type]) => type === 'subscription').map(([p]) => p));
+  const { sse, transformer } = options.config;
   const pingMs = sse?.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
   const client = sse?.client ?? {};
   /** A stream open this long is ended without `return`, so the client reconnects and resumes. */
   const maxDurationMs = sse?.maxDurationMs;
   const serialize = subscriptionSerializer(transformer);
-  const createCaller = router.createCaller as (
-    ctx: TContext,
-    opts: { signal: AbortSignal },
-  ) => Caller;
 
   /**
    * What to do with a request: serve the subscription it asks for, refuse it
@@ -163,12 +150,14 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       );
       const params = url.searchParams.get('connectionParams');
       ctx = await options.createContext(req, params ? connectionParamsFromQuery(params) : null);
-      // `path` is one of the router's subscriptions (pathOf), so each step exists.
-      const subscribe = path
-        .split('.')
-        .reduce((node, name) => node[name] as Caller, createCaller(ctx, { signal: abort.signal }));
       // Nothing is written before this: a new run's model request goes out first.
-      const values = await subscribe(input);
+      const values = (await callProcedure(router, types, {
+        ctx,
+        path,
+        type: 'subscription',
+        input,
+        signal: abort.signal,
+      })) as AsyncIterable<unknown>;
       const writeValue = (value: unknown) => {
         const [id, data] = isTrackedEnvelope(value) ? [value[0], value[1]] : [undefined, value];
         return write({
@@ -182,14 +171,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       if (!abort.signal.aborted) {
         const error = getTRPCErrorFromUnknown(cause);
         options.onError(error, path);
-        const shape = getTRPCErrorShape({
-          config: router._def._config,
-          ctx,
-          error,
-          input,
-          path,
-          type: 'subscription',
-        });
+        const shape = options.config.errorShape(error, path);
         await write({
           event: 'serialized-error',
           data: JSON.stringify(transformer.output.serialize(shape)),

@@ -5,9 +5,8 @@
 // `{ json: value }`, but walks it to find that out, and the walk is a large
 // share of a stream's cost. Whether the shortcut holds is checked once against
 // the transformer itself, so another transformer simply never takes it.
-import { type AnyRouter, TRPCError } from '@trpc/server';
-
-type Transformer = AnyRouter['_def']['_config']['transformer'];
+import { TRPCError } from '@trpc/server';
+import type { CombinedTransformer } from './transport-config.ts';
 
 /** A string, a finite number, a boolean, null, or a plain object of those (nested up to `depth`). */
 function isFlatJson(value: unknown, depth: number): boolean {
@@ -31,7 +30,9 @@ function isFlatJson(value: unknown, depth: number): boolean {
 }
 
 /** Returns `serialize(value)`, equal to `transformer.output.serialize(value)`. */
-export function subscriptionSerializer(transformer: Transformer): (value: unknown) => unknown {
+export function subscriptionSerializer(
+  transformer: CombinedTransformer,
+): (value: unknown) => unknown {
   const sample = {
     id: 'r:1',
     data: { type: 'run.content', seq: 1, delta: 'x', ok: true, no: null },

@@ -1,7 +1,7 @@
 // Serves tRPC's WebSocket protocol, the one its wsLink speaks: JSON messages
 // for queries, mutations and subscriptions (started / data / stopped), an
 // optional first connectionParams message, PING/PONG and a reconnect notice.
-// Procedures still run through tRPC (callProcedure: middleware, input
+// Procedures still run through tRPC (createCaller: middleware, input
 // validation, error formatting); only the framing is here. tRPC's adapter races
 // every event of a subscription against its stop signal and walks each one
 // with the transformer, which made it most of a streaming run's cost under
@@ -12,29 +12,27 @@ import { consumeFeed } from '@agentrpc/core/internal';
 import {
   type AnyRouter,
   getTRPCErrorFromUnknown,
-  getTRPCErrorShape,
   isTrackedEnvelope,
   TRPCError,
 } from '@trpc/server';
-import {
-  callProcedure,
-  parseTRPCMessage,
-  transformTRPCResponse,
-} from '@trpc/server/unstable-core-do-not-import';
 import { WebSocket } from 'ws';
+import { callProcedure, type ProcedureType, procedureTypes } from './procedure-call.ts';
 import {
   connectionParamsFrom,
   subscriptionSerializer,
   withLastEventId,
 } from './subscription-values.ts';
+import type { TransportConfig } from './transport-config.ts';
+import { parseClientMessage, serializeResponse } from './ws-messages.ts';
 import { batchedSender, keepAlive } from './ws-socket.ts';
 
 type ConnectionParams = Record<string, string | undefined> | null;
 type RequestId = string | number | null;
-type ProcedureType = 'query' | 'mutation' | 'subscription';
 
 export interface WsConnectionOptions<TContext> {
   router: AnyRouter;
+  /** The transformer and error shape of the router's tRPC setup. */
+  config: TransportConfig;
   createContext: (req: IncomingMessage, connectionParams: ConnectionParams) => Promise<TContext>;
   onError: (error: TRPCError, path: string | undefined) => void;
   /** Ping after this much quiet from the client; close when no answer comes in time. */
@@ -57,9 +55,9 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) {
-  const { router } = options;
-  const config = router._def._config;
+  const { router, config } = options;
   const serialize = subscriptionSerializer(config.transformer);
+  const types = procedureTypes(router);
 
   function serve(ws: WebSocket, req: IncomingMessage, socket: Duplex) {
     const subscriptions = new Map<string | number, AbortController>();
@@ -68,11 +66,11 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
 
     const send = batchedSender(ws, socket);
     const respond = (message: object) =>
-      send(JSON.stringify(transformTRPCResponse(config, message as never)));
+      send(JSON.stringify(serializeResponse(message as never, config.transformer)));
     const fail = (call: Call, cause: unknown) => {
       const error = getTRPCErrorFromUnknown(cause);
       options.onError(error, call.path);
-      const shape = getTRPCErrorShape({ config, ctx, error, ...call, type: call.type });
+      const shape = config.errorShape(error, call.path);
       respond({ id: call.id, jsonrpc: call.jsonrpc, error: shape });
     };
     const connectionCall: Call = {
@@ -112,7 +110,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       await consumeFeed(iterable, sendValue, signal);
     }
 
-    async function handle(call: Call, batchIndex: number) {
+    async function handle(call: Call) {
       const { id, type, path } = call;
       if (id === null || type === 'unknown' || path === undefined) {
         fail(call, new TRPCError({ code: 'PARSE_ERROR', message: '`id` is required' }));
@@ -129,14 +127,12 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         const ready = await context;
         if (!ready?.ok) throw ready?.error ?? new TRPCError({ code: 'UNAUTHORIZED' });
         if (abort.signal.aborted) return;
-        const result: unknown = await callProcedure({
-          router,
-          path,
-          getRawInput: async () => call.input,
+        const result = await callProcedure(router, types, {
           ctx,
+          path,
           type,
+          input: call.input,
           signal: abort.signal,
-          batchIndex,
         });
         if (type !== 'subscription') {
           respond({ id, jsonrpc: call.jsonrpc, result: { type: 'data', data: result } });
@@ -196,10 +192,10 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         fail(connectionCall, new TRPCError({ code: 'BAD_REQUEST', message }));
         return;
       }
-      for (const [index, raw] of messages.entries()) {
+      for (const raw of messages) {
         let call: Call;
         try {
-          const message = parseTRPCMessage(raw, config.transformer);
+          const message = parseClientMessage(raw, config.transformer);
           if (message.method === 'subscription.stop') {
             subscriptions.get(message.id ?? '')?.abort();
             continue;
@@ -211,7 +207,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
           fail(connectionCall, new TRPCError({ code: 'PARSE_ERROR', cause }));
           continue;
         }
-        void handle(call, index);
+        void handle(call);
       }
     }
 

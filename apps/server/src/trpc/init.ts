@@ -3,31 +3,35 @@
 import { AgentRpcError } from '@agentrpc/core';
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
+import { type ErrorFormatter, transportConfig } from '../http/transport-config.ts';
 import type { Context, ServerContext } from './context.ts';
 import { agentRpcCodeOf, retryAfterOf, toTRPCError } from './error-codes.ts';
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  sse: {
-    ping: { enabled: true, intervalMs: 10_000 },
-    client: { reconnectAfterInactivityMs: 25_000 },
-  },
-  errorFormatter({ shape, error }) {
-    const internal = error.code === 'INTERNAL_SERVER_ERROR';
-    return {
-      ...shape,
-      // Internal details stay in the server's logs.
-      message: internal ? 'internal error' : shape.message,
-      data: {
-        ...shape.data,
-        stack: undefined,
-        agentRpcCode: agentRpcCodeOf(error) ?? null,
-        /** Seconds to wait before retrying, for TOO_MANY_REQUESTS. */
-        retryAfter: retryAfterOf(error) ?? null,
-      },
-    };
-  },
-});
+const sse = {
+  ping: { enabled: true, intervalMs: 10_000 },
+  client: { reconnectAfterInactivityMs: 25_000 },
+};
+
+const errorFormatter = (({ shape, error }) => {
+  const internal = error.code === 'INTERNAL_SERVER_ERROR';
+  return {
+    ...shape,
+    // Internal details stay in the server's logs.
+    message: internal ? 'internal error' : shape.message,
+    data: {
+      ...shape.data,
+      stack: undefined,
+      agentRpcCode: agentRpcCodeOf(error) ?? null,
+      /** Seconds to wait before retrying, for TOO_MANY_REQUESTS. */
+      retryAfter: retryAfterOf(error) ?? null,
+    },
+  };
+}) satisfies ErrorFormatter;
+
+const t = initTRPC.context<Context>().create({ transformer: superjson, sse, errorFormatter });
+
+/** The same setup, for the server's own SSE and WebSocket transports. */
+export const transports = transportConfig({ transformer: superjson, sse, errorFormatter });
 
 export const router = t.router;
 

@@ -1,0 +1,60 @@
+import superjson from 'superjson';
+import { describe, expect, it } from 'vitest';
+import { parseClientMessage, serializeResponse } from './ws-messages.ts';
+
+const transformer = { input: superjson, output: superjson };
+
+describe('parseClientMessage', () => {
+  it('reads calls with their input deserialized, and subscription.stop', () => {
+    const input = superjson.serialize({ at: new Date(0) });
+    expect(
+      parseClientMessage(
+        { id: 1, method: 'subscription', params: { path: 'a.b', input, lastEventId: 'r:3' } },
+        transformer,
+      ),
+    ).toEqual({
+      id: 1,
+      method: 'subscription',
+      params: { path: 'a.b', input: { at: new Date(0) }, lastEventId: 'r:3' },
+    });
+    expect(parseClientMessage({ id: 'x', method: 'subscription.stop' }, transformer)).toEqual({
+      id: 'x',
+      method: 'subscription.stop',
+    });
+    expect(
+      parseClientMessage({ method: 'query', params: { path: 'p' } }, transformer).id,
+    ).toBeNull();
+  });
+
+  it('throws on any other shape', () => {
+    for (const raw of [
+      null,
+      'text',
+      { id: 1, method: 'nope', params: { path: 'p' } },
+      { id: 1, method: 'query' },
+      { id: 1, method: 'query', params: { path: 3 } },
+      { id: 1, method: 'query', params: { path: 'p', lastEventId: 3 } },
+      { id: {}, method: 'query', params: { path: 'p' } },
+      { id: 1, jsonrpc: '1.0', method: 'query', params: { path: 'p' } },
+    ]) {
+      expect(() => parseClientMessage(raw, transformer)).toThrow();
+    }
+  });
+});
+
+describe('serializeResponse', () => {
+  it('serializes data and errors with the transformer, and leaves the rest', () => {
+    const at = new Date(0);
+    expect(
+      serializeResponse({ id: 1, result: { type: 'data', data: { at } } }, transformer),
+    ).toEqual({ id: 1, result: { type: 'data', data: superjson.serialize({ at }) } });
+    expect(serializeResponse({ id: 1, error: { at } }, transformer)).toEqual({
+      id: 1,
+      error: superjson.serialize({ at }),
+    });
+    expect(serializeResponse({ id: 1, result: { type: 'started' } }, transformer)).toEqual({
+      id: 1,
+      result: { type: 'started' },
+    });
+  });
+});

@@ -1,0 +1,57 @@
+// The messages of tRPC's WebSocket protocol that a client sends (calls and
+// `subscription.stop`), read with zod, and the responses the server sends,
+// serialized with the router's transformer.
+import { z } from 'zod';
+import type { CombinedTransformer as Transformer } from './transport-config.ts';
+
+const requestId = z
+  .union([z.string(), z.number(), z.null()])
+  .optional()
+  .transform((id) => id ?? null);
+const jsonrpc = z.literal('2.0').optional();
+
+const clientMessage = z.union([
+  z.object({ id: requestId, jsonrpc, method: z.literal('subscription.stop') }),
+  z.object({
+    id: requestId,
+    jsonrpc,
+    method: z.enum(['query', 'mutation', 'subscription']),
+    params: z.object({
+      path: z.string(),
+      input: z.unknown().optional(),
+      lastEventId: z.string().optional(),
+    }),
+  }),
+]);
+
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+/** A message a client sent, with its input deserialized; throws (a ZodError) on any other shape. */
+export function parseClientMessage(raw: unknown, transformer: Transformer): ClientMessage {
+  const message = clientMessage.parse(raw);
+  if (message.method === 'subscription.stop') return message;
+  const sent = message.params.input;
+  const input = sent === undefined ? undefined : transformer.input.deserialize(sent);
+  return { ...message, params: { ...message.params, input } };
+}
+
+export interface ServerResponse {
+  id: string | number | null;
+  jsonrpc?: '2.0' | undefined;
+  result?: { type: 'started' | 'data' | 'stopped'; id?: string; data?: unknown };
+  error?: unknown;
+}
+
+/** The response with its data or error serialized by the transformer, as wsLink reads it. */
+export function serializeResponse(response: ServerResponse, transformer: Transformer): object {
+  if (response.error !== undefined) {
+    return { ...response, error: transformer.output.serialize(response.error) };
+  }
+  if (response.result && 'data' in response.result) {
+    return {
+      ...response,
+      result: { ...response.result, data: transformer.output.serialize(response.result.data) },
+    };
+  }
+  return response;
+}
