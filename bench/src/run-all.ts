@@ -183,6 +183,7 @@ async function main() {
       ...transportComparison(serverRuns),
       '',
       ...keptSection('## Transport decision'),
+      ...keptSection('## SSE parsers'),
       '## A session’s 1,000th run against its first',
       '',
       'One session, 1,000 runs in a row with the offline demo model (no network), `numHistoryRuns: 3`;',
