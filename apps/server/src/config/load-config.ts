@@ -25,7 +25,7 @@ export function findConfigFile(path: string | undefined, cwd = process.cwd()): s
 }
 
 /** `file:line:column` of the first place in `file` that an error's stack names, else the file. */
-export function locate(error: unknown, file: string): string {
+function locate(error: unknown, file: string): string {
   const url = pathToFileURL(file).href;
   const stack = error instanceof Error ? (error.stack ?? '') : '';
   for (const name of [url, file]) {

@@ -76,10 +76,10 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
   const types = procedureTypes(router);
   const paths = new Set([...types].filter(([, type]) => type === 'subscription').map(([p]) => p));
   const { sse, transformer } = options.config;
-  const pingMs = sse?.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
-  const client = sse?.client ?? {};
+  const pingMs = sse.ping?.enabled ? (sse.ping.intervalMs ?? 1000) : 0;
+  const client = sse.client ?? {};
   /** A stream open this long is ended without `return`, so the client reconnects and resumes. */
-  const maxDurationMs = sse?.maxDurationMs;
+  const maxDurationMs = sse.maxDurationMs;
   const serialize = subscriptionSerializer(transformer);
 
   /**
