@@ -1,5 +1,6 @@
 // Bundles the SDK for publishing. The JavaScript carries the few pure modules it
-// takes from @agentrpc/core (the SSE decoder, the terminal event types); the
+// takes from @agentrpc/core (the SSE decoder with eventsource-parser under it,
+// whose MIT notice is in LICENSE, and the terminal event types); the
 // declarations carry the router's types and the types they reach, so a client
 // installs @trpc/client and superjson and nothing of the server.
 import { nodeResolve } from '@rollup/plugin-node-resolve';

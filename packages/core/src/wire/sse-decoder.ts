@@ -1,18 +1,16 @@
-// Server-Sent Events decoding, by the rules of the HTML standard: `data:` lines
-// joined by newlines, `event:` and `id:` fields, `:` comments, lines ending in
-// CRLF, LF or a lone CR, a byte order mark at the start ignored, and an event
-// ending at a blank line. Text goes in as it arrives, split anywhere; complete
-// events come out. A line longer than the cap is an error, not unbounded memory.
+// Server-Sent Events decoding for the model reader and the SDK, on top of
+// `eventsource-parser` (the HTML standard's rules: CRLF, LF or a lone CR, a
+// leading byte order mark, `:` comments). This wrapper adds what a reader of a
+// finite HTTP body needs: events collected into the caller's array, a last event
+// kept when the body ends without its blank line, and a cap on a runaway line
+// that throws instead of holding memory.
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 
-export interface SseEvent {
-  event: string | undefined;
-  /** The `id:` field, when the event had one. */
-  id?: string;
-  data: string;
-}
+/** One event: its `event:` and `id:` fields when it had them, and its `data:` lines joined by newlines. */
+export type SseEvent = EventSourceMessage;
 
 export interface SseDecoderOptions {
-  /** Longest line, in characters, before the stream counts as broken (default 8 MiB). */
+  /** Longest unfinished line or event, in characters, before the stream counts as broken (default 8 MiB). */
   maxLineLength?: number;
 }
 
@@ -21,89 +19,47 @@ export class SseLineTooLongError extends SyntaxError {
   override readonly name = 'SseLineTooLongError';
 }
 
-const LF = 10;
-const CR = 13;
-const BOM = 0xfeff;
-
 /** Splits decoded text into SSE events; keeps an unfinished tail for the next piece. */
 export class SseDecoder {
-  readonly #maxLineLength: number;
-  #tail = '';
-  #started = false;
-  /** The last piece ended in CR: an LF opening the next one belongs to that line end. */
-  #afterCR = false;
-  #event: string | undefined;
-  #id: string | undefined;
-  #data: string[] = [];
+  readonly #parser: EventSourceParser;
+  /** Where `push` is collecting events right now. */
+  #into: SseEvent[] = [];
+  #overflow: Error | undefined;
 
   constructor(options: SseDecoderOptions = {}) {
-    this.#maxLineLength = options.maxLineLength ?? 8 * 1024 * 1024;
+    const maxBufferSize = options.maxLineLength ?? 8 * 1024 * 1024;
+    this.#parser = createParser({
+      maxBufferSize,
+      onEvent: (message) => {
+        this.#into.push(message);
+      },
+      onError: (error) => {
+        // Unknown fields and bad `retry:` values are ignored, as the standard says.
+        if (error.type !== 'max-buffer-size-exceeded') return;
+        this.#overflow = new SseLineTooLongError(
+          `a server-sent event line passed ${maxBufferSize} characters without ending`,
+          { cause: error },
+        );
+      },
+    });
   }
 
   push(text: string, into: SseEvent[]): void {
-    let buffer = this.#tail + text;
-    let start = 0;
-    if (!this.#started && buffer.length) {
-      this.#started = true;
-      if (buffer.charCodeAt(0) === BOM) start = 1;
+    this.#into = into;
+    this.#parser.feed(text);
+    const overflow = this.#overflow;
+    if (overflow) {
+      this.#overflow = undefined;
+      this.#parser.reset();
+      throw overflow;
     }
-    if (this.#afterCR && buffer.length > start) {
-      this.#afterCR = false;
-      if (buffer.charCodeAt(start) === LF) start++;
-    }
-    if (buffer.indexOf('\r', start) === -1) {
-      // The common case, LF only: find line ends with indexOf.
-      for (let end = buffer.indexOf('\n', start); end !== -1; end = buffer.indexOf('\n', start)) {
-        this.#line(buffer.slice(start, end), into);
-        start = end + 1;
-      }
-    } else {
-      for (let i = start; i < buffer.length; i++) {
-        const code = buffer.charCodeAt(i);
-        if (code !== LF && code !== CR) continue;
-        this.#line(buffer.slice(start, i), into);
-        if (code === CR) {
-          if (i + 1 === buffer.length) this.#afterCR = true;
-          else if (buffer.charCodeAt(i + 1) === LF) i++;
-        }
-        start = i + 1;
-      }
-    }
-    buffer = buffer.slice(start);
-    if (buffer.length > this.#maxLineLength) {
-      this.#tail = '';
-      throw new SseLineTooLongError(
-        `a server-sent event line passed ${this.#maxLineLength} characters without ending`,
-      );
-    }
-    this.#tail = buffer;
   }
 
   /** The body ended: a last event without its blank line still counts. */
   end(into: SseEvent[]): void {
-    if (this.#tail) this.#line(this.#tail, into);
-    this.#tail = '';
-    this.#line('', into);
-  }
-
-  #line(line: string, into: SseEvent[]) {
-    if (line === '') {
-      if (this.#data.length || this.#event !== undefined) {
-        const id = this.#id === undefined ? {} : { id: this.#id };
-        into.push({ event: this.#event, ...id, data: this.#data.join('\n') });
-      }
-      this.#event = undefined;
-      this.#id = undefined;
-      this.#data = [];
-      return;
-    }
-    if (line.charCodeAt(0) === 58) return; // ':' starts a comment (keep-alives)
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.#data.push(value);
-    else if (field === 'event') this.#event = value;
-    else if (field === 'id') this.#id = value;
+    // Two line ends finish an open line and then the event; either is a no-op when
+    // the body already ended cleanly.
+    this.push('\n\n', into);
+    this.#parser.reset();
   }
 }
