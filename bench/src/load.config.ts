@@ -29,6 +29,8 @@ export default defineConfig({
   auth: { apiKeys: [{ key: 'load-key', userId: 'load' }] },
   limits: {
     maxConcurrentRunsPerUser: 100_000,
+    maxSubscriptionsPerUser: 100_000,
+    webSocketMessagesPerSecond: 100_000,
     requestsPerMinute: 10_000_000,
     maxRunningRuns: 100_000,
   },

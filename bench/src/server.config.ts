@@ -14,5 +14,9 @@ export default defineConfig({
     }),
   ],
   auth: { apiKeys: [{ key: 'bench-key', userId: 'bench' }] },
-  limits: { maxConcurrentRunsPerUser: 1000, requestsPerMinute: 1_000_000 },
+  limits: {
+    maxConcurrentRunsPerUser: 1000,
+    maxSubscriptionsPerUser: 2000,
+    requestsPerMinute: 1_000_000,
+  },
 });

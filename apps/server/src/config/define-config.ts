@@ -28,6 +28,14 @@ export interface AuthConfig {
 export interface Limits {
   /** Largest request body in bytes (default 8 MiB, room for a few images). */
   maxRequestBytes: number;
+  /** Largest WebSocket message from an authenticated client, in bytes (default 8 MiB). */
+  maxWebSocketMessageBytes: number;
+  /** Messages one WebSocket connection may send per second, in bursts of twice that (default 500). */
+  webSocketMessagesPerSecond: number;
+  /** A WebSocket that has not authenticated after this long is closed (default 10 s). */
+  webSocketAuthTimeoutMs: number;
+  /** Deepest nesting of free-form JSON inputs such as sessionState and metadata (default 32). */
+  maxJsonDepth: number;
   /** Longest text input in characters (default 100,000). */
   maxInputChars: number;
   /** Most attachments (images, audio, videos, files) in one run (default 16). */
@@ -36,6 +44,8 @@ export interface Limits {
   maxConcurrentRunsPerUser: number;
   /** Requests one user may make per minute, with bursts of a sixth of it (default 600). */
   requestsPerMinute: number;
+  /** Subscriptions (runs.stream, runs.events) one user may have open at once (default 64). */
+  maxSubscriptionsPerUser: number;
   /** Runs this server process runs at once, over all users (default 1,000). */
   maxRunningRuns: number;
   /** A run still going after this long ends as RUN_TIMEOUT (default 10 minutes). */
@@ -44,9 +54,14 @@ export interface Limits {
 
 export const defaultLimits: Limits = {
   maxRequestBytes: 8 * 1024 * 1024,
+  maxWebSocketMessageBytes: 8 * 1024 * 1024,
+  webSocketMessagesPerSecond: 500,
+  webSocketAuthTimeoutMs: 10_000,
+  maxJsonDepth: 32,
   maxInputChars: 100_000,
   maxAttachments: 16,
   maxConcurrentRunsPerUser: 8,
+  maxSubscriptionsPerUser: 64,
   requestsPerMinute: 600,
   maxRunningRuns: 1000,
   runTimeoutMs: 600_000,

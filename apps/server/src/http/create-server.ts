@@ -20,7 +20,7 @@ import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import { createContext, type Services } from '../trpc/context.ts';
-import { retryAfterOf } from '../trpc/error-codes.ts';
+import { retryAfterOf, toTRPCError } from '../trpc/error-codes.ts';
 import { transports } from '../trpc/init.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
@@ -67,6 +67,13 @@ export interface AgentRpcServer {
   /** Stops accepting, waits up to `graceMs` for runs to finish, then closes. */
   close(graceMs?: number): Promise<void>;
 }
+
+/**
+ * Deepest nesting of arrays and objects in a WebSocket message or SSE input:
+ * room for the envelope and the transformer's wrapping around inputs capped at
+ * limits.maxJsonDepth, and far below what makes parsing expensive.
+ */
+const maxMessageDepth = 64;
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -132,19 +139,37 @@ export async function startServer(
       return retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } };
     },
     onError: ({ error, path }) => logProcedureError(error, path),
+    // Connection params carry credentials only where headers can't (a browser's
+    // EventSource); a plain query or mutation must send the header, so keys stay out of URLs.
     createContext: ({ req, info }) =>
       createContextFor(req, {
         authorization: req.headers.authorization,
-        connectionParams: info.connectionParams,
+        connectionParams: info.type === 'subscription' ? info.connectionParams : null,
       }),
   });
+  /** The context of an authenticated caller, for the transports that refuse anyone else up front. */
+  const authenticated = async (
+    req: IncomingMessage,
+    connectionParams: Record<string, string | undefined> | null,
+  ) => {
+    const context = await createContextFor(req, {
+      authorization: req.headers.authorization,
+      connectionParams,
+    });
+    if (!context.principal) {
+      throw toTRPCError(
+        context.authError ?? new AgentRpcError('UNAUTHORIZED', 'authentication required'),
+      );
+    }
+    return context;
+  };
   const subscriptions = sseSubscriptions({
     router: appRouter,
     config: transports,
     basePath: '/trpc/',
-    createContext: (req, connectionParams) =>
-      createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
+    authenticate: authenticated,
     onError: logProcedureError,
+    maxInputDepth: maxMessageDepth,
   });
   const ownTransports = options.transports !== 'trpc';
   let accepting = true;
@@ -176,14 +201,22 @@ export async function startServer(
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: services.limits.maxRequestBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: services.limits.maxWebSocketMessageBytes,
+  });
   const websockets = wsConnections({
     router: appRouter,
     config: transports,
-    createContext: (req, connectionParams) =>
-      createContextFor(req, { authorization: req.headers.authorization, connectionParams }),
+    authenticate: authenticated,
     onError: logProcedureError,
     keepAlive: { pingMs: 15_000, pongWaitMs: 5_000 },
+    limits: {
+      maxParamsBytes: 4096,
+      maxDepth: maxMessageDepth,
+      messagesPerSecond: services.limits.webSocketMessagesPerSecond,
+      authTimeoutMs: services.limits.webSocketAuthTimeoutMs,
+    },
   });
   const trpcWebsockets = ownTransports
     ? undefined
@@ -203,9 +236,8 @@ export async function startServer(
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) =>
-      ownTransports ? websockets.serve(ws, req, socket) : wss.emit('connection', ws, req),
-    );
+    if (ownTransports) void websockets.accept(wss, { req, socket, head });
+    else wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -42,7 +42,8 @@ beforeAll(async () => {
     router,
     config: transportConfig({ transformer: superjson }),
     basePath: '/trpc/',
-    createContext: async () => ({}),
+    authenticate: async () => ({}),
+    maxInputDepth: 64,
     onError: () => {},
   });
   server = createServer((req, res) => {
@@ -95,14 +96,13 @@ describe('sseSubscriptions', () => {
     const websockets = wsConnections({
       router,
       config: transportConfig({ transformer: superjson }),
-      createContext: async () => ({}),
+      authenticate: async () => ({}),
       onError: () => {},
       keepAlive: { pingMs: 10_000, pongWaitMs: 5_000 },
+      limits: { maxParamsBytes: 4096, maxDepth: 64, messagesPerSecond: 50, authTimeoutMs: 5_000 },
     });
     const wss = new WebSocketServer({ noServer: true });
-    server.on('upgrade', (req, socket, head) =>
-      wss.handleUpgrade(req, socket, head, (ws) => websockets.serve(ws, req, socket)),
-    );
+    server.on('upgrade', (req, socket, head) => void websockets.accept(wss, { req, socket, head }));
     const socket = createWSClient({ url: url.replace(/^http/, 'ws') });
     const client = createTRPCClient<typeof router>({
       links: [wsLink({ client: socket, transformer: superjson })],
@@ -155,7 +155,8 @@ describe('sseSubscriptions', () => {
       router: ticking,
       config: transportConfig({ transformer: superjson, sse: { maxDurationMs: 150 } }),
       basePath: '/',
-      createContext: async () => ({}),
+      authenticate: async () => ({}),
+      maxInputDepth: 64,
       onError: () => {},
     });
     const limitedServer = createServer((req, res) => {

@@ -3,6 +3,8 @@
 // `id:` + `data:` per tracked event, `ping` when quiet, then `return` or
 // `serialized-error`. The procedure itself still runs through tRPC (createCaller:
 // middleware, input validation, error formatting); only the framing is here.
+// The caller is authenticated before the input is read, and an input nested
+// too deeply is refused before it is parsed.
 // tRPC's fetch adapter passes every event through several web-stream layers,
 // which cost a run stream about a millisecond to its first token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,8 +13,9 @@ import {
   type AnyRouter,
   getTRPCErrorFromUnknown,
   isTrackedEnvelope,
-  type TRPCError,
+  TRPCError,
 } from '@trpc/server';
+import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
 import {
   connectionParamsFromQuery,
@@ -28,11 +31,37 @@ export interface SseSubscriptionOptions<TContext> {
   config: TransportConfig;
   /** Where tRPC is mounted, e.g. `/trpc/`. */
   basePath: string;
-  createContext: (
+  /** The context of an authenticated caller; throws when the credential is refused. */
+  authenticate: (
     req: IncomingMessage,
     connectionParams: Record<string, string | undefined> | null,
   ) => Promise<TContext>;
   onError: (error: TRPCError, path: string) => void;
+  /** Deepest nesting of arrays and objects in the `input` query parameter. */
+  maxInputDepth: number;
+}
+
+/** The `input` query parameter, parsed and deserialized; BAD_REQUEST or PARSE_ERROR when it can't be. */
+function readInput(
+  rawInput: string | null,
+  options: { maxDepth: number; deserialize: (value: unknown) => unknown },
+): unknown {
+  if (!rawInput) return undefined;
+  if (textNestsDeeperThan(rawInput, options.maxDepth)) {
+    const message = `input may nest at most ${options.maxDepth} levels deep`;
+    throw new TRPCError({ code: 'BAD_REQUEST', message });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rawInput);
+  } catch (cause) {
+    throw new TRPCError({ code: 'PARSE_ERROR', message: 'input is not JSON', cause });
+  }
+  try {
+    return options.deserialize(parsed);
+  } catch (cause) {
+    throw new TRPCError({ code: 'PARSE_ERROR', message: 'input could not be deserialized', cause });
+  }
 }
 
 /** A subscription to serve, or a request for one to refuse. */
@@ -139,17 +168,20 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     let ctx: TContext | undefined;
     let input: unknown;
     try {
-      const rawInput = url.searchParams.get('input');
+      const params = url.searchParams.get('connectionParams');
+      ctx = await options.authenticate(req, params ? connectionParamsFromQuery(params) : null);
       const lastEventId =
         req.headers['last-event-id'] ??
         url.searchParams.get('lastEventId') ??
         url.searchParams.get('Last-Event-Id');
+      const rawInput = url.searchParams.get('input');
       input = withLastEventId(
-        rawInput ? transformer.input.deserialize(JSON.parse(rawInput)) : undefined,
+        readInput(rawInput, {
+          maxDepth: options.maxInputDepth,
+          deserialize: (value) => transformer.input.deserialize(value),
+        }),
         typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined,
       );
-      const params = url.searchParams.get('connectionParams');
-      ctx = await options.createContext(req, params ? connectionParamsFromQuery(params) : null);
       // Nothing is written before this: a new run's model request goes out first.
       const values = (await callProcedure(router, types, {
         ctx,

@@ -1,6 +1,9 @@
 // Serves tRPC's WebSocket protocol, the one its wsLink speaks: JSON messages
 // for queries, mutations and subscriptions (started / data / stopped), an
 // optional first connectionParams message, PING/PONG and a reconnect notice.
+// A connection is authenticated before any of its calls is parsed: by the
+// upgrade's Authorization header, or by a small first connectionParams message
+// within a short time. Until then nothing is parsed but that message.
 // Procedures still run through tRPC (createCaller: middleware, input
 // validation, error formatting); only the framing is here. tRPC's adapter races
 // every event of a subscription against its stop signal and walks each one
@@ -8,6 +11,7 @@
 // load; our subscriptions end on their signal by themselves.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { consumeFeed } from '@agentrpc/core/internal';
 import {
   type AnyRouter,
@@ -15,7 +19,8 @@ import {
   isTrackedEnvelope,
   TRPCError,
 } from '@trpc/server';
-import { WebSocket } from 'ws';
+import { WebSocket, type WebSocketServer } from 'ws';
+import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, type ProcedureType, procedureTypes } from './procedure-call.ts';
 import {
   connectionParamsFrom,
@@ -29,15 +34,40 @@ import { batchedSender, keepAlive } from './ws-socket.ts';
 type ConnectionParams = Record<string, string | undefined> | null;
 type RequestId = string | number | null;
 
+export interface WsLimits {
+  /** Largest message before authentication, the connectionParams message (bytes). */
+  maxParamsBytes: number;
+  /** Deepest nesting of arrays and objects in a message. */
+  maxDepth: number;
+  /** Messages a connection may send per second, in bursts of twice that. */
+  messagesPerSecond: number;
+  /** A connection that has not authenticated after this long is closed. */
+  authTimeoutMs: number;
+}
+
 export interface WsConnectionOptions<TContext> {
   router: AnyRouter;
   /** The transformer and error shape of the router's tRPC setup. */
   config: TransportConfig;
-  createContext: (req: IncomingMessage, connectionParams: ConnectionParams) => Promise<TContext>;
+  /** The context of an authenticated caller; throws when the credential is refused. */
+  authenticate: (req: IncomingMessage, connectionParams: ConnectionParams) => Promise<TContext>;
   onError: (error: TRPCError, path: string | undefined) => void;
   /** Ping after this much quiet from the client; close when no answer comes in time. */
   keepAlive: { pingMs: number; pongWaitMs: number };
+  limits: WsLimits;
 }
+
+type Authentication<TContext> = { ok: true; ctx: TContext } | { ok: false; error: TRPCError };
+
+/** Messages (and their characters) held while a connection authenticates, read once it has. */
+const maxHeldMessages = 100;
+const maxHeldChars = 1024 * 1024;
+
+/** How long a refused connection stays open to answer the calls already sent with the refusal. */
+const refusedLingerMs = 1_000;
+
+/** WebSocket close code for a client that broke the rules (RFC 6455: policy violation). */
+const policyViolation = 1008;
 
 interface Call {
   id: RequestId;
@@ -59,10 +89,52 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
   const serialize = subscriptionSerializer(config.transformer);
   const types = procedureTypes(router);
 
-  function serve(ws: WebSocket, req: IncomingMessage, socket: Duplex) {
+  const { limits } = options;
+
+  async function authenticate(
+    req: IncomingMessage,
+    params: () => ConnectionParams,
+  ): Promise<Authentication<TContext>> {
+    try {
+      return { ok: true, ctx: await options.authenticate(req, params()) };
+    } catch (cause) {
+      return { ok: false, error: getTRPCErrorFromUnknown(cause) };
+    }
+  }
+
+  /**
+   * Takes an upgrade request. A client that sends its credential in the
+   * Authorization header is authenticated before the upgrade completes; one
+   * that announced connectionParams must send them first.
+   */
+  async function accept(
+    wss: WebSocketServer,
+    upgrade: { req: IncomingMessage; socket: Duplex; head: Buffer },
+  ) {
+    const { req, socket, head } = upgrade;
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const auth =
+      query.get('connectionParams') === '1' ? undefined : await authenticate(req, () => null);
+    if (socket.destroyed) return;
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, { req, socket, auth }));
+  }
+
+  function serve(
+    ws: WebSocket,
+    connection: {
+      req: IncomingMessage;
+      socket: Duplex;
+      auth: Authentication<TContext> | undefined;
+    },
+  ) {
+    const { req, socket } = connection;
     const subscriptions = new Map<string | number, AbortController>();
     let ctx: TContext | undefined;
-    let context: Promise<{ ok: true } | { ok: false; error: TRPCError }> | undefined;
+    let state: 'awaiting-params' | 'authenticating' | 'open' | 'refused' = 'awaiting-params';
+    let held: string[] = [];
+    let heldBytes = 0;
+    let tokens = limits.messagesPerSecond * 2;
+    let tokensAt = performance.now();
 
     const send = batchedSender(ws, socket);
     const respond = (message: object) =>
@@ -81,20 +153,82 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       input: undefined,
     };
 
-    const createContext = (params: () => ConnectionParams) => {
-      context = (async () => {
-        try {
-          ctx = await options.createContext(req, params());
-          return { ok: true } as const;
-        } catch (cause) {
-          fail(connectionCall, cause);
-          setImmediate(() => ws.close());
-          return { ok: false, error: getTRPCErrorFromUnknown(cause) } as const;
-        }
-      })();
+    const authTimer = setTimeout(() => {
+      if (state !== 'open') ws.close(policyViolation, 'authentication timed out');
+    }, limits.authTimeoutMs);
+
+    /** Closes for a broken rule, after saying why. */
+    const closeFor = (error: TRPCError) => {
+      fail(connectionCall, error);
+      setImmediate(() => ws.close(policyViolation, error.message.slice(0, 100)));
     };
-    const wantsParams = new URL(req.url ?? '/', 'http://localhost').searchParams;
-    if (wantsParams.get('connectionParams') !== '1') createContext(() => null);
+
+    /** Answers each call in a small message with the refusal; a large one is not read. */
+    const refuseCalls = (text: string, error: TRPCError) => {
+      if (text.length > limits.maxParamsBytes || textNestsDeeperThan(text, 8)) return;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return;
+      }
+      for (const call of Array.isArray(parsed) ? parsed : [parsed]) {
+        const id = (call as { id?: unknown } | null)?.id;
+        if (typeof id === 'string' || typeof id === 'number') {
+          respond({ id, jsonrpc: undefined, error: config.errorShape(error, undefined) });
+        }
+      }
+    };
+
+    const settle = (auth: Authentication<TContext>) => {
+      clearTimeout(authTimer);
+      const waiting = held;
+      held = [];
+      heldBytes = 0;
+      if (auth.ok) {
+        state = 'open';
+        ctx = auth.ctx;
+        for (const text of waiting) onMessage(text);
+        return;
+      }
+      state = 'refused';
+      fail(connectionCall, auth.error);
+      for (const text of waiting) refuseCalls(text, auth.error);
+      void delay(refusedLingerMs).then(() => ws.close(policyViolation, 'unauthorized'));
+    };
+
+    const readParams = (text: string) => {
+      if (text.length > limits.maxParamsBytes || textNestsDeeperThan(text, 8)) {
+        const message = `the first message must be connectionParams of at most ${limits.maxParamsBytes} bytes`;
+        closeFor(new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message }));
+        return;
+      }
+      state = 'authenticating';
+      void authenticate(req, () => {
+        try {
+          const message = JSON.parse(text) as { method?: unknown; data?: unknown };
+          if (message.method !== 'connectionParams') throw new Error('not connectionParams');
+          return connectionParamsFrom(message.data);
+        } catch (cause) {
+          throw new TRPCError({
+            code: 'PARSE_ERROR',
+            message: 'Malformed connection params',
+            cause,
+          });
+        }
+      }).then(settle);
+    };
+
+    /** Takes one message from the connection's allowance, refilled at messagesPerSecond. */
+    const takeToken = (): boolean => {
+      const now = performance.now();
+      const burst = limits.messagesPerSecond * 2;
+      tokens = Math.min(burst, tokens + ((now - tokensAt) / 1000) * limits.messagesPerSecond);
+      tokensAt = now;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    };
 
     /** Streams a subscription's values until it ends, fails or is stopped. */
     async function subscribe(call: Call, iterable: AsyncIterable<unknown>, signal: AbortSignal) {
@@ -124,9 +258,6 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       if (type === 'subscription') subscriptions.set(id, abort);
       let failed = false;
       try {
-        const ready = await context;
-        if (!ready?.ok) throw ready?.error ?? new TRPCError({ code: 'UNAUTHORIZED' });
-        if (abort.signal.aborted) return;
         const result = await callProcedure(router, types, {
           ctx,
           path,
@@ -159,24 +290,35 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
 
     function onMessage(text: string) {
       if (text === 'PONG') return;
+      if (!takeToken()) {
+        const message = `more than ${limits.messagesPerSecond} messages per second`;
+        closeFor(new TRPCError({ code: 'TOO_MANY_REQUESTS', message }));
+        return;
+      }
       if (text === 'PING') {
         send('PONG');
         return;
       }
-      if (!context) {
-        // The first message of a client that announced connection params carries them.
-        createContext(() => {
-          try {
-            const message = JSON.parse(text) as { data?: unknown };
-            return connectionParamsFrom(message.data);
-          } catch (cause) {
-            throw new TRPCError({
-              code: 'PARSE_ERROR',
-              message: 'Malformed connection params',
-              cause,
-            });
-          }
-        });
+      if (state === 'awaiting-params') {
+        readParams(text);
+        return;
+      }
+      if (state === 'authenticating') {
+        // Calls sent right after the params wait, unread, until the credential is checked.
+        heldBytes += text.length;
+        if (held.push(text) > maxHeldMessages || heldBytes > maxHeldChars) {
+          const message = 'too much sent before authentication';
+          closeFor(new TRPCError({ code: 'TOO_MANY_REQUESTS', message }));
+        }
+        return;
+      }
+      if (state === 'refused') {
+        refuseCalls(text, new TRPCError({ code: 'UNAUTHORIZED', message: 'not authenticated' }));
+        return;
+      }
+      if (textNestsDeeperThan(text, limits.maxDepth)) {
+        const message = `a message may nest at most ${limits.maxDepth} levels deep`;
+        fail(connectionCall, new TRPCError({ code: 'BAD_REQUEST', message }));
         return;
       }
       let messages: unknown[];
@@ -211,9 +353,14 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       }
     }
 
+    if (connection.auth) settle(connection.auth);
     keepAlive(ws, options.keepAlive);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
+        if (state !== 'open') {
+          ws.close(policyViolation, 'binary message');
+          return;
+        }
         fail(
           connectionCall,
           new TRPCError({ code: 'UNPROCESSABLE_CONTENT', message: 'Binary messages are not read' }),
@@ -224,14 +371,15 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     });
     ws.on('error', (cause) => options.onError(getTRPCErrorFromUnknown(cause), undefined));
     ws.once('close', () => {
+      clearTimeout(authTimer);
       for (const abort of subscriptions.values()) abort.abort();
       subscriptions.clear();
     });
   }
 
   return {
-    /** Serves one accepted connection, upgraded on `socket`, until it closes. */
-    serve,
+    /** Authenticates an upgrade request, completes it and serves the connection until it closes. */
+    accept,
     /** Asks every client to reconnect (sent before a shutdown). */
     broadcastReconnect(clients: Iterable<WebSocket>) {
       const text = JSON.stringify({ id: null, method: 'reconnect' });

@@ -26,13 +26,6 @@ function trackedEvents(events: Feed<RunEvent>): Feed<TrackedEnvelope<RunEvent>> 
 
 async function startRun(services: Services, principal: Principal, body: RunInputBody) {
   checkRunLimits(body, services.limits);
-  const running = services.runs.activeCountFor(principal.userId);
-  if (running >= services.limits.maxConcurrentRunsPerUser) {
-    throw new AgentRpcError(
-      'RATE_LIMITED',
-      `you have ${running} runs going; the limit is ${services.limits.maxConcurrentRunsPerUser}`,
-    );
-  }
   const { agentId, input, ...options } = body;
   return services.runs.start(principal, { agentId, input: input as RunInput, options });
 }
@@ -72,10 +65,18 @@ export const runsRouter = {
     .input(runInput.extend({ lastEventId }))
     .subscription(async ({ ctx, input, signal }) => {
       const { lastEventId: resumeFrom, ...body } = input;
-      const runId = await runToStream(ctx.services, ctx.principal, { body, resumeFrom });
-      const after = seqFrom(resumeFrom, runId);
+      const { userId } = ctx.principal;
+      const slot = ctx.services.runs.reserveSubscription(userId);
+      let runId: string;
+      try {
+        runId = await runToStream(ctx.services, ctx.principal, { body, resumeFrom });
+      } catch (error) {
+        slot();
+        throw error;
+      }
+      const afterSeq = seqFrom(resumeFrom, runId);
       return trackedEvents(
-        await ctx.services.runs.events(ctx.principal.userId, runId, after, signal),
+        await ctx.services.runs.events({ userId, runId, afterSeq, signal, slot }),
       );
     }),
 
@@ -83,9 +84,10 @@ export const runsRouter = {
   events: authedProcedure
     .input(z.object({ runId: id, lastEventId }))
     .subscription(async ({ ctx, input, signal }) => {
-      const after = seqFrom(input.lastEventId, input.runId);
+      const { runId } = input;
+      const afterSeq = seqFrom(input.lastEventId, runId);
       return trackedEvents(
-        await ctx.services.runs.events(ctx.principal.userId, input.runId, after, signal),
+        await ctx.services.runs.events({ userId: ctx.principal.userId, runId, afterSeq, signal }),
       );
     }),
 

@@ -11,7 +11,7 @@ import {
   type RunOptions,
   type Store,
 } from '@agentrpc/core';
-import { consumeFeed, type Feed } from '@agentrpc/core/internal';
+import { consumeFeed, createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
 import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
@@ -20,6 +20,7 @@ import type { AgentRegistry } from './agent-registry.ts';
 import { EventLog } from './event-log.ts';
 import { followRun } from './follow-run.ts';
 import { RunHub } from './run-hub.ts';
+import { type Release, RunSlots, type SlotLimits } from './run-slots.ts';
 import { sleep } from './wait.ts';
 
 export interface StartRun {
@@ -57,16 +58,19 @@ export class RunManager {
 
   readonly #metrics: ServerMetrics;
 
-  readonly #limits: Pick<Limits, 'maxRunningRuns' | 'runTimeoutMs'>;
+  readonly #limits: Pick<Limits, 'runTimeoutMs'>;
+
+  readonly #slots: RunSlots;
 
   constructor(options: {
     store: Store;
     agents: AgentRegistry;
     logger: Logger;
     metrics: ServerMetrics;
-    limits: Pick<Limits, 'maxRunningRuns' | 'runTimeoutMs'>;
+    limits: SlotLimits & Pick<Limits, 'runTimeoutMs'>;
   }) {
     this.#limits = options.limits;
+    this.#slots = new RunSlots(options.limits);
     this.#store = options.store;
     this.#agents = options.agents;
     this.#logger = options.logger;
@@ -75,24 +79,13 @@ export class RunManager {
     this.#eventLog = new EventLog({ store: this.#store, onError: this.#onError });
   }
 
-  /** Live runs by user; kept as counts because every start checks them. */
-  readonly #liveByUser = new Map<string, number>();
-  #live = 0;
-
   /** Runs going in this process. */
   get activeCount(): number {
-    return this.#live;
+    return this.#slots.running;
   }
 
   activeCountFor(userId: string): number {
-    return this.#liveByUser.get(userId) ?? 0;
-  }
-
-  #countLive(userId: string, change: 1 | -1) {
-    this.#live += change;
-    const count = (this.#liveByUser.get(userId) ?? 0) + change;
-    if (count > 0) this.#liveByUser.set(userId, count);
-    else this.#liveByUser.delete(userId);
+    return this.#slots.runningFor(userId);
   }
 
   #closing = false;
@@ -102,19 +95,12 @@ export class RunManager {
     this.#closing = true;
   }
 
-  #assertAccepting() {
+  /** Takes a run slot for the user before anything else happens, or throws why not. */
+  #reserve(userId: string): Release {
     if (this.#closing) {
       throw new RpcError('SHUTDOWN', 'the server is shutting down; retry on another instance');
     }
-    if (this.activeCount >= this.#limits.maxRunningRuns) {
-      throw new RpcError(
-        'RATE_LIMITED',
-        `the server runs ${this.activeCount} runs, its limit; retry shortly`,
-        {
-          retryAfter: 1,
-        },
-      );
-    }
+    return this.#slots.reserveRun(userId);
   }
 
   /** Starts a run and resolves once it has started (after its run.started event). */
@@ -122,15 +108,20 @@ export class RunManager {
     principal: Principal,
     start: StartRun,
   ): Promise<{ runId: string; sessionId: string }> {
-    this.#assertAccepting();
-    const agent = this.#agents.get(start.agentId);
+    const release = this.#reserve(principal.userId);
     const controller = new AbortController();
-    const events = agent.stream(start.input, {
-      ...start.options,
-      userId: principal.userId,
-      signal: controller.signal,
-    });
-    const first = await this.#launch(events, controller, principal.userId);
+    let events: RunEventStream;
+    try {
+      events = this.#agents.get(start.agentId).stream(start.input, {
+        ...start.options,
+        userId: principal.userId,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const first = await this.#launch(events, { controller, userId: principal.userId, release });
     if (first.type !== 'run.started')
       throw new RpcError('INTERNAL', `run began with ${first.type}`);
     return { runId: first.runId, sessionId: first.sessionId };
@@ -141,14 +132,19 @@ export class RunManager {
     principal: Principal,
     run: { agentId: string; runId: string; decisions: ContinueInput },
   ): Promise<void> {
-    this.#assertAccepting();
-    const agent = this.#agents.get(run.agentId);
+    const release = this.#reserve(principal.userId);
     const controller = new AbortController();
-    const events = agent.continueStream(run.runId, run.decisions, {
-      userId: principal.userId,
-      signal: controller.signal,
-    });
-    await this.#launch(events, controller, principal.userId);
+    let events: RunEventStream;
+    try {
+      events = this.#agents.get(run.agentId).continueStream(run.runId, run.decisions, {
+        userId: principal.userId,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    await this.#launch(events, { controller, userId: principal.userId, release });
   }
 
   /**
@@ -193,35 +189,54 @@ export class RunManager {
   }
 
   /**
+   * Takes a subscription slot for the user (RATE_LIMITED past the limit). A
+   * subscription that starts a run takes it first, so a refused one starts nothing.
+   */
+  reserveSubscription(userId: string): Release {
+    return this.#slots.reserveSubscription(userId);
+  }
+
+  /**
    * Once the run is known to be this user's (else NOT_FOUND): every event of
    * the run after `afterSeq`, then live ones, ending after the terminal event.
    * Replays from the store, follows the live hub when the run is here, and
-   * polls the store when it runs elsewhere.
+   * polls the store when it runs elsewhere. Holds a subscription slot (`slot`,
+   * or one it takes) until the feed ends or `signal` aborts.
    */
-  async events(
-    userId: string,
-    runId: string,
-    afterSeq: number,
-    signal?: AbortSignal,
-  ): Promise<Feed<RunEvent>> {
-    // A run live here for this user is known to be theirs without asking the store.
-    const ownedHere = this.#active.get(runId)?.userId === userId;
-    if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {
-      throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+  async events(request: {
+    userId: string;
+    runId: string;
+    afterSeq: number;
+    signal?: AbortSignal | undefined;
+    slot?: Release;
+  }): Promise<Feed<RunEvent>> {
+    const { userId, runId, afterSeq, signal } = request;
+    const release = request.slot ?? this.#slots.reserveSubscription(userId);
+    signal?.addEventListener('abort', release, { once: true });
+    try {
+      // A run live here for this user is known to be theirs without asking the store.
+      const ownedHere = this.#active.get(runId)?.userId === userId;
+      if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {
+        throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+      }
+      const hubOf = () => {
+        const active = this.#active.get(runId);
+        return active?.userId === userId ? active.hub : undefined;
+      };
+      const feed = await followRun({
+        store: this.#store,
+        hubOf,
+        userId,
+        runId,
+        afterSeq,
+        readers: this.#metrics.subscriptions,
+        ...(signal ? { signal } : {}),
+      });
+      return releasedAtEnd(feed, release);
+    } catch (error) {
+      release();
+      throw error;
     }
-    const hubOf = () => {
-      const active = this.#active.get(runId);
-      return active?.userId === userId ? active.hub : undefined;
-    };
-    return followRun({
-      store: this.#store,
-      hubOf,
-      userId,
-      runId,
-      afterSeq,
-      readers: this.#metrics.subscriptions,
-      ...(signal ? { signal } : {}),
-    });
   }
 
   /** Stops every live run with `reason` (they end as errors with its code). */
@@ -239,23 +254,27 @@ export class RunManager {
   /** Pumps a run's events into its hub and the store; resolves with the first event. */
   async #launch(
     events: RunEventStream,
-    controller: AbortController,
-    userId: string,
+    run: { controller: AbortController; userId: string; release: Release },
   ): Promise<RunEvent> {
-    const first = await events.next(); // throws for input that cannot start a run
-    if (first.done) throw new RpcError('INTERNAL', 'the run produced no events');
+    const { controller, userId, release } = run;
+    let first: IteratorResult<RunEvent>;
+    try {
+      first = await events.next(); // throws for input that cannot start a run
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (first.done) {
+      release();
+      throw new RpcError('INTERNAL', 'the run produced no events');
+    }
     const runId = first.value.runId;
     const hub = new RunHub();
     const key = { userId, runId };
     this.#active.set(runId, { hub, controller, userId });
-    this.#countLive(userId, 1);
-    // A run stops counting as live when its hub is done: at its terminal event, or when it closes.
-    let live = true;
+    // A run gives its slot back when its hub is done: at its terminal event, or when it closes.
     const uncountIfDone = () => {
-      if (live && hub.done) {
-        live = false;
-        this.#countLive(userId, -1);
-      }
+      if (hub.done) release();
     };
     const accept = (event: RunEvent) => {
       hub.push(event);
@@ -331,4 +350,28 @@ export class RunManager {
     })();
     return first.value;
   }
+}
+
+/** The feed, giving its subscription slot back when it ends, fails or is stopped. */
+function releasedAtEnd<T>(feed: Feed<T>, release: Release): Feed<T> {
+  return createFeed((sink) => {
+    const control = feed[pushTo]({
+      value: (value) => sink.value(value),
+      end: () => {
+        release();
+        sink.end();
+      },
+      fail: (error) => {
+        release();
+        sink.fail(error);
+      },
+    });
+    return {
+      resume: () => control.resume(),
+      stop: () => {
+        release();
+        control.stop();
+      },
+    };
+  });
 }

@@ -1,0 +1,94 @@
+// Counts what the server's limits cap: runs going (per user and in all) and
+// open subscriptions per user. A slot is taken synchronously, before any
+// await, so a batch of calls (ten runs.start in one HTTP batch, fifty in one
+// WebSocket message) cannot all pass the check before any of them counts.
+import { AgentRpcError } from '@agentrpc/core';
+import type { Limits } from '../config/define-config.ts';
+
+export type SlotLimits = Pick<
+  Limits,
+  'maxRunningRuns' | 'maxConcurrentRunsPerUser' | 'maxSubscriptionsPerUser'
+>;
+
+/** Gives a slot back; calling it again does nothing. */
+export type Release = () => void;
+
+function counter() {
+  const counts = new Map<string, number>();
+  return {
+    get: (key: string) => counts.get(key) ?? 0,
+    add(key: string, change: 1 | -1) {
+      const count = (counts.get(key) ?? 0) + change;
+      if (count > 0) counts.set(key, count);
+      else counts.delete(key);
+    },
+  };
+}
+
+function once(release: () => void): Release {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+}
+
+export class RunSlots {
+  readonly #limits: SlotLimits;
+  readonly #runsByUser = counter();
+  readonly #subscriptionsByUser = counter();
+  #runs = 0;
+
+  constructor(limits: SlotLimits) {
+    this.#limits = limits;
+  }
+
+  /** Runs going in this process. */
+  get running(): number {
+    return this.#runs;
+  }
+
+  runningFor(userId: string): number {
+    return this.#runsByUser.get(userId);
+  }
+
+  /** Takes a run slot for `userId`, or throws RATE_LIMITED when either limit is reached. */
+  reserveRun(userId: string): Release {
+    if (this.#runs >= this.#limits.maxRunningRuns) {
+      throw new AgentRpcError(
+        'RATE_LIMITED',
+        `the server runs ${this.#runs} runs, its limit; retry shortly`,
+        { retryAfter: 1 },
+      );
+    }
+    const mine = this.#runsByUser.get(userId);
+    if (mine >= this.#limits.maxConcurrentRunsPerUser) {
+      throw new AgentRpcError(
+        'RATE_LIMITED',
+        `you have ${mine} runs going; the limit is ${this.#limits.maxConcurrentRunsPerUser}`,
+        { retryAfter: 1 },
+      );
+    }
+    this.#runs++;
+    this.#runsByUser.add(userId, 1);
+    return once(() => {
+      this.#runs--;
+      this.#runsByUser.add(userId, -1);
+    });
+  }
+
+  /** Takes a subscription slot for `userId`, or throws RATE_LIMITED at the limit. */
+  reserveSubscription(userId: string): Release {
+    const open = this.#subscriptionsByUser.get(userId);
+    if (open >= this.#limits.maxSubscriptionsPerUser) {
+      throw new AgentRpcError(
+        'RATE_LIMITED',
+        `you have ${open} subscriptions open; the limit is ${this.#limits.maxSubscriptionsPerUser}`,
+        { retryAfter: 1 },
+      );
+    }
+    this.#subscriptionsByUser.add(userId, 1);
+    return once(() => this.#subscriptionsByUser.add(userId, -1));
+  }
+}
