@@ -19,10 +19,7 @@ export class RateLimiter {
 
   /** Takes one token for `userId`, or throws RATE_LIMITED saying when to retry. */
   take(userId: string, now = Date.now()): void {
-    const bucket = this.#buckets.get(userId) ?? { tokens: this.#burst, updatedAt: now };
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.updatedAt) * this.#perMs);
-    bucket.updatedAt = now;
-    this.#buckets.set(userId, bucket);
+    const bucket = this.#refilled(userId, now);
     if (bucket.tokens < 1) {
       const retryAfter = Math.ceil((1 - bucket.tokens) / this.#perMs / 1000);
       throw new AgentRpcError('RATE_LIMITED', `too many requests; retry in ${retryAfter} s`, {
@@ -31,6 +28,19 @@ export class RateLimiter {
     }
     bucket.tokens -= 1;
     if (this.#buckets.size > 100_000) this.#forgetFull(now);
+  }
+
+  /** Whether `key` has a token left, without taking it. */
+  allows(key: string, now = Date.now()): boolean {
+    return this.#refilled(key, now).tokens >= 1;
+  }
+
+  #refilled(key: string, now: number): Bucket {
+    const bucket = this.#buckets.get(key) ?? { tokens: this.#burst, updatedAt: now };
+    bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.updatedAt) * this.#perMs);
+    bucket.updatedAt = now;
+    this.#buckets.set(key, bucket);
+    return bucket;
   }
 
   /** Drops buckets that have refilled completely (they carry no state). */

@@ -34,8 +34,6 @@ export interface Limits {
   webSocketMessagesPerSecond: number;
   /** A WebSocket that has not authenticated after this long is closed (default 10 s). */
   webSocketAuthTimeoutMs: number;
-  /** Deepest nesting of free-form JSON inputs such as sessionState and metadata (default 32). */
-  maxJsonDepth: number;
   /** Longest text input in characters (default 100,000). */
   maxInputChars: number;
   /** Most attachments (images, audio, videos, files) in one run (default 16). */
@@ -46,6 +44,8 @@ export interface Limits {
   requestsPerMinute: number;
   /** Subscriptions (runs.stream, runs.events) one user may have open at once (default 64). */
   maxSubscriptionsPerUser: number;
+  /** Failed credentials one client address may send per minute before RATE_LIMITED (default 60). */
+  authFailuresPerMinute: number;
   /** Runs this server process runs at once, over all users (default 1,000). */
   maxRunningRuns: number;
   /** A run still going after this long ends as RUN_TIMEOUT (default 10 minutes). */
@@ -57,12 +57,12 @@ export const defaultLimits: Limits = {
   maxWebSocketMessageBytes: 8 * 1024 * 1024,
   webSocketMessagesPerSecond: 500,
   webSocketAuthTimeoutMs: 10_000,
-  maxJsonDepth: 32,
   maxInputChars: 100_000,
   maxAttachments: 16,
   maxConcurrentRunsPerUser: 8,
   maxSubscriptionsPerUser: 64,
   requestsPerMinute: 600,
+  authFailuresPerMinute: 60,
   maxRunningRuns: 1000,
   runTimeoutMs: 600_000,
 };

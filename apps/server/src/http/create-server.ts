@@ -1,6 +1,6 @@
 // One port for everything: tRPC at /trpc over HTTP (queries, mutations, SSE
 // subscriptions) and WebSocket, plus /healthz and /readyz.
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
 import type { TRPCError } from '@trpc/server';
@@ -8,6 +8,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import { createAuthenticator } from '../auth/authenticate.ts';
+import { callerContexts } from '../auth/caller-context.ts';
 import { RateLimiter } from '../auth/rate-limiter.ts';
 import { configWarnings } from '../config/config-warnings.ts';
 import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
@@ -19,8 +20,8 @@ import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
-import { createContext, type Services } from '../trpc/context.ts';
-import { retryAfterOf, toTRPCError } from '../trpc/error-codes.ts';
+import type { Services } from '../trpc/context.ts';
+import { retryAfterOf } from '../trpc/error-codes.ts';
 import { transports } from '../trpc/init.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
@@ -118,17 +119,14 @@ export async function startServer(
   const recovered = await recoverInterruptedRuns(store);
   const retention = startRetention(store, config.retention, services.logger);
   const { logRequest, setUser } = requestLogging(services.logger);
-  const createContextFor = async (
-    req: IncomingMessage,
-    source: Parameters<typeof createContext>[1],
-  ) => {
-    const context = await createContext(services, source);
-    setUser(req, context.principal?.userId);
-    return context;
-  };
+  const { contextFor: createContextFor, authenticated } = callerContexts(services, setUser);
   const logProcedureError = (error: TRPCError, path: string | undefined) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR')
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
       services.logger.error({ err: error, path }, 'procedure failed');
+    } else if (error.code === 'PARSE_ERROR' || error.code === 'BAD_REQUEST') {
+      // The client's mistake: worth a line, not an alarm, and no stack.
+      services.logger.warn({ code: error.code, path, reason: error.message }, 'bad request');
+    }
   };
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -147,22 +145,6 @@ export async function startServer(
         connectionParams: info.type === 'subscription' ? info.connectionParams : null,
       }),
   });
-  /** The context of an authenticated caller, for the transports that refuse anyone else up front. */
-  const authenticated = async (
-    req: IncomingMessage,
-    connectionParams: Record<string, string | undefined> | null,
-  ) => {
-    const context = await createContextFor(req, {
-      authorization: req.headers.authorization,
-      connectionParams,
-    });
-    if (!context.principal) {
-      throw toTRPCError(
-        context.authError ?? new AgentRpcError('UNAUTHORIZED', 'authentication required'),
-      );
-    }
-    return context;
-  };
   const subscriptions = sseSubscriptions({
     router: appRouter,
     config: transports,
@@ -192,6 +174,10 @@ export async function startServer(
           res.writeHead(500).end();
         },
       );
+    } else if (path?.startsWith('/trpc/') && req.method !== 'GET' && req.method !== 'POST') {
+      res
+        .writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST' })
+        .end('{"error":{"message":"tRPC is served over GET and POST"}}');
     } else if (path?.startsWith('/trpc/')) {
       const route = ownTransports ? subscriptions.route(req) : undefined;
       if (!route) trpc(req, res);

@@ -3,6 +3,7 @@
 import { AgentRpcError } from '@agentrpc/core';
 import { z } from 'zod';
 import type { Limits } from '../config/define-config.ts';
+import { valueNestsDeeperThan } from '../http/json-depth.ts';
 
 export const id = z
   .string()
@@ -30,7 +31,15 @@ const file = z
   .union([mediaSource, z.object({ fileId: z.string().max(200) })])
   .and(z.object({ filename: z.string().max(255).optional() }));
 
-const json = z.record(z.string().max(200), z.unknown());
+/** Deepest nesting of free-form JSON (session state, metadata, tool results): deeper is BAD_REQUEST. */
+export const maxJsonDepth = 32;
+
+/** A free-form JSON object, capped in depth before any of it is stored. */
+export const json = z
+  .record(z.string().max(200), z.unknown())
+  .refine((value) => !valueNestsDeeperThan(value, maxJsonDepth), {
+    message: `nested more than ${maxJsonDepth} levels deep`,
+  });
 
 /** Absolute caps; the configured Limits are checked on top by checkRunLimits. */
 const text = z.string().min(1, 'input is empty').max(1_000_000);
@@ -96,7 +105,7 @@ export const continueInput = z.object({
       ]),
     )
     .optional(),
-  toolResults: z.record(z.string().max(200), z.unknown()).optional(),
+  toolResults: json.optional(),
 });
 
 export const pageInput = {

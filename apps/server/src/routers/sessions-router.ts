@@ -4,7 +4,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { targetUser } from '../auth/principal.ts';
 import { authedProcedure } from '../trpc/init.ts';
-import { id, pageInput } from './schemas.ts';
+import { id, json, pageInput } from './schemas.ts';
 
 const sessionKey = z.object({ sessionId: id });
 
@@ -70,7 +70,7 @@ export const sessionsRouter = {
     ),
 
   updateState: authedProcedure
-    .input(sessionKey.extend({ state: z.record(z.string().max(200), z.unknown()) }))
+    .input(sessionKey.extend({ state: json }))
     .mutation(({ ctx, input }) =>
       ctx.services.store.updateSessionState(
         { userId: ctx.principal.userId, sessionId: input.sessionId },

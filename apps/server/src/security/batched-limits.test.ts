@@ -9,8 +9,13 @@ const startInput = { agentId: 'slow', input: 'tell me a long story' };
 let s: SecurityServer | undefined;
 afterEach(() => s?.close());
 
+interface BatchAnswer {
+  result?: unknown;
+  error?: { json: { data: { code: string } } };
+}
+
 /** tRPC error codes of each answer in a batch; 'ok' for a result. */
-function outcomes(answers: { result?: unknown; error?: { json: { data: { code: string } } } }[]) {
+function outcomes(answers: BatchAnswer[]) {
   return answers.map((answer) => (answer.error ? answer.error.json.data.code : 'ok'));
 }
 
@@ -26,7 +31,7 @@ describe('limits under batching', () => {
       headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const codes = outcomes(await res.json());
+    const codes = outcomes((await res.json()) as BatchAnswer[]);
     expect(codes.filter((code) => code === 'ok')).toHaveLength(3);
     expect(codes.filter((code) => code === 'TOO_MANY_REQUESTS')).toHaveLength(7);
     expect(s.server.services.runs.activeCountFor('alice')).toBe(3);
@@ -64,7 +69,8 @@ describe('limits under batching', () => {
       headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' },
       body: JSON.stringify({ json: startInput }),
     });
-    const { runId } = (await started.json()).result.data.json as { runId: string };
+    const { runId } = ((await started.json()) as { result: { data: { json: { runId: string } } } })
+      .result.data.json;
     const follow = (signal: AbortSignal) =>
       fetch(
         `${url}/trpc/runs.events?input=${encodeURIComponent(JSON.stringify({ json: { runId } }))}`,

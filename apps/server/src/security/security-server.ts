@@ -1,5 +1,6 @@
 // The server the security suite attacks: real, on port 0, with two users, an
 // admin, a slow demo agent and a log that the tests read back.
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { Agent, DemoModel, MemoryStore, type Store } from '@agentrpc/core';
 import { WebSocket } from 'ws';
@@ -91,3 +92,26 @@ export async function rawSocket(
 
 /** `depth` arrays inside one another, as JSON text. */
 export const nestedArrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+/** A request by node:http, which sends any method (fetch refuses TRACE and CONNECT). */
+export function rawRequest(
+  url: string,
+  request: { method: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}${request.path}`, {
+      method: request.method,
+      headers: request.headers ?? {},
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (piece: string) => {
+        text += piece;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(request.body);
+  });
+}

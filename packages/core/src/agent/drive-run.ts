@@ -30,6 +30,8 @@ export interface DriveOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
+const reportToConsole = (error: unknown) => console.error('agentrpc:', error);
+
 function settle(run: ActiveRun, status: RunStatus, error?: AgentRpcError) {
   const { output } = run;
   output.status = status;
@@ -74,20 +76,35 @@ function usageOf(metrics: RunMetrics, counted: SessionUsage): SessionUsage {
   };
 }
 
-async function persist({ run, store, session, isNew }: DriveOptions) {
+/** Writes the run's record (its status last of all it has to say). */
+function saveRun({ run, store }: DriveOptions) {
   const { runId, userId, sessionId: _s, agentId: _a, createdAt: _c, ...patch } = run.output;
-  await store.updateRun({ userId, runId }, patch);
+  return store.updateRun({ userId, runId }, patch);
+}
+
+/**
+ * Saves the session (state and totals) and then the run. The session goes
+ * first: a state the store cannot take must not leave the run recorded as
+ * completed.
+ */
+async function persist(options: DriveOptions) {
+  const { run, store, session, isNew } = options;
   await store.updateSession(
-    { userId, sessionId: session.sessionId },
+    { userId: run.output.userId, sessionId: session.sessionId },
     {
       state: run.toolContext.state,
       ...(isNew ? { addRuns: 1 } : {}),
       addUsage: usageOf(run.output.metrics, run.counted),
     },
   );
+  await saveRun(options);
 }
 
-/** The terminal event, once the run is saved; a failed save ends the run as STORE_ERROR instead. */
+/**
+ * The terminal event, once the run is saved. A failed save ends the run as
+ * STORE_ERROR instead, with status `error` in the event and (when the store
+ * takes that much) in the run's record, so the two never disagree.
+ */
 async function saveAndEnd(
   options: DriveOptions,
   error: AgentRpcError | undefined,
@@ -99,20 +116,27 @@ async function saveAndEnd(
     return last;
   } catch (storeError) {
     const failure = toAgentRpcError(storeError, 'STORE_ERROR');
+    const message = `The run could not be saved: ${failure.message}`;
     run.output.lastSeq = last.seq - 1;
-    return nextEvent(run, {
+    run.output.status = 'error';
+    run.output.error = { code: failure.code, message };
+    delete run.output.pendingToolCalls;
+    const ended = nextEvent(run, {
       type: 'run.error',
       code: failure.code,
-      message: `The run could not be saved: ${failure.message}`,
+      message,
       output: run.output,
     });
+    // A store that is down takes nothing; recovery then ends the run as INTERRUPTED.
+    await saveRun(options).catch(options.onBackgroundError ?? reportToConsole);
+    return ended;
   }
 }
 
 /** Runs to the end, emitting every event through run.emit. Never throws. */
 export async function driveRun(options: DriveOptions): Promise<void> {
   const { run } = options;
-  const report = options.onBackgroundError ?? ((e: unknown) => console.error('agentrpc:', e));
+  const report = options.onBackgroundError ?? reportToConsole;
   let last: RunEvent | undefined;
   const { output } = run;
   run.span = startSpan('agentrpc.run', {
