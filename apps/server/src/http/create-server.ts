@@ -21,7 +21,7 @@ import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import type { Services } from '../trpc/context.ts';
-import { retryAfterOf } from '../trpc/error-codes.ts';
+import { readableMessage, retryAfterOf } from '../trpc/error-codes.ts';
 import { transports } from '../trpc/init.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
@@ -125,7 +125,10 @@ export async function startServer(
       services.logger.error({ err: error, path }, 'procedure failed');
     } else if (error.code === 'PARSE_ERROR' || error.code === 'BAD_REQUEST') {
       // The client's mistake: worth a line, not an alarm, and no stack.
-      services.logger.warn({ code: error.code, path, reason: error.message }, 'bad request');
+      services.logger.warn(
+        { code: error.code, path, reason: readableMessage(error) },
+        'bad request',
+      );
     }
   };
   const trpc = createHTTPHandler({

@@ -1,6 +1,6 @@
 // Reading a run's events for a subscriber: replay from the store's event log,
 // follow the live hub when the run is in this process, and poll the log when
-// it runs elsewhere, until the terminal event. Events from the live hub are
+// it runs elsewhere, until the terminal event (a pause that was continued is not one). Events from the live hub are
 // handed to the subscriber as the hub gets them, in the same call.
 import { isTerminalEvent, type RunEvent, type Store } from '@agentrpc/core';
 import { createFeed, type Feed, type FeedControl, type FeedSink } from '@agentrpc/core/internal';
@@ -60,7 +60,10 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
       finish({ error });
       return false;
     }
-    if (isTerminalEvent(event)) {
+    // A pause ends a run only if nothing came after it: read from the start, a
+    // run that was continued goes on past its pause to its final end. Whether
+    // the run is still paused is seen below (the hub is done, or the record says so).
+    if (isTerminalEvent(event) && event.type !== 'run.paused') {
       finish('end');
       return false;
     }

@@ -19,7 +19,12 @@ export interface SecurityServer {
 export const keys = { alice: 'key-alice-0123456789', bob: 'key-bob-0123456789' };
 
 export async function startSecurityServer(
-  options: { limits?: Partial<Limits>; store?: Store; config?: Partial<ServerConfig> } = {},
+  options: {
+    limits?: Partial<Limits>;
+    store?: Store;
+    config?: Partial<ServerConfig>;
+    agents?: ServerConfig['agents'];
+  } = {},
 ): Promise<SecurityServer> {
   const logs: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -32,7 +37,10 @@ export async function startSecurityServer(
     {
       store: options.store ?? new MemoryStore(),
       logger: createLogger({ destination, level: 'debug' }),
-      agents: [new Agent({ id: 'slow', model: new DemoModel({ chunkDelayMs: 30 }) })],
+      agents: [
+        new Agent({ id: 'slow', model: new DemoModel({ chunkDelayMs: 30 }) }),
+        ...(options.agents ?? []),
+      ],
       auth: {
         apiKeys: [
           { key: keys.alice, userId: 'alice' },

@@ -1,6 +1,7 @@
 // The one place where agentrpc error codes become tRPC error codes.
 import { AgentRpcError, type ErrorCode } from '@agentrpc/core';
 import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
 
 type TRPCCode = TRPCError['code'];
 
@@ -39,4 +40,9 @@ export function retryAfterOf(error: TRPCError): number | undefined {
 /** The agentrpc code behind a tRPC error, for the error formatter. */
 export function agentRpcCodeOf(error: TRPCError): ErrorCode | undefined {
   return error.cause instanceof AgentRpcError ? error.cause.code : undefined;
+}
+
+/** What went wrong, in words a person reads: input validation errors as a list, not zod's JSON. */
+export function readableMessage(error: TRPCError): string {
+  return error.cause instanceof z.ZodError ? z.prettifyError(error.cause) : error.message;
 }

@@ -5,7 +5,7 @@ import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { type ErrorFormatter, transportConfig } from '../http/transport-config.ts';
 import type { Context, ServerContext } from './context.ts';
-import { agentRpcCodeOf, retryAfterOf, toTRPCError } from './error-codes.ts';
+import { agentRpcCodeOf, readableMessage, retryAfterOf, toTRPCError } from './error-codes.ts';
 
 const sse = {
   ping: { enabled: true, intervalMs: 10_000 },
@@ -17,7 +17,7 @@ const errorFormatter = (({ shape, error }) => {
   return {
     ...shape,
     // Internal details stay in the server's logs.
-    message: internal ? 'internal error' : shape.message,
+    message: internal ? 'internal error' : readableMessage(error),
     data: {
       ...shape.data,
       stack: undefined,

@@ -30,6 +30,8 @@ interface RunStart extends Pick<DriveOptions, 'session' | 'opening' | 'isNew' | 
   record: RunRecord;
   /** Writes the run record before the first event. */
   save: () => Promise<unknown>;
+  /** Checks, once the session is held, that nothing took the run meanwhile; throws if it did. */
+  confirm?: () => Promise<void>;
 }
 
 /** Stores made for agents given none; kept outside the Agent so it stays small. */
@@ -155,6 +157,14 @@ export class Agent<Output = unknown> {
         resume: { calls, decisions },
         save: () =>
           this.store.updateRun({ userId, runId }, { status: 'running', lastSeq: record.lastSeq }),
+        // Two continues may both have seen `paused`; the session lease lets one
+        // through at a time, and the one that comes second finds the run taken.
+        confirm: async () => {
+          const now = await this.store.getRun({ userId, runId });
+          if (now?.status !== 'paused' || now.lastSeq !== record.lastSeq - 1) {
+            throw new AgentRpcError('CONFLICT', `run ${runId} was already continued`);
+          }
+        },
       };
     });
   }
@@ -172,7 +182,10 @@ export class Agent<Output = unknown> {
     });
     const begin = async () => {
       const start = await prepare();
-      const lease = await this.#lease(start.session, start.record.runId, options, (error) =>
+      // A lease is re-entrant for its owner: each continue of a run holds it as
+      // an owner of its own, so two continues of one run cannot both hold it.
+      const owner = start.isNew ? start.record.runId : `${start.record.runId}/${randomUUID()}`;
+      const lease = await this.#lease(start.session, owner, options, (error) =>
         run?.controller.abort(error),
       );
       if (start.isNew) {
@@ -184,6 +197,7 @@ export class Agent<Output = unknown> {
         start.opening.createdAt = now;
       }
       try {
+        await start.confirm?.();
         run = await buildActiveRun({
           agent: this.options,
           store: this.store,
@@ -254,14 +268,14 @@ export class Agent<Output = unknown> {
   /** Holds the session for this run; `onLost` stops the run if another takes it. */
   #lease(
     session: Session,
-    runId: string,
+    owner: string,
     options: RunOptions | ContinueOptions,
     onLost: (error: AgentRpcError) => void,
   ): Promise<SessionLease> {
     return acquireSessionLease({
       store: this.store,
       sessionId: session.sessionId,
-      owner: runId,
+      owner,
       ttlMs: this.options.sessionLeaseMs ?? 30_000,
       ...(options.waitForSession ? { wait: options.waitForSession } : {}),
       ...signalOf(options),
