@@ -32,10 +32,14 @@ function jwtVerifier(jwt: JwtConfig) {
     ? createRemoteJWKSet(new URL(jwt.jwksUrl))
     : new TextEncoder().encode(jwt.secret ?? '');
   if (!jwt.jwksUrl && !jwt.secret) throw new Error('auth.jwt needs a secret or a jwksUrl');
+  const tolerance = jwt.clockToleranceSeconds ?? 30;
   const options = {
     ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
     ...(jwt.audience ? { audience: jwt.audience } : {}),
     ...(jwt.jwksUrl ? {} : { algorithms: ['HS256'] }),
+    ...(jwt.requireExpiry === false ? {} : { requiredClaims: ['exp'] }),
+    ...(jwt.maxAgeSeconds === undefined ? {} : { maxTokenAge: jwt.maxAgeSeconds }),
+    clockTolerance: tolerance,
   };
   return async (token: string): Promise<Principal> => {
     let payload: JWTPayload;
@@ -46,6 +50,10 @@ function jwtVerifier(jwt: JwtConfig) {
           : await jwtVerify(token, key, options));
     } catch (error) {
       throw new AgentRpcError('UNAUTHORIZED', `invalid token: ${(error as Error).message}`);
+    }
+    // jose checks an `iat` against maxTokenAge only; one from the future is refused here.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance) {
+      throw new AgentRpcError('UNAUTHORIZED', 'invalid token: issued in the future');
     }
     const userId = payload[jwt.userClaim ?? 'sub'];
     if (typeof userId !== 'string' || !userId) {

@@ -18,6 +18,12 @@ export interface JwtConfig {
   userClaim?: string;
   /** Claim holding a list of roles (default `roles`). */
   rolesClaim?: string;
+  /** When set, tokens must carry `iat` and be at most this old. */
+  maxAgeSeconds?: number;
+  /** Refuse tokens without `exp` (default true). */
+  requireExpiry?: boolean;
+  /** Tolerated clock difference for `exp`, `nbf` and `iat` (default 30 s). */
+  clockToleranceSeconds?: number;
 }
 
 export interface AuthConfig {
@@ -83,6 +89,13 @@ export interface ServerConfig {
   logger?: Logger;
   /** Prices (USD per million tokens) by model id, added to or replacing the built-in table. */
   prices?: Record<string, ModelPrice>;
+  /**
+   * Where Prometheus metrics are served. Default: nowhere public. `port` serves
+   * /metrics on its own listener (host 127.0.0.1 unless given); `token` serves it
+   * on the API port to callers sending `Authorization: Bearer <token>`. A server
+   * without auth (loopback only) serves /metrics on its port as before.
+   */
+  metrics?: { port?: number; host?: string; token?: string };
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
 }

@@ -47,6 +47,9 @@ const schema = z.object({
           audience: z.string().optional(),
           userClaim: z.string().optional(),
           rolesClaim: z.string().optional(),
+          maxAgeSeconds: positive.optional(),
+          requireExpiry: z.boolean().optional(),
+          clockToleranceSeconds: z.number().min(0).finite().optional(),
         })
         .refine((jwt) => jwt.secret || jwt.jwksUrl, 'needs a secret or a jwksUrl')
         .optional(),
@@ -60,6 +63,13 @@ const schema = z.object({
   retention: z.object({ sessionTtlMs: positive, intervalMs: positive.optional() }).optional(),
   shutdownGraceMs: z.number().min(0).finite().optional(),
   cors: z.object({ origins: z.union([z.literal('*'), z.array(z.string())]) }).optional(),
+  metrics: z
+    .strictObject({
+      port: z.number().int().min(0).max(65_535).optional(),
+      host: z.string().optional(),
+      token: nonEmpty('a non-empty string (sent as Bearer to /metrics)').optional(),
+    })
+    .optional(),
 });
 
 /** A config that cannot work; the message lists every problem by its path. */

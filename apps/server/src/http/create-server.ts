@@ -16,6 +16,7 @@ import { storeFromEnv } from '../config/store-from-env.ts';
 import { validateConfig } from '../config/validate-config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { ServerMetrics } from '../observe/metrics.ts';
+import { metricsEndpoint } from '../observe/metrics-endpoint.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns } from '../run/recover-runs.ts';
@@ -65,6 +66,8 @@ export interface AgentRpcServer {
   readonly services: Services;
   /** Runs found unfinished at start and ended as INTERRUPTED. */
   readonly recovered: number;
+  /** Where /metrics is served on a listener of its own (config `metrics.port`), if it is. */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting, waits up to `graceMs` for runs to finish, then closes. */
   close(graceMs?: number): Promise<void>;
 }
@@ -119,6 +122,7 @@ export async function startServer(
   const recovered = await recoverInterruptedRuns(store);
   const retention = startRetention(store, config.retention, services.logger);
   const { logRequest, setUser } = requestLogging(services.logger);
+  const metrics = await metricsEndpoint({ config: config.metrics, hasAuth: hasAuth(config), services });
   const { contextFor: createContextFor, authenticated } = callerContexts(services, setUser);
   const logProcedureError = (error: TRPCError, path: string | undefined) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
@@ -169,14 +173,7 @@ export async function startServer(
         .writeHead(accepting ? 200 : 503, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ready: accepting }));
     } else if (path === '/metrics') {
-      services.metrics.registry.metrics().then(
-        (text) =>
-          res.writeHead(200, { 'content-type': services.metrics.registry.contentType }).end(text),
-        (error: unknown) => {
-          services.logger.error({ err: error }, 'metrics failed');
-          res.writeHead(500).end();
-        },
-      );
+      metrics.serveOnApiPort(req, res);
     } else if (path?.startsWith('/trpc/') && req.method !== 'GET' && req.method !== 'POST') {
       res
         .writeHead(405, { 'content-type': 'application/json', allow: 'GET, POST' })
@@ -239,11 +236,13 @@ export async function startServer(
     port,
     services,
     recovered,
+    metricsUrl: metrics.url,
     close: async (graceMs = 10_000) => {
+      // During the grace period the port stays open: /readyz says 503 so a load
+      // balancer moves on, new runs get SHUTDOWN, running streams go on.
       accepting = false;
       services.runs.stopAccepting();
       clearInterval(retention);
-      server.close();
       const left = await services.runs.drain(graceMs);
       if (left > 0) {
         // Past the deadline: end what is left as SHUTDOWN and wait for it to be saved.
@@ -256,7 +255,9 @@ export async function startServer(
       else websockets.broadcastReconnect(wss.clients);
       for (const client of wss.clients) client.terminate();
       wss.close();
+      server.close();
       server.closeAllConnections();
+      await metrics.close();
       await services.store.close();
     },
   };
