@@ -122,7 +122,11 @@ export async function startServer(
   const recovered = await recoverInterruptedRuns(store);
   const retention = startRetention(store, config.retention, services.logger);
   const { logRequest, setUser } = requestLogging(services.logger);
-  const metrics = await metricsEndpoint({ config: config.metrics, hasAuth: hasAuth(config), services });
+  const metrics = await metricsEndpoint({
+    config: config.metrics,
+    hasAuth: hasAuth(config),
+    services,
+  });
   const { contextFor: createContextFor, authenticated } = callerContexts(services, setUser);
   const logProcedureError = (error: TRPCError, path: string | undefined) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
