@@ -56,6 +56,8 @@ export interface Limits {
   maxRunningRuns: number;
   /** A run still going after this long ends as RUN_TIMEOUT (default 10 minutes). */
   runTimeoutMs: number;
+  /** How often to look for runs whose process died and end them as INTERRUPTED (default 15 s). */
+  orphanSweepMs: number;
 }
 
 export const defaultLimits: Limits = {
@@ -71,6 +73,7 @@ export const defaultLimits: Limits = {
   authFailuresPerMinute: 60,
   maxRunningRuns: 1000,
   runTimeoutMs: 600_000,
+  orphanSweepMs: 15_000,
 };
 
 export interface ServerConfig {

@@ -19,7 +19,7 @@ import { ServerMetrics } from '../observe/metrics.ts';
 import { metricsEndpoint } from '../observe/metrics-endpoint.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
-import { recoverInterruptedRuns } from '../run/recover-runs.ts';
+import { recoverInterruptedRuns, sweepOrphanedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import type { Services } from '../trpc/context.ts';
 import { readableMessage, retryAfterOf } from '../trpc/error-codes.ts';
@@ -121,6 +121,12 @@ export async function startServer(
   for (const warning of configWarnings(config)) warn(warning);
   const recovered = await recoverInterruptedRuns(store);
   const retention = startRetention(store, config.retention, services.logger);
+  // Runs orphaned by a process that died after this one started end within a lease and a sweep.
+  const sweep = sweepOrphanedRuns(services.store, {
+    intervalMs: services.limits.orphanSweepMs,
+    liveHere: (runId) => services.runs.isLive(runId),
+    onError: (error) => services.logger.error({ err: error }, 'orphaned-run sweep failed'),
+  });
   const { logRequest, setUser } = requestLogging(services.logger);
   const metrics = await metricsEndpoint({
     config: config.metrics,
@@ -247,6 +253,7 @@ export async function startServer(
       accepting = false;
       services.runs.stopAccepting();
       clearInterval(retention);
+      clearInterval(sweep);
       const left = await services.runs.drain(graceMs);
       if (left > 0) {
         // Past the deadline: end what is left as SHUTDOWN and wait for it to be saved.

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { Services } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
+import { publicEvent, publicOutput } from '../run/public-errors.ts';
 import { authedProcedure } from '../trpc/init.ts';
 import {
   checkRunLimits,
@@ -19,9 +20,13 @@ import {
   seqFrom,
 } from './schemas.ts';
 
-/** Each event as tracked(`runId:seq`, event); failures as tRPC errors. */
+/** Each event as tracked(`runId:seq`, event), as a client may see it; failures as tRPC errors. */
 function trackedEvents(events: Feed<RunEvent>): Feed<TrackedEnvelope<RunEvent>> {
-  return mapFeed(events, (event) => tracked(`${event.runId}:${event.seq}`, event), toTRPCError);
+  return mapFeed(
+    events,
+    (event) => tracked(`${event.runId}:${event.seq}`, publicEvent(event)),
+    toTRPCError,
+  );
 }
 
 async function startRun(services: Services, principal: Principal, body: RunInputBody) {
@@ -48,7 +53,7 @@ async function runToStream(
 async function ownRun(services: Services, principal: Principal, runId: string): Promise<RunOutput> {
   const run = await services.store.getRun({ userId: principal.userId, runId });
   if (!run) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
-  return run;
+  return publicOutput(run);
 }
 
 export const runsRouter = {
@@ -103,12 +108,13 @@ export const runsRouter = {
         sessionId: input.sessionId,
       });
       if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
-      return ctx.services.store.listRuns({
+      const runs = await ctx.services.store.listRuns({
         userId: ctx.principal.userId,
         sessionId: input.sessionId,
         order: 'asc',
         limit: input.limit ?? 100,
       });
+      return runs.map(publicOutput);
     }),
 
   cancel: authedProcedure

@@ -1,39 +1,81 @@
-// After a crash, runs may be left marked running. On start, every such run
-// whose session lease has expired (nobody is running it) is ended as an error
-// with code INTERRUPTED, with a run.error event so followers see the end.
-import type { RunEvent, Store } from '@agentrpc/core';
+// Runs whose process died stay marked running in the store. Holding a run's
+// session lease proves that no live process is running it (a live run renews
+// that lease), so such an orphan can be ended: as INTERRUPTED by the sweep that
+// every instance makes at start and then periodically, or as cancelled by
+// runs.cancel. Its terminal event goes to the log, so followers see the end.
+import type { RunEvent, RunRecord, Store } from '@agentrpc/core';
 
-export async function recoverInterruptedRuns(store: Store): Promise<number> {
-  let recovered = 0;
-  for (const run of await store.listUnfinishedRuns(10_000)) {
-    const lease = { key: `session:${run.sessionId}`, owner: `recovery:${run.runId}` };
-    // Holding the session's lease proves no live process is running it.
-    if (!(await store.acquireLease({ ...lease, ttlMs: 30_000 }))) continue;
-    try {
-      const key = { userId: run.userId, runId: run.runId };
-      const current = await store.getRun(key);
-      if (!current || (current.status !== 'running' && current.status !== 'pending')) continue;
-      const written = await store.readEvents({ ...key, afterSeq: current.lastSeq, limit: 10_000 });
-      const seq = (written.at(-1)?.seq ?? current.lastSeq) + 1;
+type Ending = 'interrupted' | 'cancelled';
+
+/**
+ * Ends `run` as `ending` if nobody is running it; false when a live process
+ * holds it (or it already ended).
+ */
+export async function endOrphanedRun(
+  store: Store,
+  request: { run: Pick<RunRecord, 'runId' | 'userId' | 'sessionId'>; ending: Ending },
+): Promise<boolean> {
+  const { run, ending } = request;
+  const lease = { key: `session:${run.sessionId}`, owner: `recovery:${run.runId}` };
+  if (!(await store.acquireLease({ ...lease, ttlMs: 30_000 }))) return false;
+  try {
+    const key = { userId: run.userId, runId: run.runId };
+    const current = await store.getRun(key);
+    if (!current || (current.status !== 'running' && current.status !== 'pending')) return false;
+    const written = await store.readEvents({ ...key, afterSeq: current.lastSeq, limit: 10_000 });
+    const seq = (written.at(-1)?.seq ?? current.lastSeq) + 1;
+    const createdAt = Date.now();
+    let event: RunEvent;
+    if (ending === 'cancelled') {
+      const output = await store.updateRun(key, { status: 'cancelled', lastSeq: seq });
+      event = { type: 'run.cancelled', runId: run.runId, seq, createdAt, output };
+    } else {
       const error = {
         code: 'INTERRUPTED' as const,
         message: 'The server running this run stopped before it finished; start it again',
       };
       const output = await store.updateRun(key, { status: 'error', error, lastSeq: seq });
-      const event: RunEvent = {
-        type: 'run.error',
-        runId: run.runId,
-        seq,
-        createdAt: Date.now(),
-        code: error.code,
-        message: error.message,
-        output,
-      };
-      await store.appendEvents(key, [event]);
-      recovered++;
-    } finally {
-      await store.releaseLease(lease);
+      event = { type: 'run.error', runId: run.runId, seq, createdAt, ...error, output };
     }
+    await store.appendEvents(key, [event]);
+    return true;
+  } finally {
+    await store.releaseLease(lease);
+  }
+}
+
+/** Ends every orphaned run as INTERRUPTED (but those `liveHere` knows); returns how many it ended. */
+export async function recoverInterruptedRuns(
+  store: Store,
+  liveHere: (runId: string) => boolean = () => false,
+): Promise<number> {
+  let recovered = 0;
+  for (const run of await store.listUnfinishedRuns(10_000)) {
+    if (liveHere(run.runId)) continue;
+    if (await endOrphanedRun(store, { run, ending: 'interrupted' })) recovered++;
   }
   return recovered;
+}
+
+/** Sweeps for orphans every `intervalMs` while the server lives (their leases expire by then). */
+export function sweepOrphanedRuns(
+  store: Store,
+  options: {
+    intervalMs: number;
+    liveHere: (runId: string) => boolean;
+    onError: (error: unknown) => void;
+  },
+): NodeJS.Timeout {
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    recoverInterruptedRuns(store, options.liveHere)
+      .catch(options.onError)
+      .finally(() => {
+        sweeping = false;
+      });
+  }, options.intervalMs);
+  timer.unref();
+  return timer;
 }

@@ -19,6 +19,8 @@ import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { EventLog } from './event-log.ts';
 import { followRun } from './follow-run.ts';
+import { errorIdOf } from './public-errors.ts';
+import { endOrphanedRun } from './recover-runs.ts';
 import { RunHub } from './run-hub.ts';
 import { type Release, RunSlots, type SlotLimits } from './run-slots.ts';
 import { sleep } from './wait.ts';
@@ -77,6 +79,12 @@ export class RunManager {
     this.#metrics = options.metrics;
     this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
     this.#eventLog = new EventLog({ store: this.#store, onError: this.#onError });
+  }
+
+  /** Whether the run is going in this process. */
+  isLive(runId: string): boolean {
+    const active = this.#active.get(runId);
+    return active !== undefined && !active.hub.done;
   }
 
   /** Runs going in this process. */
@@ -177,6 +185,10 @@ export class RunManager {
       return { status: 'cancelled' };
     }
     if (record.status === 'running' || record.status === 'pending') {
+      // Nobody runs it (its process died): end it here and now.
+      if (await endOrphanedRun(this.#store, { run: record, ending: 'cancelled' })) {
+        return { status: 'cancelled' };
+      }
       // Live on another instance: ask it through the store, where it looks every cancelPollMs.
       const marked = await this.#store.updateRun(
         { userId: principal.userId, runId },
@@ -334,10 +346,13 @@ export class RunManager {
         clearInterval(cancelWatch);
         this.#metrics.activeRuns.dec();
         if (last && output) this.#metrics.runEnded(output.agentId, last);
-        log.info(
+        log[last?.type === 'run.error' ? 'warn' : 'info'](
           {
             status: output?.status ?? last?.type,
-            ...(last?.type === 'run.error' ? { code: last.code } : {}),
+            // The whole story for the operator; the client sees it only by this id.
+            ...(last?.type === 'run.error'
+              ? { code: last.code, reason: last.message, errorId: errorIdOf(runId, last.seq) }
+              : {}),
             durationMs: Math.round(performance.now() - started),
             totalTokens: output?.metrics.totalTokens,
           },

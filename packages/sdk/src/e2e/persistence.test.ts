@@ -16,10 +16,17 @@ const scratch = mkdtempSync(join(tmpdir(), 'agentrpc-persist-'));
 const servers: ServerProcess[] = [];
 let fake: FakeOpenAI;
 
-/** Answers `echo: <last user message>`; inputs containing "slow" stream slowly. */
+/**
+ * Answers `echo: <last user message>`; inputs containing "slow" stream slowly;
+ * "refund" asks for the refund tool first, then says it is done.
+ */
 function echo(request: RecordedRequest) {
   const messages = (request.body?.messages ?? []) as { role: string; content: string }[];
   const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  if (last.includes('refund')) {
+    if (messages.at(-1)?.role === 'tool') return { text: 'Refunded.' };
+    return { toolCalls: [{ id: 'r1', name: 'refund', arguments: { amount: 5 } }] };
+  }
   const slow = last.includes('slow');
   return { text: `echo: ${last}`, chunkSize: slow ? 1 : 6, chunkDelayMs: slow ? 25 : 1 };
 }
@@ -121,6 +128,31 @@ describe('SQLite store across restarts', () => {
   });
 });
 
+/** A run paused for approval on one server process, continued on a fresh one after it stopped. */
+async function pausedAcrossRestart(store: string, stop: 'SIGTERM' | 'SIGKILL') {
+  const first = await serve(store);
+  const paused = await client(first).run({ agentId: 'shop', input: 'refund 5 please' });
+  expect(paused.status).toBe('paused');
+  await first.stop(stop);
+  const second = await serve(store);
+  const again = client(second);
+  expect(await again.runs.get({ runId: paused.runId })).toMatchObject({ status: 'paused' });
+  await again.runs.continue({ runId: paused.runId, approvals: { r1: true } });
+  const events = await collect(again.runs.events({ runId: paused.runId }));
+  const types = events.map((e) => e.type);
+  expect(types[0]).toBe('run.started');
+  expect(types.indexOf('run.continued')).toBe(types.indexOf('run.paused') + 1);
+  expect(types.slice(types.indexOf('run.continued'))).toContain('tool.completed');
+  expect(types.at(-1)).toBe('run.completed');
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+}
+
+describe('a paused run on SQLite', () => {
+  it('survives a server restart and is continued after it', async () => {
+    await pausedAcrossRestart(`sqlite:${join(scratch, 'paused.db')}`, 'SIGTERM');
+  }, 30_000);
+});
+
 const mongoUrl = process.env.MONGODB_URL;
 const describeMongo = describe.skipIf(!mongoUrl);
 
@@ -164,6 +196,10 @@ describeMongo(
         expect(runs[i]?.createdAt).toBeGreaterThanOrEqual(runs[i - 1]?.updatedAt ?? 0);
       }
     }, 90_000);
+
+    it('a paused run survives a crash and is continued by a new process', async () => {
+      await pausedAcrossRestart(db(), 'SIGKILL');
+    }, 30_000);
 
     it('a run started on one instance is followed from the other', async () => {
       const store = db();

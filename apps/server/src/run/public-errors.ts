@@ -1,0 +1,39 @@
+// What a client is told about a run that failed. Provider and store errors
+// quote upstream bodies, host names and driver messages; those go to the log
+// under an error id, and the client gets a message it can act on and that id.
+// The id is the failed run's terminal event id (`runId:seq`), which the client
+// holds already, so nothing extra is stored.
+import type { ErrorCode, RunEvent, RunOutput } from '@agentrpc/core';
+
+/** Codes whose messages may carry what only the operator should see, and what a client gets instead. */
+const clientMessages: Partial<Record<ErrorCode, string>> = {
+  PROVIDER_ERROR: 'The model provider failed to answer; retry, or tell the operator',
+  RATE_LIMITED: 'The model provider is limiting requests; retry in a while',
+  STORE_ERROR: 'The server could not save the run; retry, or tell the operator',
+  INTERNAL: 'The run failed inside the server; tell the operator',
+};
+
+/** The error id a failed run is logged under, given its terminal seq. */
+export function errorIdOf(runId: string, seq: number): string {
+  return `${runId}:${seq}`;
+}
+
+function publicMessage(code: ErrorCode, errorId: string): string | undefined {
+  const message = clientMessages[code];
+  return message && `${message} (error id ${errorId})`;
+}
+
+/** The run as a client may see it: a provider's or store's own words replaced by the error id. */
+export function publicOutput(output: RunOutput): RunOutput {
+  if (!output.error) return output;
+  const message = publicMessage(output.error.code, errorIdOf(output.runId, output.lastSeq));
+  return message ? { ...output, error: { ...output.error, message } } : output;
+}
+
+/** The event as a client may see it. */
+export function publicEvent(event: RunEvent): RunEvent {
+  if (event.type !== 'run.error') return event;
+  const message = publicMessage(event.code, errorIdOf(event.runId, event.seq));
+  if (!message) return event;
+  return { ...event, message, output: publicOutput(event.output) };
+}
