@@ -70,7 +70,9 @@ export function subscriptionIterator(
         value && typeof value === 'object' && 'data' in value ? value.data : value
       ) as RunEvent;
       buffer.push(event);
-      if (isTerminalEvent(event)) stop();
+      // A pause ends the stream only when the server ends it: read from its start,
+      // a run that was continued goes on past its pause to its final end.
+      if (isTerminalEvent(event) && event.type !== 'run.paused') stop();
       settle();
     },
     onError: (error) => {

@@ -369,7 +369,13 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       }
       onMessage(data.toString());
     });
-    ws.on('error', (cause) => options.onError(getTRPCErrorFromUnknown(cause), undefined));
+    // ws closes the socket itself on a broken frame (bad UTF-8, too large): the client's fault.
+    ws.on('error', (cause) =>
+      options.onError(
+        new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause }),
+        undefined,
+      ),
+    );
     ws.once('close', () => {
       clearTimeout(authTimer);
       for (const abort of subscriptions.values()) abort.abort();

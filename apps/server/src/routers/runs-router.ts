@@ -6,9 +6,9 @@ import { type Feed, mapFeed } from '@agentrpc/core/internal';
 import { type TRPCRouterRecord, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
+import { publicEvent, publicRun } from '../run/public-errors.ts';
 import type { Services } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
-import { publicEvent, publicOutput } from '../run/public-errors.ts';
 import { authedProcedure } from '../trpc/init.ts';
 import {
   checkRunLimits,
@@ -53,7 +53,7 @@ async function runToStream(
 async function ownRun(services: Services, principal: Principal, runId: string): Promise<RunOutput> {
   const run = await services.store.getRun({ userId: principal.userId, runId });
   if (!run) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
-  return publicOutput(run);
+  return publicRun(run);
 }
 
 export const runsRouter = {
@@ -114,7 +114,7 @@ export const runsRouter = {
         order: 'asc',
         limit: input.limit ?? 100,
       });
-      return runs.map(publicOutput);
+      return runs.map(publicRun);
     }),
 
   cancel: authedProcedure

@@ -3,10 +3,10 @@
 // under an error id, and the client gets a message it can act on and that id.
 // The id is the failed run's terminal event id (`runId:seq`), which the client
 // holds already, so nothing extra is stored.
-import type { ErrorCode, RunEvent, RunOutput } from '@agentrpc/core';
+import type { RunEvent, RunOutput, RunRecord } from '@agentrpc/core';
 
 /** Codes whose messages may carry what only the operator should see, and what a client gets instead. */
-const clientMessages: Partial<Record<ErrorCode, string>> = {
+const clientMessages: Record<string, string> = {
   PROVIDER_ERROR: 'The model provider failed to answer; retry, or tell the operator',
   RATE_LIMITED: 'The model provider is limiting requests; retry in a while',
   STORE_ERROR: 'The server could not save the run; retry, or tell the operator',
@@ -18,22 +18,27 @@ export function errorIdOf(runId: string, seq: number): string {
   return `${runId}:${seq}`;
 }
 
-function publicMessage(code: ErrorCode, errorId: string): string | undefined {
+function publicMessage(code: string, errorId: string): string | undefined {
   const message = clientMessages[code];
   return message && `${message} (error id ${errorId})`;
 }
 
-/** The run as a client may see it: a provider's or store's own words replaced by the error id. */
-export function publicOutput(output: RunOutput): RunOutput {
-  if (!output.error) return output;
-  const message = publicMessage(output.error.code, errorIdOf(output.runId, output.lastSeq));
-  return message ? { ...output, error: { ...output.error, message } } : output;
+/** The output with its error told as a client may see it, under `errorId`. */
+function withPublicError<T extends RunOutput>(output: T, errorId: string): T {
+  const message = output.error && publicMessage(output.error.code, errorId);
+  return message && output.error ? { ...output, error: { ...output.error, message } } : output;
+}
+
+/** A stored run as a client may see it: a provider's or store's own words replaced by the error id. */
+export function publicRun(run: RunRecord): RunRecord {
+  return withPublicError(run, errorIdOf(run.runId, run.lastSeq));
 }
 
 /** The event as a client may see it. */
 export function publicEvent(event: RunEvent): RunEvent {
   if (event.type !== 'run.error') return event;
-  const message = publicMessage(event.code, errorIdOf(event.runId, event.seq));
+  const errorId = errorIdOf(event.runId, event.seq);
+  const message = publicMessage(event.code, errorId);
   if (!message) return event;
-  return { ...event, message, output: publicOutput(event.output) };
+  return { ...event, message, output: withPublicError(event.output, errorId) };
 }

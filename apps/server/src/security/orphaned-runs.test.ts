@@ -47,7 +47,12 @@ async function orphan(store: Store, runId: string, leaseMs: number) {
 
 /** The event types a follower of the run receives, to the end of its stream. */
 async function follow(url: string, runId: string): Promise<string[]> {
-  const res = await call(url, { path: 'runs.events', key: keys.alice, method: 'GET', input: { runId } });
+  const res = await call(url, {
+    path: 'runs.events',
+    key: keys.alice,
+    method: 'GET',
+    input: { runId },
+  });
   const text = await res.text();
   return [...text.matchAll(/"type":"(run\.[a-z]+)"/g)].map((match) => match[1] as string);
 }
@@ -71,7 +76,11 @@ describe('orphaned runs', () => {
     await orphan(store, 'orphan-2', 50);
     s = await startSecurityServer({ store, limits: { orphanSweepMs: 600_000 } });
     await new Promise((resolve) => setTimeout(resolve, 100)); // the dead process's lease runs out
-    const res = await call(s.url, { path: 'runs.cancel', key: keys.alice, input: { runId: 'orphan-2' } });
+    const res = await call(s.url, {
+      path: 'runs.cancel',
+      key: keys.alice,
+      input: { runId: 'orphan-2' },
+    });
     const body = (await res.json()) as { result: { data: { json: { status: string } } } };
     expect(body.result.data.json.status).toBe('cancelled');
     expect(await follow(s.url, 'orphan-2')).toEqual(['run.started', 'run.cancelled']);

@@ -30,13 +30,22 @@ const frames = fc.oneof(
     .record({
       id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.jsonValue()),
       method: fc.oneof(
-        fc.constantFrom('query', 'mutation', 'subscription', 'subscription.stop', 'connectionParams'),
+        fc.constantFrom(
+          'query',
+          'mutation',
+          'subscription',
+          'subscription.stop',
+          'connectionParams',
+        ),
         fc.string(),
       ),
       params: fc.record(
         {
           path: fc.oneof(fc.constantFrom(...paths), fc.string()),
-          input: fc.oneof(fc.jsonValue(), fc.jsonValue().map((value) => superjson.serialize(value))),
+          input: fc.oneof(
+            fc.jsonValue(),
+            fc.jsonValue().map((value) => superjson.serialize(value)),
+          ),
           lastEventId: fc.oneof(fc.string(), fc.jsonValue()),
         },
         { requiredKeys: [] },
@@ -49,9 +58,9 @@ const frames = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ maxLength: 2_000 }).map((bytes) => Buffer.from(bytes)),
   // Bytes that are not UTF-8, sent as a text frame.
-  fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) =>
-    Buffer.concat([Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(bytes)]),
-  ),
+  fc
+    .uint8Array({ minLength: 1, maxLength: 64 })
+    .map((bytes) => Buffer.concat([Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(bytes)])),
 );
 
 /** Every error code in the replies a connection got; none may be a server failure. */
@@ -94,7 +103,7 @@ describe('fuzzing WebSocket frames', () => {
       expect(latencies.at(-1)).toBeLessThan(50);
       expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
       const errors = s.logs.filter((line) => (line.level as number) >= 50);
-      expect(errors.map((line) => line.msg)).toEqual([]);
+      expect(errors.map((line) => JSON.stringify(line).slice(0, 600))).toEqual([]);
     }, 60_000);
   }
 });

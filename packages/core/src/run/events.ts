@@ -55,7 +55,11 @@ export type RunEventType = RunEvent['type'];
 
 export type RunEventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
 
-/** The event types that end a run's stream: exactly one of them comes last. */
+/**
+ * The event types that end a stretch of a run: exactly one comes last. A run
+ * that paused and was continued has a `run.paused` inside its log too, so a
+ * reader of its whole log goes on past that one.
+ */
 export const terminalEventTypes = [
   'run.completed',
   'run.cancelled',
