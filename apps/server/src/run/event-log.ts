@@ -36,18 +36,21 @@ export class EventLog {
     this.#options = options;
   }
 
-  add(key: RunKey, event: RunEvent): void {
+  /** Queues the event; for a terminal one, writes at once and returns when the run's log is stored. */
+  add(key: RunKey, event: RunEvent): Promise<void> | undefined {
     let batch = this.#pending.get(key.runId);
     if (!batch) {
       batch = { key: { userId: key.userId, runId: key.runId }, events: [] };
       this.#pending.set(key.runId, batch);
     }
     batch.events.push(event);
-    if (isTerminalEvent(event) || batch.events.length >= (this.#options.maxBatch ?? 64)) {
+    if (isTerminalEvent(event)) return this.flush();
+    if (batch.events.length >= (this.#options.maxBatch ?? 64)) {
       void this.flush();
     } else {
       this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushMs ?? 100);
     }
+    return undefined;
   }
 
   /** Writes everything added so far; resolves when it is stored (or has failed and is queued again). */

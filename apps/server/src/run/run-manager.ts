@@ -45,6 +45,9 @@ const fastDeltaMs = 1;
 /** How long a finished run's hub stays in memory for late readers. */
 const hubGraceMs = 30_000;
 
+/** Longest a run's end waits for its event log to be stored before readers hear it. */
+const endWaitMs = 2_000;
+
 /** How often a live run checks the store for a cancel that reached another instance. */
 const cancelPollMs = 1_000;
 
@@ -288,10 +291,23 @@ export class RunManager {
     const uncountIfDone = () => {
       if (hub.done) release();
     };
-    const accept = (event: RunEvent) => {
+    const publish = (event: RunEvent) => {
       hub.push(event);
-      this.#eventLog.add(key, event);
       uncountIfDone();
+    };
+    /**
+     * Hands an event to the hub and the log. The end of a run (or of a stretch
+     * of it, a pause) is published once the whole log is stored: a reader that
+     * heard it, and a process that dies right after, then lose nothing. A store
+     * that is failing does not hold the end back longer than endWaitMs.
+     */
+    const accept = (event: RunEvent): true | Promise<void> => {
+      const stored = this.#eventLog.add(key, event);
+      if (!stored) {
+        publish(event);
+        return true;
+      }
+      return Promise.race([stored, sleep(endWaitMs)]).then(() => publish(event));
     };
     accept(first.value);
     const log = this.#logger.child({ runId, userId });
@@ -324,7 +340,8 @@ export class RunManager {
         // Events are pushed here as the run makes them, so one reaches the
         // subscribers' sockets in the same call that read it from the model.
         await consumeFeed(events, (event) => {
-          accept(event);
+          const accepted = accept(event);
+          if (accepted !== true) return accepted;
           if (event.type !== 'run.content' && event.type !== 'run.reasoning') return true;
           // When deltas come fast, let the model stream run ahead: deltas that
           // arrive meanwhile merge into one event, so the stream costs fewer
