@@ -20,6 +20,7 @@ environment:
   AGENTRPC_MODEL        the assistant's model id (default gpt-4o-mini)
   AGENTRPC_STORE        memory | sqlite:<path> | mongodb://…  (default sqlite:.agentrpc/agentrpc.db)
   AGENTRPC_LOG_LEVEL    trace | debug | info | warn | error | silent (default info)
+  AGENTRPC_INSTANCE_ID  this instance's stable id among several on one store (default host:pid)
   AGENTRPC_TRANSPORTS   trpc serves subscriptions with tRPC's own adapters (for comparison)
   PORT, HOST            defaults for --port and --host`;
 

@@ -99,6 +99,14 @@ export interface ServerConfig {
    * without auth (loopback only) serves /metrics on its port as before.
    */
   metrics?: { port?: number; host?: string; token?: string };
+  /**
+   * This process's identity among the instances on one store, unique among live
+   * ones (default AGENTRPC_INSTANCE_ID, else host name and process id). Give a
+   * stable one (a StatefulSet pod name, a systemd unit) and a restarted process
+   * ends the runs its previous life left unfinished at once, instead of after
+   * their leases expire.
+   */
+  instanceId?: string;
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
 }

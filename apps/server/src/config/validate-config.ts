@@ -63,6 +63,7 @@ const schema = z.object({
   retention: z.object({ sessionTtlMs: positive, intervalMs: positive.optional() }).optional(),
   shutdownGraceMs: z.number().min(0).finite().optional(),
   cors: z.object({ origins: z.union([z.literal('*'), z.array(z.string())]) }).optional(),
+  instanceId: z.string().min(1).max(200).optional(),
   metrics: z
     .strictObject({
       port: z.number().int().min(0).max(65_535).optional(),

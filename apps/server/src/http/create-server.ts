@@ -2,6 +2,7 @@
 // subscriptions) and WebSocket, plus /healthz and /readyz.
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
 import type { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
@@ -85,6 +86,11 @@ function hasAuth(config: ServerConfig): boolean {
   return Boolean(config.auth?.apiKeys?.length || config.auth?.jwt);
 }
 
+/** This process's identity among instances on one store (see ServerConfig.instanceId). */
+function instanceIdOf(config: ServerConfig): string {
+  return config.instanceId ?? process.env.AGENTRPC_INSTANCE_ID ?? `${hostname()}:${process.pid}`;
+}
+
 export function createServices(config: ServerConfig, store: Store): Services {
   const limits = { ...defaultLimits, ...config.limits };
   const metrics = new ServerMetrics();
@@ -96,7 +102,14 @@ export function createServices(config: ServerConfig, store: Store): Services {
     metrics,
     agents,
     store: timed,
-    runs: new RunManager({ store: timed, agents, logger, metrics, limits }),
+    runs: new RunManager({
+      store: timed,
+      agents,
+      logger,
+      metrics,
+      limits,
+      instanceId: instanceIdOf(config),
+    }),
     limits,
     rateLimiter: new RateLimiter({ perMinute: limits.requestsPerMinute }),
     authenticate: createAuthenticator(config.auth),
@@ -119,7 +132,7 @@ export async function startServer(
   const services = createServices(config, store);
   const warn = options.onWarning ?? ((warning: string) => services.logger.warn(warning));
   for (const warning of configWarnings(config)) warn(warning);
-  const recovered = await recoverInterruptedRuns(store);
+  const recovered = await recoverInterruptedRuns(store, { reclaimFrom: instanceIdOf(config) });
   const retention = startRetention(store, config.retention, services.logger);
   // Runs orphaned by a process that died after this one started end within a lease and a sweep.
   const sweep = sweepOrphanedRuns(services.store, {

@@ -13,10 +13,19 @@ type Ending = 'interrupted' | 'cancelled';
  */
 export async function endOrphanedRun(
   store: Store,
-  request: { run: Pick<RunRecord, 'runId' | 'userId' | 'sessionId'>; ending: Ending },
+  request: {
+    run: Pick<RunRecord, 'runId' | 'userId' | 'sessionId'>;
+    ending: Ending;
+    /** This process's previous life: a lease held in its name is free to take. */
+    reclaimFrom?: string;
+  },
 ): Promise<boolean> {
-  const { run, ending } = request;
+  const { run, ending, reclaimFrom } = request;
   const lease = { key: `session:${run.sessionId}`, owner: `recovery:${run.runId}` };
+  if (reclaimFrom) {
+    // Nothing runs in this process yet: a lease in its name is a run its last life left behind.
+    await store.releaseLease({ key: lease.key, owner: `${run.runId}@${reclaimFrom}` });
+  }
   if (!(await store.acquireLease({ ...lease, ttlMs: 30_000 }))) return false;
   try {
     const key = { userId: run.userId, runId: run.runId };
@@ -44,15 +53,20 @@ export async function endOrphanedRun(
   }
 }
 
-/** Ends every orphaned run as INTERRUPTED (but those `liveHere` knows); returns how many it ended. */
+/**
+ * Ends every orphaned run as INTERRUPTED, but those `liveHere` knows; returns
+ * how many it ended. At start, `reclaimFrom` (this process's instance id) ends
+ * its previous life's runs at once, without waiting for their leases to expire.
+ */
 export async function recoverInterruptedRuns(
   store: Store,
-  liveHere: (runId: string) => boolean = () => false,
+  options: { liveHere?: (runId: string) => boolean; reclaimFrom?: string } = {},
 ): Promise<number> {
   let recovered = 0;
   for (const run of await store.listUnfinishedRuns(10_000)) {
-    if (liveHere(run.runId)) continue;
-    if (await endOrphanedRun(store, { run, ending: 'interrupted' })) recovered++;
+    if (options.liveHere?.(run.runId)) continue;
+    const reclaim = options.reclaimFrom ? { reclaimFrom: options.reclaimFrom } : {};
+    if (await endOrphanedRun(store, { run, ending: 'interrupted', ...reclaim })) recovered++;
   }
   return recovered;
 }
@@ -70,7 +84,7 @@ export function sweepOrphanedRuns(
   const timer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    recoverInterruptedRuns(store, options.liveHere)
+    recoverInterruptedRuns(store, { liveHere: options.liveHere })
       .catch(options.onError)
       .finally(() => {
         sweeping = false;

@@ -67,13 +67,18 @@ export class RunManager {
 
   readonly #slots: RunSlots;
 
+  readonly #instanceId: string;
+
   constructor(options: {
     store: Store;
     agents: AgentRegistry;
     logger: Logger;
     metrics: ServerMetrics;
     limits: SlotLimits & Pick<Limits, 'runTimeoutMs'>;
+    /** This process's identity, in whose name runs hold their session leases. */
+    instanceId: string;
   }) {
+    this.#instanceId = options.instanceId;
     this.#limits = options.limits;
     this.#slots = new RunSlots(options.limits);
     this.#store = options.store;
@@ -127,6 +132,7 @@ export class RunManager {
         ...start.options,
         userId: principal.userId,
         signal: controller.signal,
+        holder: this.#instanceId,
       });
     } catch (error) {
       release();
@@ -150,6 +156,7 @@ export class RunManager {
       events = this.#agents.get(run.agentId).continueStream(run.runId, run.decisions, {
         userId: principal.userId,
         signal: controller.signal,
+        holder: this.#instanceId,
       });
     } catch (error) {
       release();

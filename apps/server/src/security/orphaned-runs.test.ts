@@ -8,8 +8,11 @@ import { call, keys, type SecurityServer, startSecurityServer } from './security
 let s: SecurityServer | undefined;
 afterEach(() => s?.close());
 
-/** A run as a process leaves it when it dies mid-run: running, its lease held until `leaseMs`. */
-async function orphan(store: Store, runId: string, leaseMs: number) {
+/**
+ * A run as a process leaves it when it dies mid-run: running, its session lease
+ * held (in the name of `holder`, when given) until `leaseMs` from now.
+ */
+async function orphan(store: Store, runId: string, leaseMs: number, holder?: string) {
   const now = Date.now();
   const sessionId = `session-of-${runId}`;
   await store.createSession({
@@ -42,7 +45,8 @@ async function orphan(store: Store, runId: string, leaseMs: number) {
   await store.appendEvents({ userId: 'alice', runId }, [
     { type: 'run.started', runId, seq: 1, createdAt: now, ...started },
   ]);
-  await store.acquireLease({ key: `session:${sessionId}`, owner: runId, ttlMs: leaseMs });
+  const owner = holder ? `${runId}@${holder}` : runId;
+  await store.acquireLease({ key: `session:${sessionId}`, owner, ttlMs: leaseMs });
 }
 
 /** The event types a follower of the run receives, to the end of its stream. */
@@ -84,6 +88,17 @@ describe('orphaned runs', () => {
     const body = (await res.json()) as { result: { data: { json: { status: string } } } };
     expect(body.result.data.json.status).toBe('cancelled');
     expect(await follow(s.url, 'orphan-2')).toEqual(['run.started', 'run.cancelled']);
+  });
+
+  it('are recognised at once by their own instance when it restarts, and only by it', async () => {
+    const store = new MemoryStore();
+    await orphan(store, 'orphan-3', 60_000, 'node-a');
+    s = await startSecurityServer({ store, config: { instanceId: 'node-b' } });
+    expect(s.server.recovered).toBe(0); // another instance's run, its lease still held
+    await s.close();
+    s = await startSecurityServer({ store, config: { instanceId: 'node-a' } });
+    expect(s.server.recovered).toBe(1);
+    expect(await follow(s.url, 'orphan-3')).toEqual(['run.started', 'run.error']);
   });
 
   it('leave runs of this process alone', async () => {

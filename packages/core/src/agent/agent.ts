@@ -32,6 +32,20 @@ interface RunStart extends Pick<DriveOptions, 'session' | 'opening' | 'isNew' | 
   save: () => Promise<unknown>;
   /** Checks, once the session is held, that nothing took the run meanwhile; throws if it did. */
   confirm?: () => Promise<void>;
+  /** Called when the run, confirmed, could not start after all. */
+  abandon?: () => void;
+}
+
+/**
+ * Who holds a run's session lease. A lease is re-entrant for its owner, so two
+ * continues of one run must not share one: without a holder each continue is
+ * an owner of its own; with one, continues in one process are kept apart by
+ * the agent (see #continuing) and other processes have other holders.
+ */
+function leaseOwner(start: RunStart, holder: string | undefined): string {
+  const { runId } = start.record;
+  if (holder) return `${runId}@${holder}`;
+  return start.isNew ? runId : `${runId}/${randomUUID()}`;
 }
 
 /** Stores made for agents given none; kept outside the Agent so it stays small. */
@@ -43,6 +57,9 @@ function signalOf(options: { signal?: AbortSignal }) {
 
 export class Agent<Output = unknown> {
   readonly options: AgentOptions<Output>;
+
+  /** Runs being continued in this process, between their check and their save. */
+  readonly #continuing = new Set<string>();
 
   constructor(options: AgentOptions<Output>) {
     this.options = options;
@@ -143,6 +160,12 @@ export class Agent<Output = unknown> {
       const calls = record.messages.at(-1)?.toolCalls ?? [];
       record.status = 'running';
       record.lastSeq += 1;
+      /** This continue holds the run's place in #continuing. */
+      let claimed = false;
+      const unclaim = () => {
+        if (claimed) this.#continuing.delete(runId);
+        claimed = false;
+      };
       const opening: RunEvent = {
         type: 'run.continued',
         runId,
@@ -155,16 +178,32 @@ export class Agent<Output = unknown> {
         opening,
         isNew: false,
         resume: { calls, decisions },
-        save: () =>
-          this.store.updateRun({ userId, runId }, { status: 'running', lastSeq: record.lastSeq }),
-        // Two continues may both have seen `paused`; the session lease lets one
-        // through at a time, and the one that comes second finds the run taken.
+        save: async () => {
+          try {
+            await this.store.updateRun(
+              { userId, runId },
+              { status: 'running', lastSeq: record.lastSeq },
+            );
+          } finally {
+            unclaim();
+          }
+        },
+        // Two continues may both have seen `paused`. The session lease lets one
+        // through at a time across processes, #continuing within this one, and
+        // the one that comes second finds the run taken.
         confirm: async () => {
+          if (this.#continuing.has(runId)) {
+            throw new AgentRpcError('CONFLICT', `run ${runId} is being continued`);
+          }
+          this.#continuing.add(runId);
+          claimed = true;
           const now = await this.store.getRun({ userId, runId });
           if (now?.status !== 'paused' || now.lastSeq !== record.lastSeq - 1) {
+            unclaim();
             throw new AgentRpcError('CONFLICT', `run ${runId} was already continued`);
           }
         },
+        abandon: unclaim,
       };
     });
   }
@@ -182,9 +221,7 @@ export class Agent<Output = unknown> {
     });
     const begin = async () => {
       const start = await prepare();
-      // A lease is re-entrant for its owner: each continue of a run holds it as
-      // an owner of its own, so two continues of one run cannot both hold it.
-      const owner = start.isNew ? start.record.runId : `${start.record.runId}/${randomUUID()}`;
+      const owner = leaseOwner(start, options.holder);
       const lease = await this.#lease(start.session, owner, options, (error) =>
         run?.controller.abort(error),
       );
@@ -208,6 +245,7 @@ export class Agent<Output = unknown> {
         run.mergeDelta = (type, delta) => channel.mergeDelta(type, delta);
         await start.save();
       } catch (error) {
+        start.abandon?.();
         await lease.release();
         throw error;
       }

@@ -75,6 +75,12 @@ export interface RunOptions {
   waitForSession?: boolean | { timeoutMs: number };
   /** Use this run id (must be unique); default a random UUID. */
   runId?: string;
+  /**
+   * The process running it, e.g. a server instance id, unique among live
+   * processes. The run's session lease is held in its name (`runId@holder`),
+   * so the same process, restarted, can tell its own unfinished runs apart.
+   */
+  holder?: string;
 }
 
 export interface ContinueInput {
@@ -88,6 +94,8 @@ export interface ContinueOptions {
   userId?: string;
   signal?: AbortSignal;
   waitForSession?: boolean | { timeoutMs: number };
+  /** As RunOptions.holder. */
+  holder?: string;
 }
 
 export type { ToolDecision };
