@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { storeConformanceSuite } from '@agentrpc/core/testing';
-import { afterAll, describe, it } from 'vitest';
+import {
+  contentEvent,
+  runFixture,
+  sessionFixture,
+  storeConformanceSuite,
+} from '@agentrpc/core/testing';
+import { MongoClient } from 'mongodb';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MongoStore } from './mongo-store.ts';
 
 // MONGODB_URL points at a MongoDB-wire server; .ci/run starts FerretDB and sets it.
@@ -31,5 +37,33 @@ if (!url) {
   });
   afterAll(async () => {
     for (const store of stores) await store.close();
+  });
+
+  describe('MongoStore database', () => {
+    it('moves a database from before ids were per user, keeping its sessions, runs and events', async () => {
+      const dbName = `agentrpc_test_${randomUUID().slice(0, 8)}`;
+      const client = new MongoClient(url);
+      const db = client.db(dbName);
+      const session = sessionFixture('u', { sessionId: 'kept' });
+      const run = runFixture(session, { runId: 'r1' });
+      const event = contentEvent('r1', 1, 'x');
+      await db.collection('sessions').insertOne({ ...session, _id: 'kept', _v: 0 } as never);
+      await db.collection('runs').insertOne({ ...run, _id: 'r1' } as never);
+      await db.collection('events').createIndex({ runId: 1, seq: 1 }, { unique: true });
+      await db
+        .collection('events')
+        .insertOne({ _id: 'r1:1', runId: 'r1', seq: 1, userId: 'u', event } as never);
+      const store = new MongoStore({ url, dbName });
+      stores.push(store);
+      expect(await store.getSession({ userId: 'u', sessionId: 'kept' })).toEqual(session);
+      expect(await store.getRun({ userId: 'u', runId: 'r1' })).toEqual(run);
+      expect(await store.readEvents({ userId: 'u', runId: 'r1' })).toEqual([event]);
+      // And now another user may hold the same ids.
+      const other = await store.createSession(sessionFixture('v', { sessionId: 'kept' }));
+      await store.appendRun(runFixture(other, { runId: 'r1' }));
+      await store.appendEvents({ userId: 'v', runId: 'r1' }, [contentEvent('r1', 1, 'y')]);
+      expect(await store.readEvents({ userId: 'u', runId: 'r1' })).toEqual([event]);
+      await client.close();
+    });
   });
 }

@@ -33,7 +33,9 @@ import {
   MongoClient,
   type MongoClientOptions,
 } from 'mongodb';
+import { docId, eventDocId } from './doc-ids.ts';
 import { escapeRegex } from './escape-regex.ts';
+import { migrateToIdsPerUser } from './ids-per-user-migration.ts';
 import { guarded, isDuplicateKey } from './mongo-errors.ts';
 
 export interface MongoStoreOptions {
@@ -60,16 +62,18 @@ function strip<T>(doc: Doc<T> | null): T | null {
 const recentRunsKept = 50;
 
 /**
- * Reads a document by _id alone and checks its owner in code: _id is the one
+ * Reads a user's document by _id alone, which carries the user: _id is the one
  * lookup every MongoDB-wire server serves from an index (FerretDB's SQLite
- * backend scans the collection for any other filter).
+ * backend scans the collection for any other filter). The owner is checked
+ * again in code.
  */
 async function findOwned<T extends { userId: string }>(
   collection: Collection<Doc<T>>,
   id: string,
   userId: string,
 ): Promise<Doc<T> | null> {
-  const doc = (await collection.findOne({ _id: id } as Filter<Doc<T>>)) as Doc<T> | null;
+  const filter = { _id: docId(userId, id) } as Filter<Doc<T>>;
+  const doc = (await collection.findOne(filter)) as Doc<T> | null;
   return doc && doc.userId === userId ? doc : null;
 }
 
@@ -111,6 +115,7 @@ export class MongoStore implements Store {
       const db = this.#client.db(
         this.#options.dbName ?? (new URL(this.#options.url).pathname.slice(1) || 'agentrpc'),
       );
+      await migrateToIdsPerUser(db, this.#options.collectionPrefix ?? '');
       await this.#createIndexes(db);
       return db;
     }).catch((error) => {
@@ -125,10 +130,10 @@ export class MongoStore implements Store {
     await c.sessions.createIndex({ userId: 1, updatedAt: -1, _id: -1 });
     await c.sessions.createIndex({ userId: 1, createdAt: -1, _id: -1 });
     await c.sessions.createIndex({ updatedAt: 1 });
-    await c.runs.createIndex({ sessionId: 1, createdAt: 1 });
+    await c.runs.createIndex({ userId: 1, sessionId: 1, createdAt: 1 });
     await c.runs.createIndex({ userId: 1, status: 1 });
     await c.runs.createIndex({ status: 1, createdAt: 1 });
-    await c.events.createIndex({ runId: 1, seq: 1 }, { unique: true });
+    await c.events.createIndex({ userId: 1, runId: 1, seq: 1 }, { unique: true });
     await c.memories.createIndex({ userId: 1, updatedAt: -1 });
   }
 
@@ -140,7 +145,11 @@ export class MongoStore implements Store {
     return guarded('create a session', async () => {
       const { sessions } = await this.#c();
       try {
-        await sessions.insertOne({ ...structuredClone(session), _id: session.sessionId, _v: 0 });
+        await sessions.insertOne({
+          ...structuredClone(session),
+          _id: docId(session.userId, session.sessionId),
+          _v: 0,
+        });
       } catch (error) {
         if (isDuplicateKey(error))
           throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
@@ -171,7 +180,8 @@ export class MongoStore implements Store {
         const beyond = dir === 1 ? '$gt' : '$lt';
         filter.$or = [
           { [sortBy]: { [beyond]: after.value } },
-          { [sortBy]: after.value, _id: { [beyond]: after.id } },
+          // Every _id here starts with the same user, so they order as the session ids do.
+          { [sortBy]: after.value, _id: { [beyond]: docId(query.userId, after.id) } },
         ];
       }
       const docs = await sessions
@@ -198,7 +208,7 @@ export class MongoStore implements Store {
         throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
       }
       const doc = await sessions.findOneAndUpdate(
-        { _id: key.sessionId },
+        { _id: docId(key.userId, key.sessionId) },
         {
           $set: { ...structuredClone(fields), updatedAt: Date.now() },
           $inc: { runCount: addRuns ?? 0, _v: 1, ...usage },
@@ -219,7 +229,7 @@ export class MongoStore implements Store {
         if (!current) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
         const state = deepMerge(current.state, patch);
         const doc = await sessions.findOneAndUpdate(
-          { _id: key.sessionId, _v: current._v },
+          { _id: docId(key.userId, key.sessionId), _v: current._v },
           { $set: { state, updatedAt: Date.now() }, $inc: { _v: 1 } },
           { returnDocument: 'after' },
         );
@@ -236,31 +246,35 @@ export class MongoStore implements Store {
     return guarded('delete a session', async () => {
       const c = await this.#c();
       if (!(await findOwned(c.sessions, key.sessionId, key.userId))) return false;
-      const { deletedCount } = await c.sessions.deleteOne({ _id: key.sessionId });
+      const { deletedCount } = await c.sessions.deleteOne({
+        _id: docId(key.userId, key.sessionId),
+      });
       if (!deletedCount) return false;
-      await this.#deleteRunsOf(c, [key.sessionId]);
+      await this.#deleteRunsOf(c, [key]);
       return true;
     });
   }
 
-  async #deleteRunsOf(c: Collections, sessionIds: string[]) {
-    const runIds = (
-      await c.runs.find({ sessionId: { $in: sessionIds } }, { projection: { _id: 1 } }).toArray()
-    ).map((r) => r._id);
-    if (runIds.length) await c.events.deleteMany({ runId: { $in: runIds } });
-    await c.runs.deleteMany({ sessionId: { $in: sessionIds } });
+  async #deleteRunsOf(c: Collections, sessions: SessionKey[]) {
+    for (const { userId, sessionId } of sessions) {
+      const runIds = (
+        await c.runs.find({ userId, sessionId }, { projection: { runId: 1 } }).toArray()
+      ).map((r) => r.runId);
+      if (runIds.length) await c.events.deleteMany({ userId, runId: { $in: runIds } });
+      await c.runs.deleteMany({ userId, sessionId });
+    }
   }
 
   appendRun(run: RunRecord): Promise<void> {
     return guarded('append a run', async () => {
       const c = await this.#c();
       try {
-        await c.runs.insertOne({ ...structuredClone(run), _id: run.runId });
+        await c.runs.insertOne({ ...structuredClone(run), _id: docId(run.userId, run.runId) });
       } catch (error) {
         if (isDuplicateKey(error)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
         throw error;
       }
-      if (run.status === 'completed') await this.#rememberCompleted(c, run.sessionId, run.runId);
+      if (run.status === 'completed') await this.#rememberCompleted(c, run);
     });
   }
 
@@ -270,13 +284,13 @@ export class MongoStore implements Store {
       const before = await findOwned(c.runs, key.runId, key.userId);
       if (!before) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
       const doc = await c.runs.findOneAndUpdate(
-        { _id: key.runId },
+        { _id: docId(key.userId, key.runId) },
         { $set: { ...structuredClone(patch), updatedAt: Date.now() } },
         { returnDocument: 'after' },
       );
       if (!doc) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
       if (patch.status === 'completed' && before.status !== 'completed') {
-        await this.#rememberCompleted(c, before.sessionId, key.runId);
+        await this.#rememberCompleted(c, before);
       }
       return strip(doc) as RunRecord;
     });
@@ -294,11 +308,12 @@ export class MongoStore implements Store {
    * history window is read by _id, as fast for the 1,000th run as for the first.
    * Only the run holding the session's lease completes runs, so no update races.
    */
-  async #rememberCompleted(c: Collections, sessionId: string, runId: string) {
-    const session = await c.sessions.findOne({ _id: sessionId });
+  async #rememberCompleted(c: Collections, run: Pick<RunRecord, 'userId' | 'sessionId' | 'runId'>) {
+    const _id = docId(run.userId, run.sessionId);
+    const session = await c.sessions.findOne({ _id });
     if (!session) return;
-    const recent = [...(session._recentRuns ?? []), runId].slice(-recentRunsKept);
-    await c.sessions.updateOne({ _id: sessionId }, { $set: { _recentRuns: recent } });
+    const recent = [...(session._recentRuns ?? []), run.runId].slice(-recentRunsKept);
+    await c.sessions.updateOne({ _id }, { $set: { _recentRuns: recent } });
   }
 
   /** The history window by _id lookups, when the session document can serve it. */
@@ -340,18 +355,18 @@ export class MongoStore implements Store {
     return guarded('append events', async () => {
       const c = await this.#c();
       // Every run must be its user's before anything is written.
-      const runIds = [...new Set(batches.map(({ key }) => key.runId))];
-      const owners = new Map<string, string>();
-      const found = c.runs.find({ _id: { $in: runIds } }, { projection: { userId: 1 } });
-      for await (const run of found) owners.set(run._id, run.userId);
+      const ids = [...new Set(batches.map(({ key }) => docId(key.userId, key.runId)))];
+      const owned = new Set<string>();
+      const found = c.runs.find({ _id: { $in: ids } }, { projection: { _id: 1 } });
+      for await (const run of found) owned.add(run._id);
       for (const { key } of batches) {
-        if (owners.get(key.runId) !== key.userId) {
+        if (!owned.has(docId(key.userId, key.runId))) {
           throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
         }
       }
       const docs = batches.flatMap(({ key, events }) =>
         events.map((event) => ({
-          _id: `${key.runId}:${event.seq}`,
+          _id: eventDocId(key.userId, key.runId, event.seq),
           runId: key.runId,
           seq: event.seq,
           userId: key.userId,
@@ -502,14 +517,14 @@ export class MongoStore implements Store {
   deleteIdleSessions(before: number): Promise<number> {
     return guarded('delete idle sessions', async () => {
       const c = await this.#c();
-      const idle = (
-        await c.sessions.find({ updatedAt: { $lt: before } }, { projection: { _id: 1 } }).toArray()
-      ).map((s) => s._id);
+      const idle = await c.sessions
+        .find({ updatedAt: { $lt: before } }, { projection: { _id: 1, userId: 1, sessionId: 1 } })
+        .toArray();
       if (!idle.length) return 0;
       // Runs and events first: a crash part-way leaves sessions to retry, not orphans.
       await this.#deleteRunsOf(c, idle);
       const { deletedCount } = await c.sessions.deleteMany({
-        _id: { $in: idle },
+        _id: { $in: idle.map((session) => session._id) },
         updatedAt: { $lt: before },
       });
       return deletedCount;

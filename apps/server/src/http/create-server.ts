@@ -137,7 +137,7 @@ export async function startServer(
   // Runs orphaned by a process that died after this one started end within a lease and a sweep.
   const sweep = sweepOrphanedRuns(services.store, {
     intervalMs: services.limits.orphanSweepMs,
-    liveHere: (runId) => services.runs.isLive(runId),
+    liveHere: (run) => services.runs.isLive(run),
     onError: (error) => services.logger.error({ err: error }, 'orphaned-run sweep failed'),
   });
   const { logRequest, setUser } = requestLogging(services.logger);

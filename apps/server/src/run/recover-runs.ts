@@ -3,7 +3,8 @@
 // that lease), so such an orphan can be ended: as INTERRUPTED by the sweep that
 // every instance makes at start and then periodically, or as cancelled by
 // runs.cancel. Its terminal event goes to the log, so followers see the end.
-import type { RunEvent, RunRecord, Store } from '@agentrpc/core';
+import type { RunEvent, RunKey, RunRecord, Store } from '@agentrpc/core';
+import { sessionLeaseKey } from '@agentrpc/core/internal';
 
 type Ending = 'interrupted' | 'cancelled';
 
@@ -21,7 +22,7 @@ export async function endOrphanedRun(
   },
 ): Promise<boolean> {
   const { run, ending, reclaimFrom } = request;
-  const lease = { key: `session:${run.sessionId}`, owner: `recovery:${run.runId}` };
+  const lease = { key: sessionLeaseKey(run.userId, run.sessionId), owner: `recovery:${run.runId}` };
   if (reclaimFrom) {
     // Nothing runs in this process yet: a lease in its name is a run its last life left behind.
     await store.releaseLease({ key: lease.key, owner: `${run.runId}@${reclaimFrom}` });
@@ -60,11 +61,11 @@ export async function endOrphanedRun(
  */
 export async function recoverInterruptedRuns(
   store: Store,
-  options: { liveHere?: (runId: string) => boolean; reclaimFrom?: string } = {},
+  options: { liveHere?: (run: RunKey) => boolean; reclaimFrom?: string } = {},
 ): Promise<number> {
   let recovered = 0;
   for (const run of await store.listUnfinishedRuns(10_000)) {
-    if (options.liveHere?.(run.runId)) continue;
+    if (options.liveHere?.(run)) continue;
     const reclaim = options.reclaimFrom ? { reclaimFrom: options.reclaimFrom } : {};
     if (await endOrphanedRun(store, { run, ending: 'interrupted', ...reclaim })) recovered++;
   }
@@ -76,7 +77,7 @@ export function sweepOrphanedRuns(
   store: Store,
   options: {
     intervalMs: number;
-    liveHere: (runId: string) => boolean;
+    liveHere: (run: RunKey) => boolean;
     onError: (error: unknown) => void;
   },
 ): NodeJS.Timeout {

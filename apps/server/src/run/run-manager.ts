@@ -8,6 +8,7 @@ import {
   type RunEvent,
   type RunEventStream,
   type RunInput,
+  type RunKey,
   type RunOptions,
   type Store,
 } from '@agentrpc/core';
@@ -37,6 +38,9 @@ interface ActiveRun {
   userId: string;
 }
 
+/** The #active key of a user's run. */
+const activeKey = (key: RunKey) => `${key.userId}\u0000${key.runId}`;
+
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Deltas closer together than this are merged when the reader lags (see the pump). */
@@ -52,6 +56,7 @@ const endWaitMs = 2_000;
 const cancelPollMs = 1_000;
 
 export class RunManager {
+  /** Runs live in this process (or just ended), by activeKey: run ids are per user. */
   readonly #active = new Map<string, ActiveRun>();
   readonly #store: Store;
   readonly #agents: AgentRegistry;
@@ -90,8 +95,8 @@ export class RunManager {
   }
 
   /** Whether the run is going in this process. */
-  isLive(runId: string): boolean {
-    const active = this.#active.get(runId);
+  isLive(key: RunKey): boolean {
+    const active = this.#active.get(activeKey(key));
     return active !== undefined && !active.hub.done;
   }
 
@@ -173,7 +178,7 @@ export class RunManager {
   async cancel(principal: Principal, runId: string): Promise<{ status: string }> {
     const record = await this.#store.getRun({ userId: principal.userId, runId });
     if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
-    const active = this.#active.get(runId);
+    const active = this.#active.get(activeKey({ userId: principal.userId, runId }));
     if (active && !active.hub.done) {
       active.controller.abort();
       return { status: 'cancelling' };
@@ -237,13 +242,12 @@ export class RunManager {
     signal?.addEventListener('abort', release, { once: true });
     try {
       // A run live here for this user is known to be theirs without asking the store.
-      const ownedHere = this.#active.get(runId)?.userId === userId;
+      const ownedHere = this.#active.has(activeKey({ userId, runId }));
       if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {
         throw new RpcError('NOT_FOUND', `run ${runId} not found`);
       }
       const hubOf = () => {
-        const active = this.#active.get(runId);
-        return active?.userId === userId ? active.hub : undefined;
+        return this.#active.get(activeKey({ userId, runId }))?.hub;
       };
       const feed = await followRun({
         store: this.#store,
@@ -293,7 +297,7 @@ export class RunManager {
     const runId = first.value.runId;
     const hub = new RunHub();
     const key = { userId, runId };
-    this.#active.set(runId, { hub, controller, userId });
+    this.#active.set(activeKey(key), { hub, controller, userId });
     // A run gives its slot back when its hub is done: at its terminal event, or when it closes.
     const uncountIfDone = () => {
       if (hub.done) release();
@@ -383,7 +387,7 @@ export class RunManager {
           'run ended',
         );
         setTimeout(() => {
-          if (this.#active.get(runId)?.hub === hub) this.#active.delete(runId);
+          if (this.#active.get(activeKey(key))?.hub === hub) this.#active.delete(activeKey(key));
         }, hubGraceMs).unref();
       }
     })();

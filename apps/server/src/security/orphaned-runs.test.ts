@@ -2,6 +2,7 @@
 // instances sweep for runs whose session lease expired, runs.cancel ends such a
 // run at once, and followers get its terminal event instead of polling forever.
 import { emptyMetrics, MemoryStore, type Store } from '@agentrpc/core';
+import { sessionLeaseKey } from '@agentrpc/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { call, keys, type SecurityServer, startSecurityServer } from './security-server.ts';
 
@@ -46,7 +47,7 @@ async function orphan(store: Store, runId: string, leaseMs: number, holder?: str
     { type: 'run.started', runId, seq: 1, createdAt: now, ...started },
   ]);
   const owner = holder ? `${runId}@${holder}` : runId;
-  await store.acquireLease({ key: `session:${sessionId}`, owner, ttlMs: leaseMs });
+  await store.acquireLease({ key: sessionLeaseKey('alice', sessionId), owner, ttlMs: leaseMs });
 }
 
 /** The event types a follower of the run receives, to the end of its stream. */

@@ -98,6 +98,10 @@ export class Agent<Output = unknown> {
       const userId = options.userId ?? defaultUser;
       const messages = inputMessages(input, options);
       const runId = options.runId ?? randomUUID();
+      // A run id this user has used already is refused before anything is written.
+      if (options.runId && (await this.store.getRun({ userId, runId }))) {
+        throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
+      }
       const session = await this.#openSession(userId, messages, options);
       if (options.sessionState) session.state = deepMerge(session.state, options.sessionState);
       const now = Date.now();
@@ -281,26 +285,19 @@ export class Agent<Output = unknown> {
         return found;
       }
     }
+    // Ids are per user: another user's session of the same id is not this one's business.
     const now = Date.now();
-    try {
-      return await store.createSession({
-        sessionId: options.sessionId ?? randomUUID(),
-        userId,
-        agentId: this.id,
-        name: options.sessionName ?? nameFrom(messages),
-        state: {},
-        metadata: {},
-        runCount: 0,
-        createdAt: now,
-        updatedAt: now,
-      });
-    } catch (error) {
-      // The id is taken by another user's session: answer as if it did not exist.
-      if (error instanceof AgentRpcError && error.code === 'CONFLICT') {
-        throw new AgentRpcError('NOT_FOUND', `session ${options.sessionId} not found`);
-      }
-      throw error;
-    }
+    return store.createSession({
+      sessionId: options.sessionId ?? randomUUID(),
+      userId,
+      agentId: this.id,
+      name: options.sessionName ?? nameFrom(messages),
+      state: {},
+      metadata: {},
+      runCount: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
   }
 
   /** Holds the session for this run; `onLost` stops the run if another takes it. */
@@ -312,6 +309,7 @@ export class Agent<Output = unknown> {
   ): Promise<SessionLease> {
     return acquireSessionLease({
       store: this.store,
+      userId: session.userId,
       sessionId: session.sessionId,
       owner,
       ttlMs: this.options.sessionLeaseMs ?? 30_000,

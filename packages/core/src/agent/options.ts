@@ -59,7 +59,7 @@ export type RunInput = string | Message | Message[] | ContentPart[];
 export interface RunOptions {
   /** Default 'anonymous'. Every session belongs to one user. */
   userId?: string;
-  /** Omitted: a new session. Unknown: a new session with this id. */
+  /** Omitted: a new session. Unknown to this user: a new session with this id (ids are per user). */
   sessionId?: string;
   /** Name for a new session (default: the start of the input). */
   sessionName?: string;

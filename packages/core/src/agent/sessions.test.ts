@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DemoModel } from '../model/demo-model.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
+import { sessionLeaseKey } from '../session/session-lease.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { defineTool } from '../tool/define-tool.ts';
@@ -43,19 +44,35 @@ describe('sessions', () => {
     expect(sent).toEqual(['Q1', 'A1', 'Q3']);
   });
 
-  it("keeps two users' sessions apart: another user's session id is NOT_FOUND", async () => {
+  it("keeps two users' sessions apart: the same ids name two sessions and two runs", async () => {
     const store = new MemoryStore();
     const agent = new Agent({ id: 'chat', model: model(), store });
-    fake.enqueue({ text: 'secret answer' });
-    const alice = await agent.run('my secret is 42', { userId: 'alice' });
-    await expect(
-      agent.run('what is the secret?', { userId: 'bob', sessionId: alice.sessionId }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(fake.completionRequests()).toHaveLength(1);
-    expect(await store.getSession({ userId: 'bob', sessionId: alice.sessionId })).toBeNull();
-    expect(await store.getRun({ userId: 'bob', runId: alice.runId })).toBeNull();
-    expect((await store.listSessions({ userId: 'bob' })).items).toEqual([]);
+    fake.enqueue({ text: 'secret answer' }, { text: 'bob answer' });
+    const alice = await agent.run('my secret is 42', { userId: 'alice', runId: 'r1' });
+    const bob = await agent.run('what is the secret?', {
+      userId: 'bob',
+      sessionId: alice.sessionId,
+      runId: 'r1',
+    });
+    expect(bob.sessionId).toBe(alice.sessionId);
+    // Bob's run saw none of Alice's history.
+    const sent = fake.completionRequests().at(-1)?.body.messages as { content: string }[];
+    expect(sent.map((m) => m.content)).toEqual(['what is the secret?']);
+    expect((await store.getRun({ userId: 'bob', runId: 'r1' }))?.content).toBe('bob answer');
+    expect((await store.getRun({ userId: 'alice', runId: 'r1' }))?.content).toBe('secret answer');
+    expect((await store.listSessions({ userId: 'bob' })).items).toHaveLength(1);
     expect((await store.listSessions({ userId: 'alice' })).items).toHaveLength(1);
+  });
+
+  it('refuses a run id the user has used, before writing anything', async () => {
+    const store = new MemoryStore();
+    const agent = new Agent({ id: 'chat', model: model(), store });
+    fake.enqueue({ text: 'first' });
+    await agent.run('one', { userId: 'u', runId: 'taken' });
+    await expect(
+      agent.run('two', { userId: 'u', runId: 'taken', sessionId: 'fresh' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await store.getSession({ userId: 'u', sessionId: 'fresh' })).toBeNull();
   });
 
   it('a second concurrent run on one session gets CONFLICT, or waits when asked', async () => {
@@ -90,8 +107,15 @@ describe('sessions', () => {
     await new Promise((resolve) => setTimeout(resolve, 40));
     // Another instance takes the session over, as if this one had stalled past its lease.
     const held = (await store.listRuns({ userId: 'anonymous', sessionId: 'contested' }))[0];
-    await store.releaseLease({ key: 'session:contested', owner: held?.runId ?? '' });
-    await store.acquireLease({ key: 'session:contested', owner: 'other', ttlMs: 10_000 });
+    await store.releaseLease({
+      key: sessionLeaseKey('anonymous', 'contested'),
+      owner: held?.runId ?? '',
+    });
+    await store.acquireLease({
+      key: sessionLeaseKey('anonymous', 'contested'),
+      owner: 'other',
+      ttlMs: 10_000,
+    });
     await expect(run).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 

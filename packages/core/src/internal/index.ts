@@ -11,6 +11,7 @@ export {
   pushTo,
   type StartFeed,
 } from '../run/event-feed.ts';
+export { sessionLeaseKey } from '../session/session-lease.ts';
 export {
   type CursorPosition,
   clampLimit,

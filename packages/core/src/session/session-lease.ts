@@ -3,8 +3,14 @@
 import { AgentRpcError } from '../errors.ts';
 import type { Store } from '../store/types.ts';
 
+/** The lease key of a user's session (ids are per user, so the key carries the user). */
+export function sessionLeaseKey(userId: string, sessionId: string): string {
+  return `session:${JSON.stringify([userId, sessionId])}`;
+}
+
 export interface SessionLeaseOptions {
   store: Store;
+  userId: string;
   sessionId: string;
   owner: string;
   ttlMs: number;
@@ -23,7 +29,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function acquireSessionLease(options: SessionLeaseOptions): Promise<SessionLease> {
   const { store, owner, ttlMs } = options;
-  const key = `session:${options.sessionId}`;
+  const key = sessionLeaseKey(options.userId, options.sessionId);
   const waitMs = options.wait ? (options.wait === true ? 60_000 : options.wait.timeoutMs) : 0;
   const deadline = Date.now() + waitMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {

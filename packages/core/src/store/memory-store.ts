@@ -1,5 +1,6 @@
 // MemoryStore: the Store in process memory, for tests and throwaway servers.
 // It copies on the way in and out so callers never share objects with it.
+// Sessions, runs and their events are kept per user: two users may hold the same ids.
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
@@ -26,6 +27,9 @@ import type {
   Store,
 } from './types.ts';
 
+/** The map key of a user's session or run. */
+const owned = (userId: string, id: string) => `${userId}\u0000${id}`;
+
 export class MemoryStore implements Store {
   #sessions = new Map<string, Session>();
   #runs = new Map<string, RunRecord>();
@@ -35,20 +39,19 @@ export class MemoryStore implements Store {
   #cache = new Map<string, { response: CachedResponse; expiresAt: number }>();
 
   #session(key: SessionKey): Session | undefined {
-    const session = this.#sessions.get(key.sessionId);
-    return session && session.userId === key.userId ? session : undefined;
+    return this.#sessions.get(owned(key.userId, key.sessionId));
   }
 
   #run(key: RunKey): RunRecord | undefined {
-    const run = this.#runs.get(key.runId);
-    return run && run.userId === key.userId ? run : undefined;
+    return this.#runs.get(owned(key.userId, key.runId));
   }
 
   async createSession(session: Session): Promise<Session> {
-    if (this.#sessions.has(session.sessionId)) {
+    const key = owned(session.userId, session.sessionId);
+    if (this.#sessions.has(key)) {
       throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
     }
-    this.#sessions.set(session.sessionId, copy(session));
+    this.#sessions.set(key, copy(session));
     return copy(session);
   }
 
@@ -103,19 +106,20 @@ export class MemoryStore implements Store {
 
   async deleteSession(key: SessionKey): Promise<boolean> {
     if (!this.#session(key)) return false;
-    this.#sessions.delete(key.sessionId);
+    this.#sessions.delete(owned(key.userId, key.sessionId));
     for (const run of [...this.#runs.values()]) {
-      if (run.sessionId === key.sessionId) {
-        this.#runs.delete(run.runId);
-        this.#events.delete(run.runId);
+      if (run.userId === key.userId && run.sessionId === key.sessionId) {
+        this.#runs.delete(owned(run.userId, run.runId));
+        this.#events.delete(owned(run.userId, run.runId));
       }
     }
     return true;
   }
 
   async appendRun(run: RunRecord): Promise<void> {
-    if (this.#runs.has(run.runId)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
-    this.#runs.set(run.runId, copy(run));
+    const key = owned(run.userId, run.runId);
+    if (this.#runs.has(key)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
+    this.#runs.set(key, copy(run));
   }
 
   async updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
@@ -151,12 +155,12 @@ export class MemoryStore implements Store {
     for (const { key } of batches) {
       if (!this.#run(key)) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
     }
-    for (const { key, events } of batches) this.#appendToLog(key.runId, events);
+    for (const { key, events } of batches) this.#appendToLog(key, events);
   }
 
-  #appendToLog(runId: string, events: RunEvent[]) {
-    const log = this.#events.get(runId) ?? [];
-    this.#events.set(runId, log);
+  #appendToLog(key: RunKey, events: RunEvent[]) {
+    const log = this.#events.get(owned(key.userId, key.runId)) ?? [];
+    this.#events.set(owned(key.userId, key.runId), log);
     let sorted = true;
     for (const event of events) {
       const last = log.at(-1)?.seq ?? 0;
@@ -173,7 +177,7 @@ export class MemoryStore implements Store {
   async readEvents(query: EventQuery): Promise<RunEvent[]> {
     if (!this.#run(query)) return [];
     const after = query.afterSeq ?? 0;
-    const log = this.#events.get(query.runId) ?? [];
+    const log = this.#events.get(owned(query.userId, query.runId)) ?? [];
     return log
       .filter((e) => e.seq > after)
       .slice(0, clampLimit(query.limit, 1000, 10_000))

@@ -62,13 +62,60 @@ const migrations: string[] = [
     data TEXT NOT NULL,
     PRIMARY KEY (user_id, key)
   ) WITHOUT ROWID;`,
+  // 4: ids per user: two users may hold the same session and run ids.
+  `
+  CREATE TABLE sessions_by_user (
+    user_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (user_id, session_id)
+  );
+  INSERT INTO sessions_by_user
+    SELECT user_id, session_id, agent_id, name, created_at, updated_at, data FROM sessions;
+  DROP TABLE sessions;
+  ALTER TABLE sessions_by_user RENAME TO sessions;
+  CREATE INDEX sessions_by_user_updated ON sessions (user_id, updated_at, session_id);
+  CREATE INDEX sessions_by_user_created ON sessions (user_id, created_at, session_id);
+  CREATE INDEX sessions_by_updated ON sessions (updated_at);
+
+  CREATE TABLE runs_by_user (
+    user_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (user_id, run_id)
+  );
+  INSERT INTO runs_by_user SELECT user_id, run_id, session_id, status, created_at, data FROM runs;
+  DROP TABLE runs;
+  ALTER TABLE runs_by_user RENAME TO runs;
+  CREATE INDEX runs_by_session ON runs (user_id, session_id, created_at);
+  CREATE INDEX runs_by_status ON runs (status, created_at);
+
+  CREATE TABLE events_by_user (
+    user_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (user_id, run_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO events_by_user SELECT user_id, run_id, seq, data FROM events;
+  DROP TABLE events;
+  ALTER TABLE events_by_user RENAME TO events;
+  `,
 ];
 
-export function migrate(db: DatabaseSync): number {
+/** Brings the database up to `target` (default the latest version); returns the version it is at. */
+export function migrate(db: DatabaseSync, target = migrations.length): number {
   const { user_version: current } = db.prepare('PRAGMA user_version').get() as {
     user_version: number;
   };
-  for (let version = current; version < migrations.length; version++) {
+  for (let version = current; version < target; version++) {
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(migrations[version] as string);
@@ -79,5 +126,5 @@ export function migrate(db: DatabaseSync): number {
       throw error;
     }
   }
-  return migrations.length;
+  return Math.max(current, target);
 }

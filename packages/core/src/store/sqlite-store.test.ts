@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { sessionFixture, storeConformanceSuite } from '../testing/store-conformance.ts';
+import { migrate } from './sqlite-migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentrpc-sqlite-'));
@@ -26,8 +27,37 @@ describe('SqliteStore file', () => {
     await second.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 3 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 4 });
     raw.close();
+  });
+
+  it('moves a version 3 database to ids per user, keeping its sessions, runs and events', async () => {
+    const path = join(dir, 'v3.db');
+    const old = new DatabaseSync(path);
+    migrate(old, 3);
+    const session = sessionFixture('u', { sessionId: 'kept' });
+    const run = { runId: 'r1', userId: 'u', sessionId: 'kept', status: 'completed' };
+    old
+      .prepare(
+        'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run('kept', 'u', 'agent', session.name, 1, 1, JSON.stringify(session));
+    old
+      .prepare(
+        'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run('r1', 'kept', 'u', 'completed', 1, JSON.stringify(run));
+    old
+      .prepare('INSERT INTO events (run_id, seq, user_id, data) VALUES (?, ?, ?, ?)')
+      .run('r1', 1, 'u', JSON.stringify({ type: 'run.content', runId: 'r1', seq: 1, delta: 'x' }));
+    old.close();
+    const store = new SqliteStore({ path });
+    expect(await store.getSession({ userId: 'u', sessionId: 'kept' })).toEqual(session);
+    expect(await store.getRun({ userId: 'u', runId: 'r1' })).toMatchObject({ sessionId: 'kept' });
+    expect(await store.readEvents({ userId: 'u', runId: 'r1' })).toMatchObject([{ delta: 'x' }]);
+    // And now another user may hold the same ids.
+    await store.createSession(sessionFixture('v', { sessionId: 'kept' }));
+    await store.close();
   });
 
   it('creates the folder of its default-style path', async () => {

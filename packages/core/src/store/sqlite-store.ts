@@ -93,10 +93,13 @@ export class SqliteStore implements Store {
   }
 
   #writeSession(db: DatabaseSync, session: Session) {
-    db.prepare('UPDATE sessions SET name = ?, updated_at = ?, data = ? WHERE session_id = ?').run(
+    db.prepare(
+      'UPDATE sessions SET name = ?, updated_at = ?, data = ? WHERE user_id = ? AND session_id = ?',
+    ).run(
       session.name,
       session.updatedAt,
       JSON.stringify(session),
+      session.userId,
       session.sessionId,
     );
   }
@@ -199,17 +202,20 @@ export class SqliteStore implements Store {
           .prepare('DELETE FROM sessions WHERE session_id = ? AND user_id = ?')
           .run(key.sessionId, key.userId);
         if (!deleted.changes) return false;
-        this.#deleteRunsOf(db, key.sessionId);
+        this.#deleteRunsOf(db, key);
         return true;
       }),
     );
   }
 
-  #deleteRunsOf(db: DatabaseSync, sessionId: string) {
+  #deleteRunsOf(db: DatabaseSync, key: SessionKey) {
     db.prepare(
-      'DELETE FROM events WHERE run_id IN (SELECT run_id FROM runs WHERE session_id = ?)',
-    ).run(sessionId);
-    db.prepare('DELETE FROM runs WHERE session_id = ?').run(sessionId);
+      'DELETE FROM events WHERE user_id = ? AND run_id IN (SELECT run_id FROM runs WHERE user_id = ? AND session_id = ?)',
+    ).run(key.userId, key.userId, key.sessionId);
+    db.prepare('DELETE FROM runs WHERE user_id = ? AND session_id = ?').run(
+      key.userId,
+      key.sessionId,
+    );
   }
 
   appendRun(run: RunRecord): Promise<void> {
@@ -233,9 +239,10 @@ export class SqliteStore implements Store {
         const run = Object.assign(parse<RunRecord>(row), structuredClone(patch), {
           updatedAt: Date.now(),
         });
-        db.prepare('UPDATE runs SET status = ?, data = ? WHERE run_id = ?').run(
+        db.prepare('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
           run.status,
           JSON.stringify(run),
+          run.userId,
           run.runId,
         );
         return run;
@@ -432,9 +439,11 @@ export class SqliteStore implements Store {
     return this.#use('delete idle sessions', (db) =>
       this.#transaction(db, () => {
         const idle = db
-          .prepare('SELECT session_id FROM sessions WHERE updated_at < ?')
-          .all(before) as { session_id: string }[];
-        for (const { session_id } of idle) this.#deleteRunsOf(db, session_id);
+          .prepare('SELECT user_id, session_id FROM sessions WHERE updated_at < ?')
+          .all(before) as { user_id: string; session_id: string }[];
+        for (const row of idle) {
+          this.#deleteRunsOf(db, { userId: row.user_id, sessionId: row.session_id });
+        }
         return Number(db.prepare('DELETE FROM sessions WHERE updated_at < ?').run(before).changes);
       }),
     );

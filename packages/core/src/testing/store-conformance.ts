@@ -70,7 +70,7 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
     };
 
     describe('sessions', () => {
-      it('creates, reads and refuses a duplicate id', async () => {
+      it('creates, reads and refuses a duplicate id of the same user', async () => {
         const s = await setup();
         const session = sessionFixture(uid('u'), {
           state: { a: { b: 1 } },
@@ -78,9 +78,34 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
         });
         expect(await s.createSession(session)).toEqual(session);
         expect(await s.getSession(session)).toEqual(session);
-        await expect(s.createSession({ ...session, userId: uid('other') })).rejects.toMatchObject({
+        await expect(s.createSession({ ...session, name: 'again' })).rejects.toMatchObject({
           code: 'CONFLICT',
         });
+      });
+
+      it('keeps ids per user: two users hold the same session and run ids apart', async () => {
+        const s = await setup();
+        const sessionId = uid('shared-session');
+        const runId = uid('shared-run');
+        const alice = await s.createSession(sessionFixture(uid('alice'), { sessionId, name: 'A' }));
+        const bob = await s.createSession(sessionFixture(uid('bob'), { sessionId, name: 'B' }));
+        await s.appendRun(runFixture(alice, { runId, content: 'alice answer' }));
+        await s.appendRun(runFixture(bob, { runId, content: 'bob answer' }));
+        await s.appendEvents({ userId: alice.userId, runId }, [contentEvent(runId, 1, 'a')]);
+        await s.appendEvents({ userId: bob.userId, runId }, [contentEvent(runId, 1, 'b')]);
+        expect((await s.getSession(alice))?.name).toBe('A');
+        expect((await s.getSession(bob))?.name).toBe('B');
+        expect((await s.getRun({ userId: bob.userId, runId }))?.content).toBe('bob answer');
+        const bobRuns = await s.listRuns({ userId: bob.userId, sessionId });
+        expect(bobRuns.map((run) => run.content)).toEqual(['bob answer']);
+        const bobEvents = await s.readEvents({ userId: bob.userId, runId });
+        expect(bobEvents).toMatchObject([{ delta: 'b' }]);
+        // Deleting one user's session leaves the other's, with its run and events.
+        expect(await s.deleteSession(alice)).toBe(true);
+        expect(await s.getSession(bob)).not.toBeNull();
+        expect((await s.getRun({ userId: bob.userId, runId }))?.content).toBe('bob answer');
+        expect(await s.readEvents({ userId: bob.userId, runId })).toMatchObject([{ delta: 'b' }]);
+        expect(await s.getRun({ userId: alice.userId, runId })).toBeNull();
       });
 
       it("never shows one user another user's session", async () => {

@@ -1,0 +1,13 @@
+// Document ids of sessions, runs and events: ids are per user (two users may
+// hold the same session or run id), so each _id carries its user. Reads stay by
+// _id, the one lookup every MongoDB-wire server serves from an index.
+
+/** The _id of a user's session or run. */
+export function docId(userId: string, id: string): string {
+  return `${userId}\u0000${id}`;
+}
+
+/** The _id of one event of a user's run. */
+export function eventDocId(userId: string, runId: string, seq: number): string {
+  return `${docId(userId, runId)}:${seq}`;
+}

@@ -1,0 +1,41 @@
+// Moves a database written before ids were per user: sessions and runs had
+// their own id as _id, and events `runId:seq`, with a unique index on
+// (runId, seq). Each document is copied under its new _id and the old one
+// removed; it runs once per database (marked in the meta collection) and may
+// run on two instances at once, since every step can be repeated.
+import type { Collection, Db, Document } from 'mongodb';
+import { docId, eventDocId } from './doc-ids.ts';
+import { isDuplicateKey } from './mongo-errors.ts';
+
+const marker = 'ids-per-user';
+
+type AnyDoc = Document & { _id: string };
+
+async function rewrite(collection: Collection<AnyDoc>, idOf: (doc: AnyDoc) => string) {
+  for await (const doc of collection.find({})) {
+    const id = idOf(doc);
+    if (doc._id === id) continue;
+    try {
+      await collection.insertOne({ ...doc, _id: id });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error; // copied already
+    }
+    await collection.deleteOne({ _id: doc._id });
+  }
+}
+
+export async function migrateToIdsPerUser(db: Db, prefix: string): Promise<void> {
+  const meta = db.collection<{ _id: string; at: number }>(`${prefix}meta`);
+  if (await meta.findOne({ _id: marker })) return;
+  const events = db.collection<AnyDoc>(`${prefix}events`);
+  // The old unique index would refuse an event's copy beside its original.
+  const indexes = await events.indexes().catch(() => []);
+  if (indexes.some((index) => index.name === 'runId_1_seq_1'))
+    await events.dropIndex('runId_1_seq_1');
+  await rewrite(db.collection<AnyDoc>(`${prefix}sessions`), (doc) =>
+    docId(doc.userId, doc.sessionId),
+  );
+  await rewrite(db.collection<AnyDoc>(`${prefix}runs`), (doc) => docId(doc.userId, doc.runId));
+  await rewrite(events, (doc) => eventDocId(doc.userId, doc.runId, doc.seq));
+  await meta.updateOne({ _id: marker }, { $set: { at: Date.now() } }, { upsert: true });
+}
