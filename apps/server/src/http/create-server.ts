@@ -1,6 +1,6 @@
 // One port for everything: tRPC at /trpc over HTTP (queries, mutations, SSE
 // subscriptions) and WebSocket, plus /healthz and /readyz.
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
@@ -140,16 +140,18 @@ export async function startServer(
     liveHere: (run) => services.runs.isLive(run),
     onError: (error) => services.logger.error({ err: error }, 'orphaned-run sweep failed'),
   });
-  const { logRequest, setUser } = requestLogging(services.logger);
+  const { logRequest, setUser, requestIdOf } = requestLogging(services.logger);
   const metrics = await metricsEndpoint({
     config: config.metrics,
     hasAuth: hasAuth(config),
     services,
   });
   const { contextFor: createContextFor, authenticated } = callerContexts(services, setUser);
-  const logProcedureError = (error: TRPCError, path: string | undefined) => {
+  const logProcedureError = (error: TRPCError, path: string | undefined, req?: IncomingMessage) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
-      services.logger.error({ err: error, path }, 'procedure failed');
+      // The client has this request's id (x-request-id) to point at this line.
+      const requestId = req && requestIdOf(req);
+      services.logger.error({ err: error, path, requestId }, 'procedure failed');
     } else if (error.code === 'PARSE_ERROR' || error.code === 'BAD_REQUEST') {
       // The client's mistake: worth a line, not an alarm, and no stack.
       services.logger.warn(
@@ -166,7 +168,7 @@ export async function startServer(
       const retryAfter = errors.map(retryAfterOf).find((seconds) => seconds !== undefined);
       return retryAfter === undefined ? {} : { headers: { 'retry-after': String(retryAfter) } };
     },
-    onError: ({ error, path }) => logProcedureError(error, path),
+    onError: ({ error, path, req }) => logProcedureError(error, path, req),
     // Connection params carry credentials only where headers can't (a browser's
     // EventSource); a plain query or mutation must send the header, so keys stay out of URLs.
     createContext: ({ req, info }) =>

@@ -8,13 +8,17 @@ export interface RequestLogging {
   logRequest(req: IncomingMessage, res: ServerResponse): void;
   /** Records who made the request, once authentication has run. */
   setUser(req: IncomingMessage, userId: string | undefined): void;
+  /** The id the request is logged under (sent back as `x-request-id`). */
+  requestIdOf(req: IncomingMessage): string | undefined;
 }
 
 const requestIdPattern = /^[\w.:-]{1,100}$/;
 
 export function requestLogging(logger: Logger): RequestLogging {
   const users = new WeakMap<IncomingMessage, string>();
+  const ids = new WeakMap<IncomingMessage, string>();
   return {
+    requestIdOf: (req) => ids.get(req),
     setUser: (req, userId) => {
       if (userId) users.set(req, userId);
     },
@@ -23,6 +27,7 @@ export function requestLogging(logger: Logger): RequestLogging {
       const requestId =
         typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID();
       res.setHeader('x-request-id', requestId);
+      ids.set(req, requestId);
       const started = performance.now();
       res.once('close', () => {
         logger.info(

@@ -36,7 +36,7 @@ export interface SseSubscriptionOptions<TContext> {
     req: IncomingMessage,
     connectionParams: Record<string, string | undefined> | null,
   ) => Promise<TContext>;
-  onError: (error: TRPCError, path: string) => void;
+  onError: (error: TRPCError, path: string, req: IncomingMessage) => void;
   /** Deepest nesting of arrays and objects in the `input` query parameter. */
   maxInputDepth: number;
 }
@@ -202,7 +202,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     } catch (cause) {
       if (!abort.signal.aborted) {
         const error = getTRPCErrorFromUnknown(cause);
-        options.onError(error, path);
+        options.onError(error, path, req);
         const shape = options.config.errorShape(error, path);
         await write({
           event: 'serialized-error',
