@@ -185,12 +185,21 @@ export function e2eSuite(transport: 'sse' | 'ws') {
         () => h.bob.sessions.delete({ sessionId }),
         () => h.bob.memories.update({ memoryId: memory.memoryId, memory: 'hacked' }),
         () => h.bob.memories.delete({ memoryId: memory.memoryId }),
-        () => h.bob.run({ agentId: 'weather', input: 'continue alice', sessionId }),
       ];
       for (const attempt of attempts) expect((await failure(attempt())).code).toBe('NOT_FOUND');
       expect((await h.bob.sessions.list()).items).toEqual([]);
       expect(await h.bob.memories.list()).toEqual([]);
+      // Ids are per user: Bob running in "Alice's" session id gets a session of his own.
+      h.fake.enqueue({ text: 'bob only' });
+      await h.bob.run({ agentId: 'weather', input: 'continue alice', sessionId });
+      const sent = h.fake.completionRequests().at(-1)?.body.messages as { content: string }[];
+      expect(sent.map((m) => m.content)).toEqual(['continue alice']);
+      expect((await h.bob.sessions.messages({ sessionId })).map((m) => m.content)).toEqual([
+        'continue alice',
+        'bob only',
+      ]);
       expect((await h.alice.sessions.get({ sessionId })).name).toBe('my secret');
+      expect((await h.alice.sessions.get({ sessionId })).runCount).toBe(1);
       expect((await h.alice.memories.list()).map((m) => m.memory)).toEqual(['likes tea']);
     });
 
