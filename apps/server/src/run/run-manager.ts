@@ -12,7 +12,7 @@ import {
   type RunOptions,
   type Store,
 } from '@agentrpc/core';
-import { consumeFeed, createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
+import { consumeFeed, type Feed } from '@agentrpc/core/internal';
 import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
@@ -23,7 +23,7 @@ import { followRun } from './follow-run.ts';
 import { errorIdOf } from './public-errors.ts';
 import { endOrphanedRun } from './recover-runs.ts';
 import { RunHub } from './run-hub.ts';
-import { type Release, RunSlots, type SlotLimits } from './run-slots.ts';
+import { type Release, RunSlots, releasedAtEnd, type SlotLimits } from './run-slots.ts';
 import { sleep } from './wait.ts';
 
 export interface StartRun {
@@ -129,21 +129,9 @@ export class RunManager {
     principal: Principal,
     start: StartRun,
   ): Promise<{ runId: string; sessionId: string }> {
-    const release = this.#reserve(principal.userId);
-    const controller = new AbortController();
-    let events: RunEventStream;
-    try {
-      events = this.#agents.get(start.agentId).stream(start.input, {
-        ...start.options,
-        userId: principal.userId,
-        signal: controller.signal,
-        holder: this.#instanceId,
-      });
-    } catch (error) {
-      release();
-      throw error;
-    }
-    const first = await this.#launch(events, { controller, userId: principal.userId, release });
+    const first = await this.#run(principal, (options) =>
+      this.#agents.get(start.agentId).stream(start.input, { ...start.options, ...options }),
+    );
     if (first.type !== 'run.started')
       throw new RpcError('INTERNAL', `run began with ${first.type}`);
     return { runId: first.runId, sessionId: first.sessionId };
@@ -154,20 +142,30 @@ export class RunManager {
     principal: Principal,
     run: { agentId: string; runId: string; decisions: ContinueInput },
   ): Promise<void> {
+    await this.#run(principal, (options) =>
+      this.#agents.get(run.agentId).continueStream(run.runId, run.decisions, options),
+    );
+  }
+
+  /**
+   * Takes a run slot, opens the run's events with the options every run of
+   * this process gets, and launches it; the slot goes back if it cannot start.
+   */
+  async #run(
+    principal: Principal,
+    open: (options: { userId: string; signal: AbortSignal; holder: string }) => RunEventStream,
+  ): Promise<RunEvent> {
     const release = this.#reserve(principal.userId);
     const controller = new AbortController();
+    const userId = principal.userId;
     let events: RunEventStream;
     try {
-      events = this.#agents.get(run.agentId).continueStream(run.runId, run.decisions, {
-        userId: principal.userId,
-        signal: controller.signal,
-        holder: this.#instanceId,
-      });
+      events = open({ userId, signal: controller.signal, holder: this.#instanceId });
     } catch (error) {
       release();
       throw error;
     }
-    await this.#launch(events, { controller, userId: principal.userId, release });
+    return this.#launch(events, { controller, userId, release });
   }
 
   /**
@@ -393,28 +391,4 @@ export class RunManager {
     })();
     return first.value;
   }
-}
-
-/** The feed, giving its subscription slot back when it ends, fails or is stopped. */
-function releasedAtEnd<T>(feed: Feed<T>, release: Release): Feed<T> {
-  return createFeed((sink) => {
-    const control = feed[pushTo]({
-      value: (value) => sink.value(value),
-      end: () => {
-        release();
-        sink.end();
-      },
-      fail: (error) => {
-        release();
-        sink.fail(error);
-      },
-    });
-    return {
-      resume: () => control.resume(),
-      stop: () => {
-        release();
-        control.stop();
-      },
-    };
-  });
 }

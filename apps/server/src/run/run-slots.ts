@@ -3,6 +3,7 @@
 // await, so a batch of calls (ten runs.start in one HTTP batch, fifty in one
 // WebSocket message) cannot all pass the check before any of them counts.
 import { AgentRpcError } from '@agentrpc/core';
+import { createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
 import type { Limits } from '../config/define-config.ts';
 
 export type SlotLimits = Pick<
@@ -91,4 +92,28 @@ export class RunSlots {
     this.#subscriptionsByUser.add(userId, 1);
     return once(() => this.#subscriptionsByUser.add(userId, -1));
   }
+}
+
+/** The feed, giving its subscription slot back when it ends, fails or is stopped. */
+export function releasedAtEnd<T>(feed: Feed<T>, release: Release): Feed<T> {
+  return createFeed((sink) => {
+    const control = feed[pushTo]({
+      value: (value) => sink.value(value),
+      end: () => {
+        release();
+        sink.end();
+      },
+      fail: (error) => {
+        release();
+        sink.fail(error);
+      },
+    });
+    return {
+      resume: () => control.resume(),
+      stop: () => {
+        release();
+        control.stop();
+      },
+    };
+  });
 }
