@@ -31,6 +31,17 @@ describe('sessions', () => {
     expect(session).toMatchObject({ runCount: 4, name: 'Q1', agentId: 'chat' });
   });
 
+  it('continues a session after an empty reply, replaying it as "" rather than null', async () => {
+    const agent = new Agent({ id: 'chat', model: model() });
+    fake.enqueue({ text: '' }, { text: 'A2' });
+    const first = await agent.run('Q1');
+    expect(first.messages.at(-1)).toEqual({ role: 'assistant', content: '' });
+    const second = await agent.run('Q2', { sessionId: first.sessionId });
+    expect(second.content).toBe('A2');
+    const replayed = fake.completionRequests().at(-1)?.body.messages as { content: unknown }[];
+    expect(replayed.map((m) => m.content)).toEqual(['Q1', '', 'Q2']);
+  });
+
   it('leaves failed runs out of the history', async () => {
     const agent = new Agent({ id: 'chat', model: model() });
     fake.enqueue({ text: 'A1' }, { error: { status: 400, message: 'bad' } }, { text: 'A3' });

@@ -104,7 +104,12 @@ export function toChatMessage(
     case 'assistant':
       return {
         role: 'assistant',
-        content: message.content === null ? null : textOnly(message.content),
+        // Null only beside tool calls, and only where the provider takes it; a
+        // stored empty reply (null, from before it was kept as "") goes out as "".
+        content:
+          message.content === null && message.toolCalls?.length && quirks.nullContentWithToolCalls
+            ? null
+            : textOnly(message.content),
         ...(message.toolCalls?.length
           ? {
               tool_calls: message.toolCalls.map((call) => ({

@@ -22,6 +22,7 @@ const quirks: ProviderQuirks = {
   jsonSchema: true,
   streamUsage: true,
   maxCompletionTokens: false,
+  nullContentWithToolCalls: true,
 };
 
 function textOf(message: Message | undefined): string {

@@ -76,6 +76,7 @@ const openAIQuirks: ProviderQuirks = {
   jsonSchema: true,
   streamUsage: true,
   maxCompletionTokens: true,
+  nullContentWithToolCalls: true,
 };
 
 function toolChoiceParam(choice: ToolChoice) {

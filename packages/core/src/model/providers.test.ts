@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Agent } from '../agent/agent.ts';
 import { useFakeOpenAI } from '../test-support/fake-openai.ts';
+import { defineTool } from '../tool/define-tool.ts';
 import { OpenAIChat } from './openai-chat.ts';
 import { providers } from './providers.ts';
 import type { Model } from './types.ts';
@@ -37,6 +39,33 @@ describe('provider presets: request shape', () => {
       stream: true,
       stream_options: { include_usage: true },
     });
+  });
+
+  it('llama.cpp: max_tokens, no stream_options, "" beside tool calls', async () => {
+    const model = providers.llamaCpp({ id: 'gemma', baseURL: fake.baseURL, ...common });
+    const r = await requestOf(model);
+    expect(r.body).toMatchObject({ model: 'gemma', max_tokens: 64, stream: true });
+    expect(r.body).not.toHaveProperty('stream_options');
+    expect(r.body).not.toHaveProperty('max_completion_tokens');
+    const agent = new Agent({
+      id: 't',
+      model,
+      tools: [
+        defineTool({
+          name: 'now',
+          description: 'The time',
+          parameters: z.object({}),
+          execute: () => '12:00',
+        }),
+      ],
+    });
+    fake.enqueue({ toolCalls: [{ id: 'c1', name: 'now', arguments: {} }] }, { text: 'noon' });
+    await agent.run('time?');
+    const replay = fake.completionRequests().at(-1)?.body.messages as {
+      role: string;
+      content: unknown;
+    }[];
+    expect(replay.find((m) => m.role === 'assistant')?.content).toBe('');
   });
 
   it('azure: deployment path, api-version query and api-key header', async () => {

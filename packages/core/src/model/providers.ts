@@ -101,6 +101,18 @@ export const providers = {
     keyEnv: 'QIANFAN_API_KEY',
     quirks: { name: 'qianfan', jsonSchema: false },
   }),
+  /** llama.cpp's own server or llama-cpp-python's (`python -m llama_cpp.server`). */
+  llamaCpp: preset({
+    baseURL: 'http://localhost:8080/v1',
+    keyEnv: 'LLAMACPP_API_KEY',
+    defaultKey: 'llama.cpp',
+    quirks: {
+      name: 'llama.cpp',
+      jsonSchema: false,
+      streamUsage: false,
+      nullContentWithToolCalls: false,
+    },
+  }),
   deepseek: preset({
     baseURL: 'https://api.deepseek.com/v1',
     keyEnv: 'DEEPSEEK_API_KEY',

@@ -17,6 +17,8 @@ export interface ProviderQuirks {
   streamUsage: boolean;
   /** Use `max_completion_tokens` instead of `max_tokens`. */
   maxCompletionTokens: boolean;
+  /** Accepts `content: null` on an assistant message beside its tool calls (llama.cpp wants ""). */
+  nullContentWithToolCalls: boolean;
 }
 
 export interface ToolSpec {

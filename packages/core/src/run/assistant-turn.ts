@@ -14,7 +14,13 @@ export function recordTurn(
 ): AssistantTurn {
   const { content, reasoning, toolCalls } = answer;
   if (reasoning) run.output.reasoningContent = (run.output.reasoningContent ?? '') + reasoning;
-  const message: Message = { role: 'assistant', content: content || null };
+  // An answer with neither text nor tool calls is kept as "", not null: providers
+  // (OpenAI, llama.cpp) refuse an assistant message with null content and no tool
+  // calls, and every later turn of the session replays it.
+  const message: Message = {
+    role: 'assistant',
+    content: toolCalls.length ? content || null : content,
+  };
   if (toolCalls.length) message.toolCalls = toolCalls;
   if (reasoning) message.reasoningContent = reasoning;
   run.output.messages.push(message);
