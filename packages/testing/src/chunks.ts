@@ -7,6 +7,8 @@ export interface CompletionContext {
   model: string;
   created: number;
   includeUsage: boolean;
+  /** Every tool-call chunk repeats id, type and the whole name (llama.cpp). */
+  repeatToolCallHeader?: boolean;
   promptTokens: number;
 }
 
@@ -104,7 +106,10 @@ export function completionChunks(reply: FakeCompletion, ctx: CompletionContext):
       }),
     );
     for (const part of split(call.arguments, size)) {
-      out.push(chunk({ tool_calls: [{ index: call.index, function: { arguments: part } }] }));
+      const header = ctx.repeatToolCallHeader
+        ? { id: call.id, type: 'function', function: { name: call.name, arguments: part } }
+        : { function: { arguments: part } };
+      out.push(chunk({ tool_calls: [{ index: call.index, ...header }] }));
     }
   }
   if (reply.audio) {

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CompletionContext, completionBody, completionChunks } from './chunks.ts';
+import { type FakeProfile, type ProfileRules, profileRules } from './profiles.ts';
 import { type FakeCompletion, type FakeReply, isFakeError, isFakeHang } from './reply.ts';
 
 export interface RecordedRequest {
@@ -29,6 +30,8 @@ export interface FakeOpenAIOptions {
    * so benchmarks set it to what real providers allow.
    */
   keepAliveTimeoutMs?: number;
+  /** Which server to behave like (default 'openai'); see profiles.ts. */
+  profile?: FakeProfile;
 }
 
 export interface FakeOpenAI {
@@ -95,7 +98,17 @@ async function streamCompletion(
   res.end('data: [DONE]\n\n');
 }
 
-async function answer(res: ServerResponse, reply: FakeReply, request: RecordedRequest) {
+async function answer(
+  res: ServerResponse,
+  reply: FakeReply,
+  request: { recorded: RecordedRequest; rules: ProfileRules },
+) {
+  const { rules } = request;
+  const refusal = rules.refusal(request.recorded);
+  if (refusal) {
+    sendJson(res, 500, { error: { message: refusal, type: 'internal_server_error' } });
+    return;
+  }
   if (isFakeHang(reply)) return; // the client's timeout or abort ends it
   if (isFakeError(reply)) {
     const { status, message, type, code, retryAfter } = reply.error;
@@ -114,12 +127,14 @@ async function answer(res: ServerResponse, reply: FakeReply, request: RecordedRe
   if (reply.delayMs) await sleep(reply.delayMs);
   const ctx: CompletionContext = {
     id: `chatcmpl-fake-${Math.random().toString(36).slice(2, 10)}`,
-    model: request.body?.model ?? 'fake-model',
+    model: request.recorded.body?.model ?? 'fake-model',
     created: Math.floor(Date.now() / 1000),
-    includeUsage: request.body?.stream_options?.include_usage === true,
-    promptTokens: estimatePromptTokens(request.body),
+    includeUsage:
+      !rules.omitStreamUsage && request.recorded.body?.stream_options?.include_usage === true,
+    repeatToolCallHeader: rules.repeatToolCallHeader,
+    promptTokens: estimatePromptTokens(request.recorded.body),
   };
-  if (request.body?.stream) await streamCompletion(res, reply, ctx);
+  if (request.recorded.body?.stream) await streamCompletion(res, reply, ctx);
   else sendJson(res, 200, completionBody(reply, ctx));
 }
 
@@ -132,6 +147,7 @@ export async function createFakeOpenAI(options: FakeOpenAIOptions = {}): Promise
     options.fallback ??
     (() => ({ error: { status: 500, message: 'fake server: no scripted reply left' } }));
 
+  const rules = profileRules(options.profile);
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://fake');
@@ -154,7 +170,8 @@ export async function createFakeOpenAI(options: FakeOpenAIOptions = {}): Promise
         return;
       }
       if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
-        await answer(res, queue.shift() ?? fallback(request), request);
+        const next = queue.shift() ?? fallback(request);
+        await answer(res, next, { recorded: request, rules });
         return;
       }
       sendJson(res, 404, { error: { message: `fake server: no route ${url.pathname}` } });

@@ -9,6 +9,7 @@ import { type AssistantTurn, recordTurn } from './assistant-turn.ts';
 import { cacheKeyOf, replayCached } from './response-cache.ts';
 import { ThinkTagSplitter } from './think-tag-splitter.ts';
 import { endSpan, startSpan } from './tracing.ts';
+import { addEstimatedUsage, charsOfMessages } from './usage-estimate.ts';
 
 export type { AssistantTurn };
 
@@ -134,15 +135,22 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
     run.span,
   );
   let failure: { code: string; message: string } | undefined;
+  let sawUsage = false;
+  /** Characters the model sent, for an estimate when it sends no usage. */
+  let outputChars = 0;
   try {
     const stream = await openStream(run, request);
     for await (const chunk of stream) {
       run.ticks++;
-      if (chunk.usage) addUsage(run, chunk.usage);
+      if (chunk.usage) {
+        sawUsage = true;
+        addUsage(run, chunk.usage);
+      }
       const choice = chunk.choices[0];
       if (!choice) continue;
       const delta = choice.delta as ChunkDelta;
       if (delta.content) {
+        outputChars += delta.content.length;
         const part = splitter.push(delta.content);
         if (part.reasoning) {
           reasoning += part.reasoning;
@@ -154,6 +162,7 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
         }
       }
       if (delta.reasoning_content) {
+        outputChars += delta.reasoning_content.length;
         reasoning += delta.reasoning_content;
         emitDelta('run.reasoning', delta.reasoning_content);
       }
@@ -164,9 +173,17 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
             call = { id: '', name: '', arguments: '' };
             toolCalls[part.index] = call;
           }
+          // llama.cpp repeats the id, type and whole name in every chunk of a call;
+          // OpenAI sends them once. A chunk naming the id already seen repeats the name.
+          const repeated = part.id !== undefined && part.id === call.id;
           if (part.id) call.id = part.id;
-          if (part.function?.name) call.name += part.function.name;
-          if (part.function?.arguments) call.arguments += part.function.arguments;
+          if (part.function?.name) {
+            call.name = repeated ? part.function.name : call.name + part.function.name;
+          }
+          if (part.function?.arguments) {
+            outputChars += part.function.arguments.length;
+            call.arguments += part.function.arguments;
+          }
         }
       }
       if (delta.audio) {
@@ -175,6 +192,10 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
         if (delta.audio.transcript) audio.transcript += delta.audio.transcript;
       }
       if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+    if (!sawUsage) {
+      const input = charsOfMessages(request.messages);
+      addEstimatedUsage(output.metrics, { input, output: outputChars });
     }
   } catch (error) {
     const thrown =

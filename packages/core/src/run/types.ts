@@ -19,6 +19,11 @@ export interface RunMetrics {
   modelCalls: number;
   /** Model answers served from the response cache instead. */
   cacheHits?: number;
+  /**
+   * True when the provider sent no token counts for some model call and they
+   * were estimated (four characters per token); cost is computed from them too.
+   */
+  usageEstimated?: boolean;
 }
 
 export interface ToolCallRecord {

@@ -1,14 +1,14 @@
 // Shared setup for the core's tests: one fake OpenAI server per test file,
 // started before the tests, reset before each one and closed after them all.
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
+import { createFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from '@agentrpc/testing';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { RunEvent } from '../run/events.ts';
 
 /** The file's fake server; use it inside tests (it starts in beforeAll). */
-export function useFakeOpenAI(): FakeOpenAI {
+export function useFakeOpenAI(options: FakeOpenAIOptions = {}): FakeOpenAI {
   let fake: FakeOpenAI | undefined;
   beforeAll(async () => {
-    fake = await createFakeOpenAI();
+    fake = await createFakeOpenAI(options);
   });
   afterAll(() => fake?.close());
   beforeEach(() => fake?.reset());
