@@ -296,8 +296,8 @@ describe('structured output', () => {
     });
   });
 
-  it('fails with BAD_OUTPUT when the answer does not match', async () => {
-    fake.enqueue({ json: { city: 'Paris', tempC: 'warm' } });
+  it('shows the model a mismatch once, then fails with BAD_OUTPUT', async () => {
+    fake.enqueue({ json: { city: 'Paris', tempC: 'warm' } }, { json: { city: 'Paris' } });
     const agent = new Agent({ id: 'a', model: model(), outputSchema: Answer });
     const error = await agent.run('weather?').catch((e: unknown) => e);
     expect(isAgentRpcError(error, 'BAD_OUTPUT')).toBe(true);
@@ -307,6 +307,46 @@ describe('structured output', () => {
       runId: (error as { runId: string }).runId,
     });
     expect(stored).toMatchObject({ status: 'error', error: { code: 'BAD_OUTPUT' } });
+    const repair = fake.completionRequests()[1]?.body.messages.at(-1) as { content: string };
+    expect(repair.content).toMatch(/tempC.*Answer again with only the JSON object/s);
+  });
+
+  it('repairs an answer that does not match with one more turn', async () => {
+    fake.enqueue(
+      { json: { city: 'Paris', tempC: 'warm' } },
+      { json: { city: 'Paris', tempC: 18 } },
+    );
+    const agent = new Agent({ id: 'a', model: model(), outputSchema: Answer });
+    const out = await agent.run('weather?');
+    expect(out.parsed).toEqual({ city: 'Paris', tempC: 18 });
+    expect(out.metrics.modelCalls).toBe(2);
+  });
+
+  it('falls back by itself when a provider refuses json_schema, and remembers it', async () => {
+    const llm = model();
+    const agent = new Agent({ id: 'a', model: llm, outputSchema: Answer });
+    fake.enqueue(
+      { error: { status: 500, message: 'response_format json_schema is not supported' } },
+      { json: { city: 'Oslo', tempC: 3 } },
+      { json: { city: 'Bergen', tempC: 9 } },
+    );
+    const events = [];
+    for await (const event of agent.stream('weather?')) events.push(event);
+    expect(events.find((e) => e.type === 'model.fallback')).toMatchObject({
+      from: 'json_schema',
+      to: 'json_object',
+    });
+    expect(events.at(-1)).toMatchObject({
+      type: 'run.completed',
+      output: { parsed: { city: 'Oslo' } },
+    });
+    const [refused, retried] = fake.completionRequests();
+    expect(refused?.body.response_format.type).toBe('json_schema');
+    expect(retried?.body.response_format).toEqual({ type: 'json_object' });
+    expect(JSON.stringify(retried?.body.messages)).toContain('JSON schema');
+    // The next run on this model starts in the mode that worked.
+    expect((await agent.run('and Bergen?')).parsed).toEqual({ city: 'Bergen', tempC: 9 });
+    expect(fake.completionRequests()[2]?.body.response_format).toEqual({ type: 'json_object' });
   });
 
   it('falls back to json_object plus the schema in the prompt where json_schema is missing', async () => {

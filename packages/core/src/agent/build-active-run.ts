@@ -1,11 +1,11 @@
 // Assembles an ActiveRun from the agent's options, the session and the run record:
 // tools by name, response format, and the prompt (instructions, summary, history).
 
-import { z } from 'zod';
 import { memoryPrompt, relevantMemories, rememberTool } from '../memory/user-memories.ts';
 import type { Message } from '../message/types.ts';
 import type { ResponseFormat } from '../model/types.ts';
 import { type ActiveRun, nextEvent } from '../run/active-run.ts';
+import { responseFormatFor, schemaInstruction, structuredModeOf } from '../run/structured-mode.ts';
 import type { RunRecord } from '../run/types.ts';
 import { transcript } from '../session/summarize.ts';
 import type { Session } from '../session/types.ts';
@@ -18,11 +18,7 @@ const emptyTools = new Map<string, AnyTool>();
 
 function responseFormatOf(options: AgentOptions): ResponseFormat | undefined {
   if (!options.outputSchema) return undefined;
-  if (!options.model.quirks.jsonSchema) return { type: 'json_object' };
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(options.outputSchema, {
-    unrepresentable: 'any',
-  }) as Record<string, unknown>;
-  return { type: 'json_schema', name: 'output', schema };
+  return responseFormatFor(options.outputSchema, structuredModeOf(options.model));
 }
 
 async function systemMessage(
@@ -44,9 +40,8 @@ async function systemMessage(
         })
       : instructions;
   if (text) parts.push(text);
-  if (options.outputSchema && !options.model.quirks.jsonSchema) {
-    const schema = JSON.stringify(z.toJSONSchema(options.outputSchema, { unrepresentable: 'any' }));
-    parts.push(`Answer with only a JSON object that matches this JSON schema:\n${schema}`);
+  if (options.outputSchema && structuredModeOf(options.model) !== 'json_schema') {
+    parts.push(schemaInstruction(options.outputSchema));
   }
   if (session.summary) parts.push(`Summary of the conversation so far:\n${session.summary}`);
   if (extra.memories) parts.push(extra.memories);

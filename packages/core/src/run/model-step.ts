@@ -7,6 +7,7 @@ import type { ChatCompletionChunk, ModelRequest } from '../model/types.ts';
 import { type ActiveRun, nextEvent } from './active-run.ts';
 import { type AssistantTurn, recordTurn } from './assistant-turn.ts';
 import { cacheKeyOf, replayCached } from './response-cache.ts';
+import { downgrade, schemaInstruction } from './structured-mode.ts';
 import { ThinkTagSplitter } from './think-tag-splitter.ts';
 import { endSpan, startSpan } from './tracing.ts';
 import { addEstimatedUsage, charsOfMessages } from './usage-estimate.ts';
@@ -76,13 +77,34 @@ const worthAFallback = new Set(['PROVIDER_ERROR', 'PROVIDER_TIMEOUT', 'RATE_LIMI
  */
 async function openStream(
   run: ActiveRun,
-  request: ModelRequest,
+  firstRequest: ModelRequest,
 ): Promise<AsyncIterable<ChatCompletionChunk>> {
+  let request = firstRequest;
   for (;;) {
     try {
       return await run.model.streamChunks(request);
     } catch (error) {
       const failure = toProviderError(error, run.model.quirks.name);
+      // A provider that refuses the response_format: the same model, asked another way.
+      const schema = run.outputSchema;
+      const downgraded = downgrade(run.model, { request, failure, schema });
+      if (downgraded && schema) {
+        run.emit(
+          nextEvent(run, {
+            type: 'model.fallback',
+            from: request.responseFormat?.type ?? 'text',
+            to: downgraded.mode,
+            code: failure.code,
+            message: failure.message,
+          }),
+        );
+        run.responseFormat = downgraded.request.responseFormat;
+        if (request.responseFormat?.type === 'json_schema') {
+          run.prompt = [{ role: 'system', content: schemaInstruction(schema) }, ...run.prompt];
+        }
+        request = downgraded.request;
+        continue;
+      }
       const next = run.fallbackModels[0];
       if (!next || run.controller.signal.aborted || !worthAFallback.has(failure.code))
         throw failure;

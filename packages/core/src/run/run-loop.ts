@@ -40,11 +40,24 @@ function parseStructuredOutput(run: ActiveRun, content: string): unknown {
 }
 
 export async function runLoop(run: ActiveRun): Promise<LoopOutcome> {
+  let repaired = false;
   for (let call = 0; call < maxModelCalls; call++) {
     const turn = await modelStep(run);
     if (turn.toolCalls.length === 0) {
       run.output.content = turn.content;
-      const parsed = parseStructuredOutput(run, turn.content);
+      let parsed: unknown;
+      try {
+        parsed = parseStructuredOutput(run, turn.content);
+      } catch (error) {
+        // One repair turn: the model sees what was wrong and answers again.
+        if (repaired || !(error instanceof AgentRpcError)) throw error;
+        repaired = true;
+        run.output.messages.push({
+          role: 'user',
+          content: `${error.message}. Answer again with only the JSON object.`,
+        });
+        continue;
+      }
       if (parsed !== undefined) run.output.parsed = parsed;
       return 'completed';
     }
