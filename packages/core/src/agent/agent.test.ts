@@ -248,6 +248,31 @@ describe('tools', () => {
     ]);
   });
 
+  it('ends a run whose model keeps calling the same tool past the limit, keeping its output', async () => {
+    let calls = 0;
+    const lookup = defineTool({
+      name: 'lookup',
+      description: 'looks up',
+      parameters: z.object({ q: z.string() }),
+      execute: () => ++calls,
+    });
+    const again = { toolCalls: [{ name: 'lookup', arguments: { q: 'same' } }] };
+    fake.enqueue(again, again, again, again, again, again);
+    const agent = new Agent({ id: 'loop', model: model(), tools: [lookup], toolCallLimit: 2 });
+    const events = [];
+    for await (const event of agent.stream('find it')) events.push(event);
+    expect(calls).toBe(2);
+    expect(fake.completionRequests()).toHaveLength(4);
+    const last = events.at(-1);
+    expect(last).toMatchObject({
+      type: 'run.error',
+      code: 'TOOL_ERROR',
+      output: { status: 'error' },
+    });
+    expect(last?.type === 'run.error' && last.message).toMatch(/past the limit of 2/);
+    expect(last?.type === 'run.error' && last.output.toolCalls).toHaveLength(3);
+  });
+
   it('sends tool_choice and passes ctx (ids, state, signal) to tools; state changes persist', async () => {
     const seen: unknown[] = [];
     const remember = defineTool({

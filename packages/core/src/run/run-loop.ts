@@ -41,6 +41,8 @@ function parseStructuredOutput(run: ActiveRun, content: string): unknown {
 
 export async function runLoop(run: ActiveRun): Promise<LoopOutcome> {
   let repaired = false;
+  /** Rounds of tool calls asked for after the limit was reached. */
+  let roundsPastLimit = 0;
   for (let call = 0; call < maxModelCalls; call++) {
     const turn = await modelStep(run);
     if (turn.toolCalls.length === 0) {
@@ -60,6 +62,15 @@ export async function runLoop(run: ActiveRun): Promise<LoopOutcome> {
       }
       if (parsed !== undefined) run.output.parsed = parsed;
       return 'completed';
+    }
+    if (run.toolCallCount >= run.toolCallLimit && ++roundsPastLimit > 1) {
+      // Told to answer (tool_choice none), refused once, and asking for tools
+      // again, as small local models do: stop, keeping what the run has so far.
+      run.output.content = turn.content;
+      throw new AgentRpcError(
+        'TOOL_ERROR',
+        `The model kept calling tools past the limit of ${run.toolCallLimit}; the run stopped with what it had`,
+      );
     }
     if ((await toolStep(run, turn.toolCalls)) === 'paused') return 'paused';
     run.controller.signal.throwIfAborted();
