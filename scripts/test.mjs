@@ -48,6 +48,17 @@ if (!process.env.MONGODB_URL && hasGo) {
   process.exit(1);
 }
 
+// The real model server (llama.cpp through llama-cpp-python) is compiled once into
+// .tools/llama/ before the tests, so its build does not share the cores with them.
+const hasPython = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
+if (hasPython) {
+  const status = step('scripts/llama-server.sh', ['install']);
+  if (status !== 0 && process.env.CI === 'true') process.exit(status);
+} else if (process.env.CI === 'true') {
+  console.error('CI needs python3 for the real model server (scripts/llama-server.sh)');
+  process.exit(1);
+}
+
 // Servers started by tests log warnings and errors only, to keep the output readable.
 process.env.AGENTRPC_LOG_LEVEL ??= 'warn';
 

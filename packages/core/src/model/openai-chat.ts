@@ -181,7 +181,8 @@ export class OpenAIChat implements Model {
         json_schema: { name: format.name, schema: format.schema },
       };
     } else if (format) {
-      body.response_format = { type: 'json_object' };
+      const schema = this.quirks.jsonObjectSchema && format.schema ? { schema: format.schema } : {};
+      body.response_format = { type: 'json_object', ...schema };
     }
     return { ...body, ...o.extraBody } as unknown as ChatCompletionCreateParamsStreaming;
   }

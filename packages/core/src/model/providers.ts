@@ -109,6 +109,7 @@ export const providers = {
     quirks: {
       name: 'llama.cpp',
       jsonSchema: false,
+      jsonObjectSchema: true,
       streamUsage: false,
       nullContentWithToolCalls: false,
     },

@@ -19,6 +19,8 @@ export interface ProviderQuirks {
   maxCompletionTokens: boolean;
   /** Accepts `content: null` on an assistant message beside its tool calls (llama.cpp wants ""). */
   nullContentWithToolCalls: boolean;
+  /** Constrains `json_object` output to a JSON schema sent beside it (llama.cpp's grammar). */
+  jsonObjectSchema?: boolean;
 }
 
 export interface ToolSpec {
@@ -31,7 +33,8 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
 export type ResponseFormat =
   | { type: 'json_schema'; name: string; schema: Record<string, unknown> }
-  | { type: 'json_object' };
+  /** `schema` goes out only to providers that constrain json_object with it (quirk jsonObjectSchema). */
+  | { type: 'json_object'; schema?: Record<string, unknown> };
 
 export interface ModelRequest {
   messages: Message[];

@@ -24,10 +24,12 @@ export function responseFormatFor(
   mode: StructuredMode,
 ): ResponseFormat | undefined {
   if (mode === 'text') return undefined;
-  if (mode === 'json_object') return { type: 'json_object' };
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, {
     unrepresentable: 'any',
   }) as Record<string, unknown>;
+  // The schema rides along with json_object too: providers that can constrain
+  // their output with it (llama.cpp) do, the others are never sent it.
+  if (mode === 'json_object') return { type: 'json_object', schema: json };
   return { type: 'json_schema', name: 'output', schema: json };
 }
 
