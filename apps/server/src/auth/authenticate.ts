@@ -1,27 +1,25 @@
 // Turns a bearer credential into a Principal: an API key (compared in constant
 // time) or a JWT (HS256 secret or JWKS; issuer, audience and expiry checked).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { AgentRpcError } from '@agentrpc/core';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type { AuthConfig, JwtConfig } from '../config/define-config.ts';
 import { localPrincipal, type Principal } from './principal.ts';
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
+import { digestOf, matchesDigest } from './secret-digest.ts';
 
 export type Authenticator = (credential: string | undefined) => Promise<Principal>;
 
 function keyMatcher(config: AuthConfig) {
   const keys = (config.apiKeys ?? []).map((k) => ({
-    digest: digest(k.key),
+    digest: digestOf(k.key),
     userId: k.userId,
     roles: k.roles ?? [],
   }));
   return (token: string): Principal | undefined => {
-    const given = digest(token);
+    const given = digestOf(token);
     let found: Principal | undefined;
     // Compare against every key so the time taken says nothing about which matched.
     for (const key of keys) {
-      if (timingSafeEqual(given, key.digest)) found = { userId: key.userId, roles: key.roles };
+      if (matchesDigest(given, key.digest)) found = { userId: key.userId, roles: key.roles };
     }
     return found;
   };

@@ -2,9 +2,9 @@
 // codes, so they are not public on the API port: a listener of their own
 // (loopback unless told otherwise), or the API port with a bearer token. A
 // server without auth listens on loopback only and serves them as before.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { digestOf, matchesDigest } from '../auth/secret-digest.ts';
 import type { ServerConfig } from '../config/define-config.ts';
 import type { Logger } from './logger.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -16,8 +16,6 @@ export interface MetricsEndpoint {
   readonly url: string | undefined;
   close(): Promise<void>;
 }
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 function writeMetrics(res: ServerResponse, services: { metrics: ServerMetrics; logger: Logger }) {
   services.metrics.registry.metrics().then(
@@ -36,7 +34,7 @@ export async function metricsEndpoint(options: {
   services: { metrics: ServerMetrics; logger: Logger };
 }): Promise<MetricsEndpoint> {
   const { config = {}, services } = options;
-  const token = config.token === undefined ? undefined : digest(config.token);
+  const token = config.token === undefined ? undefined : digestOf(config.token);
   let listener: Server | undefined;
   let url: string | undefined;
   if (config.port !== undefined) {
@@ -56,8 +54,8 @@ export async function metricsEndpoint(options: {
     url,
     serveOnApiPort(req, res) {
       if (token) {
-        const given = digest((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
-        if (timingSafeEqual(given, token)) writeMetrics(res, services);
+        const given = digestOf((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
+        if (matchesDigest(given, token)) writeMetrics(res, services);
         else res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
       } else if (!options.hasAuth && !listener) {
         writeMetrics(res, services);
