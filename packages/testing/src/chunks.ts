@@ -7,8 +7,10 @@ export interface CompletionContext {
   model: string;
   created: number;
   includeUsage: boolean;
-  /** Every tool-call chunk repeats id, type and the whole name (llama.cpp). */
-  repeatToolCallHeader?: boolean;
+  /** How tool calls stream (see ProfileRules.toolCalls); default 'incremental'. */
+  toolCalls?: 'incremental' | 'repeat-header' | 'whole';
+  /** Azure's content-filter annotations (see ProfileRules.filterAnnotations). */
+  filterAnnotations?: boolean;
   promptTokens: number;
 }
 
@@ -78,6 +80,33 @@ export function completionBody(reply: FakeCompletion, ctx: CompletionContext) {
   };
 }
 
+const safe = { filtered: false, severity: 'safe' };
+const filterResults = { hate: safe, self_harm: safe, sexual: safe, violence: safe };
+
+/** The deltas that carry the tool calls, streamed as ctx.toolCalls says. */
+function toolCallDeltas(reply: FakeCompletion, ctx: CompletionContext, size: number) {
+  const deltas: Record<string, unknown>[] = [];
+  for (const call of toolCallsOf(reply)) {
+    const header = { index: call.index, id: call.id, type: 'function' };
+    if (ctx.toolCalls === 'whole') {
+      const fn = { name: call.name, arguments: call.arguments };
+      deltas.push({ tool_calls: [{ ...header, function: fn }] });
+      continue;
+    }
+    deltas.push({ tool_calls: [{ ...header, function: { name: call.name, arguments: '' } }] });
+    for (const part of split(call.arguments, size)) {
+      if (ctx.toolCalls === 'repeat-header') {
+        // llama-cpp-python also sends the legacy function_call beside tool_calls.
+        const fn = { name: call.name, arguments: part };
+        deltas.push({ tool_calls: [{ ...header, function: fn }], function_call: fn });
+      } else {
+        deltas.push({ tool_calls: [{ index: call.index, function: { arguments: part } }] });
+      }
+    }
+  }
+  return deltas;
+}
+
 export function completionChunks(reply: FakeCompletion, ctx: CompletionContext): object[] {
   const size = reply.chunkSize ?? 8;
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
@@ -86,32 +115,32 @@ export function completionChunks(reply: FakeCompletion, ctx: CompletionContext):
     created: ctx.created,
     model: ctx.model,
     system_fingerprint: 'fp_fake',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [
+      {
+        index: 0,
+        delta,
+        logprobs: null,
+        finish_reason: finishReason,
+        ...(ctx.filterAnnotations ? { content_filter_results: filterResults } : {}),
+      },
+    ],
   });
-  const out: object[] = [chunk({ role: 'assistant', content: '' })];
+  const out: object[] = [];
+  if (ctx.filterAnnotations) {
+    out.push({
+      id: '',
+      object: '',
+      created: 0,
+      model: '',
+      choices: [],
+      prompt_filter_results: [{ prompt_index: 0, content_filter_results: filterResults }],
+    });
+  }
+  out.push(chunk({ role: 'assistant', content: '' }));
   for (const part of split(reply.reasoning ?? '', size))
     out.push(chunk({ reasoning_content: part }));
   for (const part of split(textOf(reply), size)) out.push(chunk({ content: part }));
-  for (const call of toolCallsOf(reply)) {
-    out.push(
-      chunk({
-        tool_calls: [
-          {
-            index: call.index,
-            id: call.id,
-            type: 'function',
-            function: { name: call.name, arguments: '' },
-          },
-        ],
-      }),
-    );
-    for (const part of split(call.arguments, size)) {
-      const header = ctx.repeatToolCallHeader
-        ? { id: call.id, type: 'function', function: { name: call.name, arguments: part } }
-        : { function: { arguments: part } };
-      out.push(chunk({ tool_calls: [{ index: call.index, ...header }] }));
-    }
-  }
+  for (const delta of toolCallDeltas(reply, ctx, size)) out.push(chunk(delta));
   if (reply.audio) {
     const id = reply.audio.id ?? 'audio_1';
     for (const part of split(reply.audio.data, Math.max(size, 64))) {
@@ -121,7 +150,24 @@ export function completionChunks(reply: FakeCompletion, ctx: CompletionContext):
       out.push(chunk({ audio: { id, transcript: reply.audio.transcript } }));
   }
   const completionCount = out.length - 1;
-  out.push(chunk({}, finishReasonOf(reply)));
+  if (!reply.omitFinishReason) out.push(chunk({}, finishReasonOf(reply)));
+  if (ctx.filterAnnotations) {
+    // The closing annotation: a choice with filter results and offsets but no delta.
+    out.push({
+      id: ctx.id,
+      object: 'chat.completion.chunk',
+      created: ctx.created,
+      model: ctx.model,
+      choices: [
+        {
+          index: 0,
+          finish_reason: null,
+          content_filter_results: filterResults,
+          content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: 1 },
+        },
+      ],
+    });
+  }
   if (ctx.includeUsage) {
     out.push({
       id: ctx.id,

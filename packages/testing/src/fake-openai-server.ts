@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CompletionContext, completionBody, completionChunks } from './chunks.ts';
-import { type FakeProfile, type ProfileRules, profileRules } from './profiles.ts';
+import { type FakeProfile, type ProfileRules, profileRules, serialize } from './profiles.ts';
 import { type FakeCompletion, type FakeReply, isFakeError, isFakeHang } from './reply.ts';
 
 export interface RecordedRequest {
@@ -66,17 +66,30 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers = 
   res.end(JSON.stringify(body));
 }
 
+/** Where a reply goes, and the rules of the server the fake plays. */
+interface Answering {
+  res: ServerResponse;
+  rules: ProfileRules;
+}
+
+function sendProfileJson({ res, rules }: Answering, status: number, body: unknown, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(serialize(body, rules));
+}
+
 function estimatePromptTokens(body: { messages?: unknown[] } | undefined): number {
   return Math.max(1, Math.ceil(JSON.stringify(body?.messages ?? []).length / 4));
 }
 
-async function streamCompletion(
-  res: ServerResponse,
-  reply: FakeCompletion,
-  ctx: CompletionContext,
-) {
+async function streamCompletion(to: Answering, reply: FakeCompletion, ctx: CompletionContext) {
+  const { res, rules } = to;
   const chunks = completionChunks(reply, ctx);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  if (reply.emptyBody) {
+    res.end();
+    return;
+  }
+  if (rules.keepAliveComments) res.write(': keep-alive\n\n: keep-alive\n\n');
   let sent = 0;
   // Chunks keep to a fixed schedule from the first, so the pacing does not drift when the process is busy.
   const start = performance.now();
@@ -89,26 +102,22 @@ async function streamCompletion(
       res.socket?.destroy();
       return;
     }
+    if (reply.errorAfterChunks !== undefined && sent >= reply.errorAfterChunks) {
+      const error = { message: 'fake server: failed mid-stream', type: 'server_error', code: 500 };
+      res.end(`data: ${serialize({ error }, rules)}\n\n`);
+      return;
+    }
     if (reply.chunkDelayMs) {
       await sleep(Math.max(0, start + (sent + 1) * reply.chunkDelayMs - performance.now()));
     }
-    res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    res.write(`data: ${serialize(chunk, rules)}\n\n`);
     sent++;
   }
   res.end('data: [DONE]\n\n');
 }
 
-async function answer(
-  res: ServerResponse,
-  reply: FakeReply,
-  request: { recorded: RecordedRequest; rules: ProfileRules },
-) {
-  const { rules } = request;
-  const refusal = rules.refusal(request.recorded);
-  if (refusal) {
-    sendJson(res, 500, { error: { message: refusal, type: 'internal_server_error' } });
-    return;
-  }
+async function answer(to: Answering, reply: FakeReply, recorded: RecordedRequest) {
+  const { rules } = to;
   if (isFakeHang(reply)) return; // the client's timeout or abort ends it
   if (isFakeError(reply)) {
     const { status, message, type, code, retryAfter } = reply.error;
@@ -116,26 +125,24 @@ async function answer(
       retryAfter === undefined
         ? {}
         : { 'retry-after': String(retryAfter), 'retry-after-ms': String(retryAfter * 1000) };
-    sendJson(
-      res,
-      status,
-      { error: { message: message ?? `fake error ${status}`, type: type ?? 'fake_error', code } },
-      headers,
-    );
+    const error = { status, message: message ?? `fake error ${status}`, type, code };
+    sendProfileJson(to, status, rules.errorBody({ ...error, type: type ?? 'fake_error' }), headers);
     return;
   }
   if (reply.delayMs) await sleep(reply.delayMs);
   const ctx: CompletionContext = {
     id: `chatcmpl-fake-${Math.random().toString(36).slice(2, 10)}`,
-    model: request.recorded.body?.model ?? 'fake-model',
+    model: recorded.body?.model ?? 'fake-model',
     created: Math.floor(Date.now() / 1000),
     includeUsage:
-      !rules.omitStreamUsage && request.recorded.body?.stream_options?.include_usage === true,
-    repeatToolCallHeader: rules.repeatToolCallHeader,
-    promptTokens: estimatePromptTokens(request.recorded.body),
+      rules.streamUsage === 'always' ||
+      (rules.streamUsage === 'when-asked' && recorded.body?.stream_options?.include_usage === true),
+    toolCalls: rules.toolCalls,
+    filterAnnotations: rules.filterAnnotations,
+    promptTokens: estimatePromptTokens(recorded.body),
   };
-  if (request.recorded.body?.stream) await streamCompletion(res, reply, ctx);
-  else sendJson(res, 200, completionBody(reply, ctx));
+  if (recorded.body?.stream) await streamCompletion(to, reply, ctx);
+  else sendProfileJson(to, 200, completionBody(reply, ctx));
 }
 
 /** Starts a fake OpenAI-compatible server on 127.0.0.1 and a free port. */
@@ -170,8 +177,14 @@ export async function createFakeOpenAI(options: FakeOpenAIOptions = {}): Promise
         return;
       }
       if (request.method === 'POST' && url.pathname.endsWith('/chat/completions')) {
-        const next = queue.shift() ?? fallback(request);
-        await answer(res, next, { recorded: request, rules });
+        const to: Answering = { res, rules };
+        // A request the server refuses is answered before it takes a scripted reply.
+        const refusal = rules.refusal(request);
+        if (refusal) {
+          sendProfileJson(to, refusal.status, rules.errorBody(refusal));
+          return;
+        }
+        await answer(to, queue.shift() ?? fallback(request), request);
         return;
       }
       sendJson(res, 404, { error: { message: `fake server: no route ${url.pathname}` } });

@@ -15,7 +15,7 @@ export {
   type FakeOpenAIOptions,
   type RecordedRequest,
 } from './fake-openai-server.ts';
-export type { FakeProfile } from './profiles.ts';
+export { type FakeProfile, fakeProfiles } from './profiles.ts';
 export type {
   FakeAudio,
   FakeCompletion,

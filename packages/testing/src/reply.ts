@@ -40,9 +40,15 @@ export interface FakeCompletion {
   delayMs?: number;
   /** Destroy the connection after this many streamed chunks. */
   cutAfterChunks?: number;
+  /** Send no chunk with a finish_reason (the stream still ends with [DONE]). */
+  omitFinishReason?: boolean;
+  /** Answer 200 with an SSE content type and an empty body. */
+  emptyBody?: boolean;
+  /** After this many chunks, send an `error` data event (as servers report a failure mid-stream) and end. */
+  errorAfterChunks?: number;
 }
 
-/** An HTTP error answer, shaped like OpenAI's. */
+/** An HTTP error answer, shaped as the server's profile shapes errors (OpenAI's by default). */
 export interface FakeError {
   error: {
     status: number;

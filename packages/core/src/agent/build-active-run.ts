@@ -141,6 +141,7 @@ export async function buildActiveRun({
       outputTokens: record.metrics.outputTokens,
       totalTokens: record.metrics.totalTokens,
       costUsd: record.metrics.costUsd ?? 0,
+      estimatedTokens: record.metrics.estimatedTokens ?? 0,
     },
   };
   return run;

@@ -68,11 +68,13 @@ function terminalEvent(run: ActiveRun, error?: AgentRpcError): RunEvent {
 
 /** What this stretch of the run adds to the session's totals (a continued run counted its first part already). */
 function usageOf(metrics: RunMetrics, counted: SessionUsage): SessionUsage {
+  const estimated = (metrics.estimatedTokens ?? 0) - (counted.estimatedTokens ?? 0);
   return {
     inputTokens: metrics.inputTokens - counted.inputTokens,
     outputTokens: metrics.outputTokens - counted.outputTokens,
     totalTokens: metrics.totalTokens - counted.totalTokens,
     costUsd: (metrics.costUsd ?? 0) - counted.costUsd,
+    ...(estimated > 0 ? { estimatedTokens: estimated } : {}),
   };
 }
 

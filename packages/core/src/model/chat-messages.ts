@@ -26,6 +26,12 @@ function convertPart(part: ContentPart, quirks: ProviderQuirks): ChatCompletionC
       return { type: 'text', text: part.text };
     case 'image': {
       const media = resolveMedia(part.image, 'image');
+      if (media.kind === 'url' && quirks.imageURLs === false) {
+        throw new AgentRpcError(
+          'BAD_INPUT',
+          `image: provider "${quirks.name}" takes images as data, not a URL; pass base64 or bytes`,
+        );
+      }
       const detail = typeof part.image === 'string' ? undefined : part.image.detail;
       return {
         type: 'image_url',
@@ -33,6 +39,12 @@ function convertPart(part: ContentPart, quirks: ProviderQuirks): ChatCompletionC
       };
     }
     case 'audio': {
+      if (quirks.audio === false) {
+        throw new AgentRpcError(
+          'BAD_INPUT',
+          `audio input is not supported by provider "${quirks.name}"`,
+        );
+      }
       const media = resolveMedia(part.audio, 'audio');
       if (media.kind === 'url') {
         throw new AgentRpcError(
@@ -93,8 +105,13 @@ export function toChatMessage(
 ): ChatCompletionMessageParam {
   switch (message.role) {
     case 'system':
+      return { role: 'system', content: textOnly(message.content) };
     case 'developer':
-      return { role: message.role, content: textOnly(message.content) };
+      // Most servers other than OpenAI's know only `system` and refuse the message otherwise.
+      return {
+        role: quirks.developerRole === false ? 'system' : 'developer',
+        content: textOnly(message.content),
+      };
     case 'tool':
       return {
         role: 'tool',
@@ -123,13 +140,24 @@ export function toChatMessage(
     case 'user':
       return {
         role: 'user',
-        content:
-          typeof message.content === 'string' || message.content === null
-            ? (message.content ?? '')
-            : message.content.map((part) => convertPart(part, quirks)),
+        content: userContent(message.content, quirks),
         ...(message.name ? { name: message.name } : {}),
       };
   }
+}
+
+/** A user message's content: a string, or parts where the provider takes them. */
+function userContent(content: Message['content'], quirks: ProviderQuirks) {
+  if (typeof content === 'string' || content === null) return content ?? '';
+  if (quirks.contentParts !== false) return content.map((part) => convertPart(part, quirks));
+  const other = content.find((part) => part.type !== 'text');
+  if (other) {
+    throw new AgentRpcError(
+      'BAD_INPUT',
+      `${other.type} input is not supported by provider "${quirks.name}": it takes text only`,
+    );
+  }
+  return textOnly(content);
 }
 
 export function toChatMessages(

@@ -6,6 +6,7 @@ import { toChatMessages } from './chat-messages.ts';
 import { httpFetch } from './http-fetch.ts';
 import { priceOf } from './pricing.ts';
 import { toProviderError } from './provider-error.ts';
+import { withRetryVerdict } from './retry-verdict.ts';
 import { sseChunks } from './sse-chunks.ts';
 import type {
   ChatCompletionChunk,
@@ -28,6 +29,8 @@ export interface SamplingOptions {
   /** `['text', 'audio']` asks for spoken output (returned in RunOutput.audio). */
   modalities?: ('text' | 'audio')[];
   audio?: { voice: string; format: 'wav' | 'mp3' | 'flac' | 'opus' | 'pcm16' };
+  /** Let the model call several tools in one turn (sent only to providers that take it). */
+  parallelToolCalls?: boolean;
   /** Provider-specific fields merged into every request body. */
   extraBody?: Record<string, unknown>;
 }
@@ -129,8 +132,14 @@ export class OpenAIChat implements Model {
   }
 
   get client(): OpenAI {
-    this.#client ??= this.options.createClient
-      ? this.options.createClient(this.options)
+    this.#client ??= this.#makeClient();
+    return this.#client;
+  }
+
+  #makeClient(): OpenAI {
+    const fetch = withRetryVerdict(this.options.fetch ?? httpFetch);
+    return this.options.createClient
+      ? this.options.createClient({ ...this.options, fetch })
       : new OpenAI({
           apiKey: this.options.apiKey ?? process.env.OPENAI_API_KEY ?? 'missing-api-key',
           baseURL: this.options.baseURL ?? process.env.OPENAI_BASE_URL ?? null,
@@ -140,9 +149,8 @@ export class OpenAIChat implements Model {
           maxRetries: this.options.maxRetries ?? 2,
           defaultHeaders: this.options.defaultHeaders,
           defaultQuery: this.options.defaultQuery,
-          fetch: this.options.fetch ?? httpFetch,
+          fetch,
         });
-    return this.#client;
   }
 
   /** The request body sent for `request`; exposed for inspection and tests. */
@@ -173,6 +181,9 @@ export class OpenAIChat implements Model {
         function: { name: tool.name, description: tool.description, parameters: tool.parameters },
       }));
       if (request.toolChoice) body.tool_choice = toolChoiceParam(request.toolChoice);
+      if (o.parallelToolCalls !== undefined && quirks.parallelToolCalls !== false) {
+        body.parallel_tool_calls = o.parallelToolCalls;
+      }
     }
     const format = request.responseFormat;
     if (format?.type === 'json_schema') {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent } from '../agent/agent.ts';
+import type { Message } from '../message/types.ts';
 import { useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { defineTool } from '../tool/define-tool.ts';
 import { OpenAIChat } from './openai-chat.ts';
 import { providers } from './providers.ts';
-import type { Model } from './types.ts';
+import type { Model, ModelRequest } from './types.ts';
 
 const fake = useFakeOpenAI();
 
@@ -86,6 +87,7 @@ describe('provider presets: request shape', () => {
   it.each([
     ['ollama', providers.ollama],
     ['lm-studio', providers.lmStudio],
+    ['vllm', providers.vllm],
     ['zhipu', providers.zhipu],
     ['qianfan', providers.qianfan],
     ['deepseek', providers.deepseek],
@@ -97,8 +99,9 @@ describe('provider presets: request shape', () => {
     expect(r.headers.authorization).toBe('Bearer key-1');
     expect(r.body).toMatchObject({ model: `${name}-model`, max_tokens: 64, temperature: 0.2 });
     expect(r.body.max_completion_tokens).toBeUndefined();
-    // Zhipu does not take stream_options; the others are asked for usage.
-    expect(r.body.stream_options).toEqual(name === 'zhipu' ? undefined : { include_usage: true });
+    // Zhipu and LM Studio do not take stream_options; the others are asked for usage.
+    const noStreamOptions = name === 'zhipu' || name === 'lm-studio';
+    expect(r.body.stream_options).toEqual(noStreamOptions ? undefined : { include_usage: true });
   });
 
   it('presets know their public endpoints and key variables', () => {
@@ -160,5 +163,57 @@ describe('provider presets: request shape', () => {
       new OpenAIChat({ id: 'gpt-4o', apiKey: 'k', baseURL: fake.baseURL, fetch: counting }),
     );
     expect(calls).toBe(1);
+  });
+});
+
+describe('provider quirks: what goes out', () => {
+  const weatherSpec = { name: 'w', description: 'weather', parameters: { type: 'object' } };
+  const bodyFor = (model: OpenAIChat, request: Partial<ModelRequest> = {}) =>
+    model.requestBody({ messages: [{ role: 'user', content: 'hi' }], ...request });
+
+  it('parallel_tool_calls only where the provider takes it', () => {
+    const tools = [weatherSpec];
+    const withSetting = { id: 'm', apiKey: 'k', parallelToolCalls: false };
+    expect(bodyFor(providers.openai(withSetting), { tools })).toMatchObject({
+      parallel_tool_calls: false,
+    });
+    expect(bodyFor(providers.vllm(withSetting), { tools })).toMatchObject({
+      parallel_tool_calls: false,
+    });
+    for (const preset of [providers.deepseek, providers.ollama, providers.zhipu]) {
+      expect(bodyFor(preset(withSetting), { tools })).not.toHaveProperty('parallel_tool_calls');
+    }
+    expect(bodyFor(providers.openai(withSetting))).not.toHaveProperty('parallel_tool_calls');
+  });
+
+  it('text parts go out as one string where content must be a string', () => {
+    const messages: Message[] = [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'one ' },
+          { type: 'text', text: 'two' },
+        ],
+      },
+    ];
+    const deepseek = bodyFor(providers.deepseek({ id: 'm', apiKey: 'k' }), { messages });
+    expect(deepseek.messages).toEqual([{ role: 'user', content: 'one two' }]);
+    const openai = bodyFor(providers.openai({ id: 'm', apiKey: 'k' }), { messages });
+    expect(openai.messages[0]?.content).toHaveLength(2);
+  });
+
+  it('audio input is refused up front where the provider takes none', () => {
+    const messages: Message[] = [
+      { role: 'user', content: [{ type: 'audio', audio: { base64: 'AAAA', format: 'wav' } }] },
+    ];
+    expect(() => bodyFor(providers.ollama({ id: 'm' }), { messages })).toThrow(
+      /audio input is not supported by provider "ollama"/,
+    );
+    expect(bodyFor(providers.openai({ id: 'm', apiKey: 'k' }), { messages }).messages).toEqual([
+      {
+        role: 'user',
+        content: [{ type: 'input_audio', input_audio: { data: 'AAAA', format: 'wav' } }],
+      },
+    ]);
   });
 });

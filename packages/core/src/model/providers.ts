@@ -14,13 +14,26 @@ interface Preset {
   quirks: Partial<ProviderQuirks> & { name: string };
 }
 
+/**
+ * What servers other than OpenAI's take, unless a preset knows better: the
+ * `developer` role is OpenAI's own (the others refuse it or drop the message),
+ * as are `max_completion_tokens` (llama.cpp ignores it: no length cap),
+ * `parallel_tool_calls` and audio input.
+ */
+const compatibleQuirks: Partial<ProviderQuirks> = {
+  maxCompletionTokens: false,
+  developerRole: false,
+  parallelToolCalls: false,
+  audio: false,
+};
+
 function preset({ baseURL, keyEnv, defaultKey, quirks }: Preset) {
   return (options: PresetOptions): OpenAIChat =>
     new OpenAIChat({
       ...options,
       baseURL: options.baseURL ?? baseURL,
       apiKey: options.apiKey ?? process.env[keyEnv] ?? defaultKey,
-      quirks: { maxCompletionTokens: false, ...quirks, ...options.quirks },
+      quirks: { ...compatibleQuirks, ...quirks, ...options.quirks },
     });
 }
 
@@ -66,7 +79,7 @@ function compatible(options: CompatibleOptions): OpenAIChat {
     apiKey: options.apiKey ?? process.env.OPENAI_API_KEY ?? 'not-needed',
     quirks: {
       name: options.name ?? new URL(options.baseURL).hostname,
-      maxCompletionTokens: false,
+      ...compatibleQuirks,
       ...options.quirks,
     },
   });
@@ -76,20 +89,35 @@ export const providers = {
   openai: preset({
     baseURL: 'https://api.openai.com/v1',
     keyEnv: 'OPENAI_API_KEY',
-    quirks: { name: 'openai', maxCompletionTokens: true },
+    quirks: {
+      name: 'openai',
+      maxCompletionTokens: true,
+      developerRole: true,
+      parallelToolCalls: true,
+      audio: true,
+    },
   }),
   azure,
+  /** Ollama's OpenAI layer: images only as data, no audio; tool calls arrive whole. */
   ollama: preset({
     baseURL: 'http://localhost:11434/v1',
     keyEnv: 'OLLAMA_API_KEY',
     defaultKey: 'ollama',
-    quirks: { name: 'ollama' },
+    quirks: { name: 'ollama', imageURLs: false },
   }),
+  /** vLLM's OpenAI server: json_schema through guided decoding, video and audio for models that take them. */
+  vllm: preset({
+    baseURL: 'http://localhost:8000/v1',
+    keyEnv: 'VLLM_API_KEY',
+    defaultKey: 'EMPTY',
+    quirks: { name: 'vllm', video: true, audio: true, parallelToolCalls: true },
+  }),
+  /** LM Studio: response_format takes json_schema or text, never json_object; no usage in streams. */
   lmStudio: preset({
     baseURL: 'http://localhost:1234/v1',
     keyEnv: 'LMSTUDIO_API_KEY',
     defaultKey: 'lm-studio',
-    quirks: { name: 'lm-studio' },
+    quirks: { name: 'lm-studio', jsonObject: false, streamUsage: false },
   }),
   zhipu: preset({
     baseURL: 'https://open.bigmodel.cn/api/paas/v4',
@@ -114,10 +142,11 @@ export const providers = {
       nullContentWithToolCalls: false,
     },
   }),
+  /** DeepSeek: json_object but not json_schema, and user content as a string only. */
   deepseek: preset({
     baseURL: 'https://api.deepseek.com/v1',
     keyEnv: 'DEEPSEEK_API_KEY',
-    quirks: { name: 'deepseek', jsonSchema: false },
+    quirks: { name: 'deepseek', jsonSchema: false, contentParts: false },
   }),
   compatible,
 };

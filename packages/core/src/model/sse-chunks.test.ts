@@ -25,9 +25,13 @@ const chunk = (content: string) => ({
   choices: [{ index: 0, delta: { content }, finish_reason: null }],
 });
 
+/** The content deltas (the closing chunk added after a [DONE] carries none). */
 async function contents(response: Response): Promise<string[]> {
   const out: string[] = [];
-  for await (const c of sseChunks(response)) out.push(c.choices[0]?.delta.content ?? '');
+  for await (const c of sseChunks(response)) {
+    const content = c.choices[0]?.delta.content;
+    if (content !== undefined) out.push(content ?? '');
+  }
   return out;
 }
 
@@ -117,7 +121,36 @@ describe('sseChunks', () => {
     expect(pulls).toBeGreaterThan(10);
     expect(pulls).toBeLessThan(80);
     const seen: string[] = [];
-    for await (const c of iterator) seen.push(c.choices[0]?.delta.content ?? '');
+    for await (const c of iterator) {
+      const content = c.choices[0]?.delta.content;
+      if (content !== undefined) seen.push(content ?? '');
+    }
     expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => `${i + 1}`));
+  });
+
+  it('closes with a finish_reason at [DONE] when no chunk carried one, and only then', async () => {
+    const finishes = async (text: string) => {
+      const out: (string | null | undefined)[] = [];
+      for await (const c of sseChunks(responseOf([text]))) out.push(c.choices[0]?.finish_reason);
+      return out;
+    };
+    const open = `data: ${JSON.stringify(chunk('a'))}\n\ndata: [DONE]\n\n`;
+    expect(await finishes(open)).toEqual([null, 'stop']);
+    const closed = { ...chunk(''), choices: [{ index: 0, delta: {}, finish_reason: 'length' }] };
+    const finished = `${open.replace('data: [DONE]\n\n', '')}data: ${JSON.stringify(closed)}\n\ndata: [DONE]\n\n`;
+    expect(await finishes(finished)).toEqual([null, 'length']);
+    // No [DONE] and no finish_reason: nothing is made up (the run reports the cut).
+    expect(await finishes(`data: ${JSON.stringify(chunk('a'))}\n\n`)).toEqual([null]);
+  });
+
+  it("throws vLLM's bare error object instead of passing it on as a chunk", async () => {
+    const error = {
+      object: 'error',
+      message: 'out of memory',
+      type: 'InternalServerError',
+      code: 500,
+    };
+    const text = `data: ${JSON.stringify(chunk('a'))}\n\ndata: ${JSON.stringify(error)}\n\n`;
+    await expect(contents(responseOf([text]))).rejects.toThrow(/out of memory/);
   });
 });

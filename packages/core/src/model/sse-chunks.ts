@@ -19,8 +19,24 @@ function chunkOf(sse: SseEvent, headers: Headers): ChatCompletionChunk {
     throw new OpenAI.APIError(undefined, data?.error ?? data ?? undefined, undefined, headers);
   }
   if (data?.error) throw new OpenAI.APIError(undefined, data.error, undefined, headers);
+  // vLLM reports a failure mid-stream as a bare error object: {"object":"error","message":...}.
+  if ((data as { object?: string } | null)?.object === 'error') {
+    throw new OpenAI.APIError(undefined, data ?? undefined, undefined, headers);
+  }
   return data as ChatCompletionChunk;
 }
+
+/**
+ * Closes an answer whose stream said `[DONE]` without any chunk carrying a
+ * finish_reason (some servers never send one): the server said it was done.
+ */
+const closingChunk = (): ChatCompletionChunk => ({
+  id: '',
+  object: 'chat.completion.chunk',
+  created: 0,
+  model: '',
+  choices: [{ index: 0, delta: {}, finish_reason: 'stop', logprobs: null }],
+});
 
 /** Bytes received but not yet read, past which the body is paused until the reader catches up. */
 const maxUnreadBytes = 64 * 1024;
@@ -50,6 +66,8 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
   let stopped = false;
   /** After [DONE] the body is read to its end, so the connection can be used again. */
   let draining = false;
+  /** Some chunk carried a finish_reason. */
+  let answerClosed = false;
   let waiting:
     | {
         resolve: (result: IteratorResult<ChatCompletionChunk>) => void;
@@ -99,12 +117,16 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
     }
     if (head < events.length) {
       const sse = events[head++] as SseEvent;
-      if (sse.data !== '[DONE]') return { value: chunkOf(sse, response.headers), done: false };
+      if (sse.data !== '[DONE]') {
+        const chunk = chunkOf(sse, response.headers);
+        if (!answerClosed) answerClosed = chunk.choices?.some((c) => c.finish_reason) ?? false;
+        return { value: chunk, done: false };
+      }
       stopped = true;
       events = [];
       draining = !bodyDone;
       if (paused) source.resume();
-      return finished();
+      return answerClosed ? finished() : { value: closingChunk(), done: false };
     }
     if (failure) throw failure.error;
     if (bodyDone) {

@@ -21,6 +21,18 @@ export interface ProviderQuirks {
   nullContentWithToolCalls: boolean;
   /** Constrains `json_object` output to a JSON schema sent beside it (llama.cpp's grammar). */
   jsonObjectSchema?: boolean;
+  /** Accepts `response_format: json_object` (LM Studio takes only json_schema or text). Default true. */
+  jsonObject?: boolean;
+  /** Knows the `developer` role; else developer messages go out as `system`. Default true. */
+  developerRole?: boolean;
+  /** Takes user content as a list of parts; else text parts are joined into one string. Default true. */
+  contentParts?: boolean;
+  /** Accepts `input_audio` content parts. Default true. */
+  audio?: boolean;
+  /** Fetches images by URL; else only data URLs are sent (a URL image is refused before sending). Default true. */
+  imageURLs?: boolean;
+  /** Accepts `parallel_tool_calls`; else the setting is not sent. Default true. */
+  parallelToolCalls?: boolean;
 }
 
 export interface ToolSpec {

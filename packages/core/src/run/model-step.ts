@@ -158,19 +158,22 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   );
   let failure: { code: string; message: string } | undefined;
   let sawUsage = false;
+  let chunks = 0;
   /** Characters the model sent, for an estimate when it sends no usage. */
   let outputChars = 0;
   try {
     const stream = await openStream(run, request);
     for await (const chunk of stream) {
       run.ticks++;
+      chunks++;
       if (chunk.usage) {
         sawUsage = true;
         addUsage(run, chunk.usage);
       }
-      const choice = chunk.choices[0];
+      // Azure sends chunks with no choices, or a choice with no delta, to carry content-filter results.
+      const choice = chunk.choices?.[0];
       if (!choice) continue;
-      const delta = choice.delta as ChunkDelta;
+      const delta = (choice.delta ?? {}) as ChunkDelta;
       if (delta.content) {
         outputChars += delta.content.length;
         const part = splitter.push(delta.content);
@@ -244,9 +247,12 @@ export async function modelStep(run: ActiveRun): Promise<AssistantTurn> {
   }
   if (tail.content) emitDelta('run.content', tail.content);
   if (finishReason === null) {
+    const name = run.model.quirks.name;
     throw new AgentRpcError(
       'PROVIDER_ERROR',
-      `${run.model.quirks.name} ended the stream before the answer was finished (connection cut?)`,
+      chunks === 0
+        ? `${name} answered with an empty stream (no events, no [DONE]); check the server's logs`
+        : `${name} ended the stream before the answer was finished (connection cut?)`,
     );
   }
   if (audio) output.audio = audio;

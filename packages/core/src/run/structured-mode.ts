@@ -15,7 +15,12 @@ const remembered = new WeakMap<Model, StructuredMode>();
 
 /** The mode a run on `model` starts in: what the provider is known to take. */
 export function structuredModeOf(model: Model): StructuredMode {
-  return remembered.get(model) ?? (model.quirks.jsonSchema ? 'json_schema' : 'json_object');
+  return remembered.get(model) ?? (model.quirks.jsonSchema ? 'json_schema' : jsonOrText(model));
+}
+
+/** The mode below json_schema: json_object, or text where the provider refuses json_object (LM Studio). */
+function jsonOrText(model: Model): StructuredMode {
+  return model.quirks.jsonObject === false ? 'text' : 'json_object';
 }
 
 /** The response_format for a mode (none for text). */
@@ -55,7 +60,7 @@ export function downgrade(
   if (!schema || !format || failure.code !== 'PROVIDER_ERROR') return undefined;
   if (failure.status === undefined || failure.status < 400) return undefined;
   if (!namesTheFormat.test(failure.message)) return undefined;
-  const mode: StructuredMode = format.type === 'json_schema' ? 'json_object' : 'text';
+  const mode: StructuredMode = format.type === 'json_schema' ? jsonOrText(model) : 'text';
   remembered.set(model, mode);
   const instruction: Message = { role: 'system', content: schemaInstruction(schema) };
   const carriesSchema = format.type !== 'json_schema'; // json_object requests had it already

@@ -24,6 +24,8 @@ export interface RunMetrics {
    * were estimated (four characters per token); cost is computed from them too.
    */
   usageEstimated?: boolean;
+  /** How many of totalTokens were estimated, when usageEstimated. */
+  estimatedTokens?: number;
 }
 
 export interface ToolCallRecord {

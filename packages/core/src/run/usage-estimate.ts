@@ -32,4 +32,5 @@ export function addEstimatedUsage(
   metrics.outputTokens += output;
   metrics.totalTokens += input + output;
   metrics.usageEstimated = true;
+  metrics.estimatedTokens = (metrics.estimatedTokens ?? 0) + input + output;
 }

@@ -25,6 +25,11 @@ export interface SessionUsage {
   totalTokens: number;
   /** Sum of the runs' costUsd (runs without a known price add nothing). */
   costUsd: number;
+  /**
+   * How many of totalTokens were estimated because the provider sent no counts
+   * (see RunMetrics.usageEstimated); absent when none were.
+   */
+  estimatedTokens?: number;
 }
 
 /** Adds a run's usage to a session's totals. */
@@ -37,6 +42,9 @@ export function addUsage(
     outputTokens: (total?.outputTokens ?? 0) + (more.outputTokens ?? 0),
     totalTokens: (total?.totalTokens ?? 0) + (more.totalTokens ?? 0),
     costUsd: (total?.costUsd ?? 0) + (more.costUsd ?? 0),
+    ...(total?.estimatedTokens || more.estimatedTokens
+      ? { estimatedTokens: (total?.estimatedTokens ?? 0) + (more.estimatedTokens ?? 0) }
+      : {}),
   };
 }
 

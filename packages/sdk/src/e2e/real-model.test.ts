@@ -99,6 +99,39 @@ describeReal(
         expect(Weather.safeParse(out.parsed).success).toBe(true);
       });
 
+      it('falls back from json_schema by itself when the preset is not told, asking once', {
+        timeout: 120_000,
+      }, async () => {
+        // A model that knows nothing of llama.cpp: it asks for json_schema, gets a 500
+        // naming response_format, and must neither retry that 500 nor fail the run.
+        let requests = 0;
+        const counting: typeof fetch = (input, init) => {
+          requests++;
+          return fetch(input, init);
+        };
+        const plain = providers.compatible({
+          id: 'gemma-3-270m',
+          baseURL,
+          maxTokens: 48,
+          temperature: 0,
+          maxRetries: 2,
+          fetch: counting,
+        });
+        const agent = new Agent({ id: 'plain', model: plain, outputSchema: Weather });
+        const seen = await events(agent.stream('The weather in Oslo as JSON with city and tempC.'));
+        expect(seen.filter((e) => e.type === 'model.fallback')).toMatchObject([
+          { from: 'json_schema', to: 'json_object' },
+        ]);
+        // Without the schema beside json_object this model may not write the object:
+        // then the run ends BAD_OUTPUT after its repair turn, never PROVIDER_ERROR.
+        const end = seen.at(-1);
+        if (end?.type === 'run.error') expect(end.code).toBe('BAD_OUTPUT');
+        else expect(end?.type).toBe('run.completed');
+        // The refused request once, then one or two (a repair turn) in json_object.
+        expect(requests).toBeGreaterThanOrEqual(2);
+        expect(requests).toBeLessThanOrEqual(3);
+      });
+
       it('makes a forced tool call with valid arguments, runs it, and ends within toolCallLimit', async () => {
         calls = [];
         const agent = new Agent({
@@ -120,20 +153,35 @@ describeReal(
         expect(last && 'output' in last && last.output.metrics.modelCalls).toBeLessThanOrEqual(3);
       });
 
-      it('cancels a run while its model request is open', async () => {
-        // This model ends every answer within about 30 tokens and 100 ms, too soon
-        // to cut between deltas, so the run is cancelled as it starts, with its
-        // request to the server in flight.
-        const agent = new Agent({ id: 'long', model: model() });
+      it('cancels a run mid-stream, dropping its request to the server', async () => {
+        // The model answers most prompts within 30 tokens, too soon to cut between
+        // deltas; given a long count it echoes and goes on (some 40 ms a token), so the
+        // run is cancelled with its answer streaming.
+        const counting = Array.from({ length: 120 }, (_, i) => i + 1).join(', ');
+        const long = providers.llamaCpp({
+          id: 'gemma-3-270m',
+          baseURL,
+          maxTokens: 400,
+          temperature: 0,
+          maxRetries: 0,
+        });
+        const agent = new Agent({ id: 'long', model: long });
         const controller = new AbortController();
         const seen: RunEvent[] = [];
-        for await (const event of agent.stream('Write a long story about the sea.', {
-          signal: controller.signal,
-        })) {
+        for await (const event of agent.stream(counting, { signal: controller.signal })) {
           seen.push(event);
-          if (event.type === 'run.started') controller.abort();
+          if (seen.filter((e) => e.type === 'run.content').length === 3) controller.abort();
         }
-        expect(seen.at(-1)?.type).toBe('run.cancelled');
+        const end = seen.at(-1);
+        expect(end?.type).toBe('run.cancelled');
+        const streamed = seen.map((e) => (e.type === 'run.content' ? e.delta : '')).join('');
+        expect(streamed.length).toBeGreaterThan(0);
+        if (end?.type === 'run.cancelled') expect(end.output.status).toBe('cancelled');
+        // The request was dropped, which is what stops llama-cpp-python generating.
+        const log = join(repoRoot, `.tools/llama/server-${port}.log`);
+        await expect
+          .poll(() => readFileSync(log, 'utf8'), { timeout: 10_000 })
+          .toContain('Disconnected from client');
       });
     });
 
