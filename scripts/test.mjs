@@ -1,7 +1,7 @@
 // The whole check: build, typecheck, lint, then every test in one vitest run,
 // ending with a plain "N passed, N failed, N skipped" line.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 function step(command, args) {
@@ -56,6 +56,23 @@ if (hasPython) {
   if (status !== 0 && process.env.CI === 'true') process.exit(status);
 } else if (process.env.CI === 'true') {
   console.error('CI needs python3 for the real model server (scripts/llama-server.sh)');
+  process.exit(1);
+}
+
+// The browser suites drive Debian's chromium (Playwright's own browser download is
+// not reachable): install it once when it is missing and apt-get can.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (
+  !existsSync(chromium) &&
+  process.getuid?.() === 0 &&
+  spawnSync('apt-get', ['--version']).status === 0
+) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  step('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium']);
+}
+if (!existsSync(chromium) && process.env.CI === 'true') {
+  console.error(`CI needs chromium at ${chromium} for the web console's browser suites`);
   process.exit(1);
 }
 

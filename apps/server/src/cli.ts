@@ -101,6 +101,11 @@ async function main() {
     `agentrpc listening on ${server.url}  (tRPC at ${server.url}/trpc, agents: ${agents})`,
   );
   console.log(
+    server.consoleUrl
+      ? `web console: open ${server.consoleUrl}`
+      : 'web console: off (ui: false, or apps/web is not built)',
+  );
+  console.log(
     file ? `config: ${file}` : 'no config file: one "assistant" agent from the environment',
   );
   if (loaded.demo)

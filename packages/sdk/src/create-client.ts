@@ -61,7 +61,9 @@ function webSocketOf(options: ClientOptions): WebSocketConstructor {
 export function createClient(options: ClientOptions): AgentRpcClient {
   const base = options.url.replace(/\/+$/, '');
   const trpcUrl = `${base}/trpc`;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  // Called bare, not as window.fetch: browsers refuse a fetch whose `this` is not the window.
+  const fetchImpl: typeof globalThis.fetch =
+    options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const authorization = async (): Promise<string | undefined> => {
     const token = options.getToken ? await options.getToken() : options.apiKey;
     return token ? `Bearer ${token}` : undefined;

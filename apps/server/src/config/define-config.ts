@@ -109,6 +109,10 @@ export interface ServerConfig {
   instanceId?: string;
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
+  /** Serve the web console at / (default true; it is served when its build ships with the server). */
+  ui?: boolean;
+  /** Where the console's build is, for a console built elsewhere (default: web/ in this package). */
+  uiRoot?: string;
 }
 
 /** Types a config file's default export. */

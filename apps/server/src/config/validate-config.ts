@@ -63,6 +63,8 @@ const schema = z.object({
   retention: z.object({ sessionTtlMs: positive, intervalMs: positive.optional() }).optional(),
   shutdownGraceMs: z.number().min(0).finite().optional(),
   cors: z.object({ origins: z.union([z.literal('*'), z.array(z.string())]) }).optional(),
+  ui: z.boolean().optional(),
+  uiRoot: z.string().min(1).optional(),
   instanceId: z.string().min(1).max(200).optional(),
   metrics: z
     .strictObject({

@@ -28,6 +28,7 @@ import { transports } from '../trpc/init.ts';
 import { applyCors } from './cors.ts';
 import { requestLogging } from './request-logging.ts';
 import { sseSubscriptions } from './sse-subscriptions.ts';
+import { webConsole } from './web-console.ts';
 import { wsConnections } from './ws-connections.ts';
 
 /** Deletes idle sessions periodically, when retention is configured. */
@@ -69,6 +70,8 @@ export interface AgentRpcServer {
   readonly recovered: number;
   /** Where /metrics is served on a listener of its own (config `metrics.port`), if it is. */
   readonly metricsUrl: string | undefined;
+  /** The web console's address, when it is served (config `ui`, and a build present). */
+  readonly consoleUrl: string | undefined;
   /** Stops accepting, waits up to `graceMs` for runs to finish, then closes. */
   close(graceMs?: number): Promise<void>;
 }
@@ -134,6 +137,7 @@ export async function startServer(
   for (const warning of configWarnings(config)) warn(warning);
   const recovered = await recoverInterruptedRuns(store, { reclaimFrom: instanceIdOf(config) });
   const retention = startRetention(store, config.retention, services.logger);
+  const web = config.ui === false ? undefined : await webConsole(config.uiRoot);
   // Runs orphaned by a process that died after this one started end within a lease and a sweep.
   const sweep = sweepOrphanedRuns(services.store, {
     intervalMs: services.limits.orphanSweepMs,
@@ -208,7 +212,7 @@ export async function startServer(
       if (!route) trpc(req, res);
       else if ('path' in route) void subscriptions.stream(req, res, route.path);
       else subscriptions.refuse(res, route.refusal);
-    } else {
+    } else if (!web?.serve(req, res, path ?? '/')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
@@ -262,6 +266,7 @@ export async function startServer(
     services,
     recovered,
     metricsUrl: metrics.url,
+    consoleUrl: web ? `http://${shownHost}:${port}/` : undefined,
     close: async (graceMs = 10_000) => {
       // During the grace period the port stays open: /readyz says 503 so a load
       // balancer moves on, new runs get SHUTDOWN, running streams go on.

@@ -5,7 +5,7 @@ import { AgentRpcError, type RunEvent, type RunInput, type RunOutput } from '@ag
 import { type Feed, mapFeed } from '@agentrpc/core/internal';
 import { type TRPCRouterRecord, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
-import type { Principal } from '../auth/principal.ts';
+import { type Principal, targetUser } from '../auth/principal.ts';
 import { publicEvent, publicRun } from '../run/public-errors.ts';
 import type { Services } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
@@ -50,8 +50,13 @@ async function runToStream(
 }
 
 /** The run if it is this user's, else NOT_FOUND (another user's run does not exist for them). */
-async function ownRun(services: Services, principal: Principal, runId: string): Promise<RunOutput> {
-  const run = await services.store.getRun({ userId: principal.userId, runId });
+async function ownRun(
+  services: Services,
+  principal: Principal,
+  key: { runId: string; userId?: string | undefined },
+): Promise<RunOutput> {
+  const { runId } = key;
+  const run = await services.store.getRun({ userId: targetUser(principal, key.userId), runId });
   if (!run) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
   return publicRun(run);
 }
@@ -96,20 +101,26 @@ export const runsRouter = {
       );
     }),
 
+  /** A run of the caller's, or (admins only, read-only) of `userId`'s. */
   get: authedProcedure
-    .input(z.object({ runId: id }))
-    .query(({ ctx, input }) => ownRun(ctx.services, ctx.principal, input.runId)),
+    .input(z.object({ runId: id, userId: id.optional() }))
+    .query(({ ctx, input }) => ownRun(ctx.services, ctx.principal, input)),
 
   list: authedProcedure
-    .input(z.object({ sessionId: id, limit: z.number().int().min(1).max(100).optional() }))
+    .input(
+      z.object({
+        sessionId: id,
+        limit: z.number().int().min(1).max(100).optional(),
+        /** Admins only: another user's session. */
+        userId: id.optional(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
-      const session = await ctx.services.store.getSession({
-        userId: ctx.principal.userId,
-        sessionId: input.sessionId,
-      });
+      const userId = targetUser(ctx.principal, input.userId);
+      const session = await ctx.services.store.getSession({ userId, sessionId: input.sessionId });
       if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
       const runs = await ctx.services.store.listRuns({
-        userId: ctx.principal.userId,
+        userId,
         sessionId: input.sessionId,
         order: 'asc',
         limit: input.limit ?? 100,
@@ -122,7 +133,7 @@ export const runsRouter = {
     .mutation(({ ctx, input }) => ctx.services.runs.cancel(ctx.principal, input.runId)),
 
   continue: authedProcedure.input(continueInput).mutation(async ({ ctx, input }) => {
-    const run = await ownRun(ctx.services, ctx.principal, input.runId);
+    const run = await ownRun(ctx.services, ctx.principal, { runId: input.runId });
     const { runId, ...decisions } = input;
     await ctx.services.runs.continue(ctx.principal, { agentId: run.agentId, runId, decisions });
     return { runId, sessionId: run.sessionId };

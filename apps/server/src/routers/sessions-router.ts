@@ -7,6 +7,8 @@ import { authedProcedure } from '../trpc/init.ts';
 import { id, json, pageInput } from './schemas.ts';
 
 const sessionKey = z.object({ sessionId: id });
+/** A session to read: the caller's, or (admins only) another user's. */
+const sessionToRead = sessionKey.extend({ userId: id.optional() });
 
 export const sessionsRouter = {
   list: authedProcedure
@@ -30,9 +32,9 @@ export const sessionsRouter = {
       }),
     ),
 
-  get: authedProcedure.input(sessionKey).query(async ({ ctx, input }) => {
+  get: authedProcedure.input(sessionToRead).query(async ({ ctx, input }) => {
     const session = await ctx.services.store.getSession({
-      userId: ctx.principal.userId,
+      userId: targetUser(ctx.principal, input.userId),
       sessionId: input.sessionId,
     });
     if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
@@ -41,9 +43,9 @@ export const sessionsRouter = {
 
   /** The session's conversation: every completed run's messages, oldest first. */
   messages: authedProcedure
-    .input(sessionKey.extend({ limitRuns: z.number().int().min(1).max(1000).optional() }))
+    .input(sessionToRead.extend({ limitRuns: z.number().int().min(1).max(1000).optional() }))
     .query(async ({ ctx, input }) => {
-      const userId = ctx.principal.userId;
+      const userId = targetUser(ctx.principal, input.userId);
       const session = await ctx.services.store.getSession({ userId, sessionId: input.sessionId });
       if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
       const runs = await ctx.services.store.listRuns({

@@ -5,9 +5,16 @@ export interface AgentInfo {
   id: string;
   name: string;
   description?: string;
+  /** The start of the agent's instructions, when they are plain text (at most 280 characters). */
+  instructions?: string;
   model: string;
   tools: { name: string; description: string; requiresConfirmation: boolean }[];
   hasOutputSchema: boolean;
+}
+
+function summaryOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 280 ? `${flat.slice(0, 279)}…` : flat;
 }
 
 export class AgentRegistry {
@@ -47,6 +54,9 @@ export class AgentRegistry {
       id: agent.id,
       name: agent.name,
       ...(agent.options.description ? { description: agent.options.description } : {}),
+      ...(typeof agent.options.instructions === 'string'
+        ? { instructions: summaryOf(agent.options.instructions) }
+        : {}),
       model: agent.options.model.id,
       tools: (agent.options.tools ?? []).map((tool) => ({
         name: tool.name,

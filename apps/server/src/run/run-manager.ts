@@ -36,6 +36,20 @@ interface ActiveRun {
   hub: RunHub;
   controller: AbortController;
   userId: string;
+  runId: string;
+  agentId: string;
+  sessionId: string;
+  /** Epoch milliseconds. */
+  startedAt: number;
+}
+
+/** A run going in this process, as an admin sees it. */
+export interface LiveRun {
+  runId: string;
+  userId: string;
+  agentId: string;
+  sessionId: string;
+  startedAt: number;
 }
 
 /** The #active key of a user's run. */
@@ -103,6 +117,17 @@ export class RunManager {
   /** Runs going in this process. */
   get activeCount(): number {
     return this.#slots.running;
+  }
+
+  /** The runs going in this process now, oldest first. */
+  liveRuns(): LiveRun[] {
+    const live: LiveRun[] = [];
+    for (const run of this.#active.values()) {
+      if (run.hub.done) continue;
+      const { runId, userId, agentId, sessionId, startedAt } = run;
+      live.push({ runId, userId, agentId, sessionId, startedAt });
+    }
+    return live;
   }
 
   activeCountFor(userId: string): number {
@@ -295,7 +320,16 @@ export class RunManager {
     const runId = first.value.runId;
     const hub = new RunHub();
     const key = { userId, runId };
-    this.#active.set(activeKey(key), { hub, controller, userId });
+    const opening = first.value.type === 'run.started' ? first.value : undefined;
+    this.#active.set(activeKey(key), {
+      hub,
+      controller,
+      userId,
+      runId,
+      agentId: opening?.agentId ?? '',
+      sessionId: opening?.sessionId ?? '',
+      startedAt: Date.now(),
+    });
     // A run gives its slot back when its hub is done: at its terminal event, or when it closes.
     const uncountIfDone = () => {
       if (hub.done) release();
