@@ -1,4 +1,4 @@
-// The console at / : index.html for the console's own paths, hashed assets
+// The console at / : index.html at /, other paths only as files of the build, hashed assets
 // cached for good and gzipped, nothing outside its folder, and off with ui: false.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -55,8 +55,9 @@ function get(path: string, headers: Record<string, string> = {}) {
 }
 
 describe('the web console', () => {
-  it('serves index.html at / and for its own paths, with a same-origin policy', async () => {
-    for (const path of ['/', '/chat', '/anything/deeper']) {
+  it('serves index.html at /, with a same-origin policy, and 404 for paths it does not have', async () => {
+    expect((await get('/nothing')).status).toBe(404);
+    for (const path of ['/', '/index.html']) {
       const res = await get(path);
       expect(res.status).toBe(200);
       expect(res.body.toString()).toContain('<title>console</title>');

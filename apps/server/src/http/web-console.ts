@@ -1,7 +1,8 @@
 // Serves the web console at / : apps/web's build, which ships in this
 // package's web/ folder (in the workspace, it is read from apps/web/dist). Files are read once and kept (a build never changes
-// under a running server), gzipped for clients that take it. Paths without a
-// file extension get index.html, so the console's own links survive a reload.
+// under a running server), gzipped for clients that take it. The console keeps
+// its routes in the URL's hash, so / is its only page; other paths are files
+// of the build or 404.
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -85,11 +86,14 @@ async function consoleFrom(root: string): Promise<WebConsole | undefined> {
         return true;
       }
       const relative = normalize(decoded).replace(/^[/\\]+/, '');
-      const escapes = relative.split(sep).includes('..');
-      const wanted = escapes || !extname(relative) ? 'index.html' : relative;
+      if (relative.split(sep).includes('..')) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return true;
+      }
+      const wanted = relative === '' || relative === '.' ? 'index.html' : relative;
       void load(wanted).then((file) => {
         if (!file) {
-          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
           return;
         }
         const hashed = wanted.startsWith('assets/');
