@@ -52,8 +52,11 @@ if (!process.env.MONGODB_URL && hasGo) {
 // .tools/llama/ before the tests, so its build does not share the cores with them.
 const hasPython = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
 if (hasPython) {
-  const status = step('scripts/llama-server.sh', ['install']);
-  if (status !== 0 && process.env.CI === 'true') process.exit(status);
+  // Also the official openai Python package, for the /v1 facade's Python client suite.
+  for (const script of ['scripts/llama-server.sh', 'scripts/python-openai.sh']) {
+    const status = step(script, ['install']);
+    if (status !== 0 && process.env.CI === 'true') process.exit(status);
+  }
 } else if (process.env.CI === 'true') {
   console.error('CI needs python3 for the real model server (scripts/llama-server.sh)');
   process.exit(1);

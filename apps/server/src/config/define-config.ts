@@ -109,6 +109,8 @@ export interface ServerConfig {
   instanceId?: string;
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
+  /** Serve the OpenAI-compatible facade at /v1 (GET /v1/models, POST /v1/chat/completions); default true. */
+  openaiCompatible?: boolean;
   /** Serve the web console at / (default true; it is served when its build ships with the server). */
   ui?: boolean;
   /** Where the console's build is, for a console built elsewhere (default: web/ in this package). */

@@ -64,6 +64,7 @@ const schema = z.object({
   shutdownGraceMs: z.number().min(0).finite().optional(),
   cors: z.object({ origins: z.union([z.literal('*'), z.array(z.string())]) }).optional(),
   ui: z.boolean().optional(),
+  openaiCompatible: z.boolean().optional(),
   uiRoot: z.string().min(1).optional(),
   instanceId: z.string().min(1).max(200).optional(),
   metrics: z

@@ -18,6 +18,7 @@ import { validateConfig } from '../config/validate-config.ts';
 import { createLogger, type Logger } from '../observe/logger.ts';
 import { ServerMetrics } from '../observe/metrics.ts';
 import { metricsEndpoint } from '../observe/metrics-endpoint.ts';
+import { serveOpenAI } from '../openai/openai-routes.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
 import { recoverInterruptedRuns, sweepOrphanedRuns } from '../run/recover-runs.ts';
@@ -212,6 +213,8 @@ export async function startServer(
       if (!route) trpc(req, res);
       else if ('path' in route) void subscriptions.stream(req, res, route.path);
       else subscriptions.refuse(res, route.refusal);
+    } else if (path?.startsWith('/v1/') && config.openaiCompatible !== false) {
+      serveOpenAI(req, res, services);
     } else if (!web?.serve(req, res, path ?? '/')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }

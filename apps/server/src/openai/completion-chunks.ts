@@ -1,0 +1,77 @@
+// A run's events as Chat Completions: `chat.completion.chunk`s while it
+// streams (content and reasoning_content deltas; the agent's own tool calls stay
+// on the server), and one `chat.completion` when the client did not stream.
+import type { RunEvent, RunOutput } from '@agentrpc/core';
+
+export interface CompletionIds {
+  id: string;
+  model: string;
+  created: number;
+}
+
+export function usageOf(output: RunOutput) {
+  const m = output.metrics;
+  return {
+    prompt_tokens: m.inputTokens,
+    completion_tokens: m.outputTokens,
+    total_tokens: m.totalTokens,
+    prompt_tokens_details: { cached_tokens: m.cachedTokens },
+    completion_tokens_details: { reasoning_tokens: m.reasoningTokens },
+  };
+}
+
+function chunk(ids: CompletionIds, delta: Record<string, unknown>, finish: string | null = null) {
+  return {
+    ...ids,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  };
+}
+
+/** The chunks one event becomes (none for events a client has no use for). */
+export function chunksOf(event: RunEvent, ids: CompletionIds, includeUsage: boolean): object[] {
+  switch (event.type) {
+    case 'run.started':
+      return [chunk(ids, { role: 'assistant', content: '' })];
+    case 'run.content':
+      return [chunk(ids, { content: event.delta })];
+    case 'run.reasoning':
+      return [chunk(ids, { reasoning_content: event.delta })];
+    case 'run.completed':
+    case 'run.cancelled': {
+      const done: object[] = [chunk(ids, {}, 'stop')];
+      const usage = {
+        ...ids,
+        object: 'chat.completion.chunk',
+        choices: [],
+        usage: usageOf(event.output),
+      };
+      if (includeUsage) done.push(usage);
+      return done;
+    }
+    default:
+      return [];
+  }
+}
+
+/** The whole answer of a completed run. */
+export function completionOf(output: RunOutput, ids: CompletionIds) {
+  return {
+    ...ids,
+    object: 'chat.completion',
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: output.content,
+          refusal: null,
+          ...(output.reasoningContent ? { reasoning_content: output.reasoningContent } : {}),
+        },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: usageOf(output),
+  };
+}

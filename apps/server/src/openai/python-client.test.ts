@@ -1,0 +1,87 @@
+// The /v1 facade through the official openai Python package (from PyPI into
+// .tools/pyopenai by scripts/python-openai.sh), against a real server.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Agent, MemoryStore, OpenAIChat } from '@agentrpc/core';
+import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentRpcServer, startServer } from '../http/create-server.ts';
+
+const python = fileURLToPath(new URL('../../../../.tools/pyopenai/bin/python', import.meta.url));
+const script = fileURLToPath(new URL('./python_client.py', import.meta.url));
+const missing = existsSync(python)
+  ? undefined
+  : 'run scripts/python-openai.sh install (needs python3)';
+if (missing && process.env.CI === 'true') throw new Error(`python client suite: ${missing}`);
+
+let fake: FakeOpenAI;
+let server: AgentRpcServer;
+let store: MemoryStore;
+
+describe.skipIf(missing !== undefined)(
+  `the facade from Python's openai package${missing ? `: skipped, ${missing}` : ''}`,
+  () => {
+    beforeAll(async () => {
+      fake = await createFakeOpenAI();
+      store = new MemoryStore();
+      const model = new OpenAIChat({
+        id: 'gpt-4o-mini',
+        apiKey: 'k',
+        baseURL: fake.baseURL,
+        maxRetries: 0,
+      });
+      server = await startServer(
+        {
+          store,
+          agents: [new Agent({ id: 'helper', model })],
+          auth: { apiKeys: [{ key: 'sk-py', userId: 'py' }] },
+        },
+        { port: 0 },
+      );
+    });
+    afterAll(async () => {
+      await server?.close(100);
+      await fake?.close();
+    });
+
+    it('lists models, answers, streams with usage, holds a session, fails in shape, cancels on close', async () => {
+      fake.enqueue(
+        { text: 'Hello from the agent.', usage: { promptTokens: 9, completionTokens: 4 } },
+        { text: 'one two three', chunkSize: 4 },
+        { text: 'Noted.' },
+        { text: 'In Oslo.' },
+        { text: 'word '.repeat(200), chunkSize: 5, chunkDelayMs: 20 },
+      );
+      const { stdout } = await promisify(execFile)(python, [script], {
+        env: { ...process.env, BASE_URL: `${server.url}/v1`, API_KEY: 'sk-py' },
+        timeout: 60_000,
+      });
+      const out = JSON.parse(stdout);
+      expect(out).toMatchObject({
+        models: ['helper'],
+        content: 'Hello from the agent.',
+        usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+        streamed: 'one two three',
+        stream_usage: expect.any(Number),
+        session_answer: 'In Oslo.',
+        unauthorized: 401,
+        not_found: 404,
+      });
+      // The session held the first exchange: the model saw each message once.
+      const sent = fake
+        .completionRequests()[3]
+        ?.body.messages.map((m: { content: string }) => m.content);
+      expect(sent).toEqual(['I live in Oslo', 'Noted.', 'Where do I live?']);
+      await expect
+        .poll(
+          async () => (await store.getRun({ userId: 'py', runId: out.cancelled_run }))?.status,
+          {
+            timeout: 5_000,
+          },
+        )
+        .toBe('cancelled');
+    }, 90_000);
+  },
+);

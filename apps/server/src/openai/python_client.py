@@ -1,0 +1,75 @@
+"""The /v1 facade as the official openai Python package sees it.
+
+Run by python-client.test.ts with BASE_URL and API_KEY set; prints one JSON
+object with what each call returned, for the test to check.
+"""
+
+import json
+import os
+
+import openai
+
+base_url = os.environ["BASE_URL"]
+client = openai.OpenAI(api_key=os.environ["API_KEY"], base_url=base_url, max_retries=0)
+out = {}
+
+out["models"] = [m.id for m in client.models.list().data]
+
+answer = client.chat.completions.create(
+    model="helper", messages=[{"role": "user", "content": "hi"}]
+)
+out["content"] = answer.choices[0].message.content
+out["usage"] = answer.usage.model_dump() if answer.usage else None
+
+stream = client.chat.completions.create(
+    model="helper",
+    messages=[{"role": "user", "content": "count"}],
+    stream=True,
+    stream_options={"include_usage": True},
+)
+streamed, usage = "", None
+for chunk in stream:
+    if chunk.choices and chunk.choices[0].delta.content:
+        streamed += chunk.choices[0].delta.content
+    if chunk.usage:
+        usage = chunk.usage.total_tokens
+out["streamed"], out["stream_usage"] = streamed, usage
+
+session = {"X-Session-Id": "py-session"}
+client.chat.completions.create(
+    model="helper", messages=[{"role": "user", "content": "I live in Oslo"}], extra_headers=session
+)
+again = client.chat.completions.create(
+    model="helper",
+    messages=[
+        {"role": "user", "content": "I live in Oslo"},
+        {"role": "assistant", "content": "Noted."},
+        {"role": "user", "content": "Where do I live?"},
+    ],
+    extra_headers=session,
+)
+out["session_answer"] = again.choices[0].message.content
+
+try:
+    openai.OpenAI(api_key="wrong", base_url=base_url, max_retries=0).models.list()
+except openai.AuthenticationError as error:
+    out["unauthorized"] = error.status_code
+
+try:
+    client.chat.completions.create(model="ghost", messages=[{"role": "user", "content": "hi"}])
+except openai.NotFoundError as error:
+    out["not_found"] = error.status_code
+
+response = client.chat.completions.with_raw_response.create(
+    model="helper", messages=[{"role": "user", "content": "go on"}], stream=True
+)
+out["cancelled_run"] = response.headers.get("x-agentrpc-run-id")
+cut, seen = response.parse(), 0
+for chunk in cut:
+    if chunk.choices and chunk.choices[0].delta.content:
+        seen += 1
+    if seen == 3:
+        break
+cut.close()  # closing the stream hangs up: the run ends cancelled
+
+print(json.dumps(out))
