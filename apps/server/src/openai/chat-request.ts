@@ -1,9 +1,9 @@
 // What POST /v1/chat/completions takes, checked with zod, and how it becomes an
-// agentrpc run's input. Fields agentrpc cannot honour are refused with a clear
+// agentrpc run's input, its client tools and its output schema. Fields agentrpc cannot honour are refused with a clear
 // 400, never silently ignored; sampling fields (temperature, max_tokens, …) are
 // the agent's own model settings, so they are accepted and named back in the
 // `x-agentrpc-ignored` header.
-import { AgentRpcError, type ContentPart, type Message } from '@agentrpc/core';
+import { AgentRpcError, type ContentPart, type Message, type ToolSpec } from '@agentrpc/core';
 import { z } from 'zod';
 import { id, json } from '../routers/schemas.ts';
 
@@ -56,12 +56,45 @@ export const samplingFields = [
   'reasoning_effort',
 ] as const;
 
+const functionTool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\w-]+$/, 'letters, digits, _ and - only'),
+    description: z.string().max(4000).optional(),
+    parameters: json.optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().max(64),
+      schema: json.optional(),
+      strict: z.boolean().nullish(),
+      description: z.string().max(4000).optional(),
+    }),
+  }),
+]);
+
 export const chatRequest = z.strictObject({
   model: id,
   messages: z.array(message).min(1).max(1000),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   metadata: json.optional(),
+  tools: z.array(functionTool).max(128).optional(),
+  tool_choice: z
+    .literal('auto', "tool_choice: only 'auto' is supported (the agent decides when to call)")
+    .nullish(),
+  response_format: responseFormat.nullish(),
   n: z.literal(1, 'n > 1 is not supported: an agent gives one answer per run').nullish(),
   logprobs: z.literal(false, 'logprobs are not supported by agents').nullish(),
   ...Object.fromEntries(samplingFields.map((field) => [field, z.unknown().optional()])),
@@ -137,10 +170,43 @@ export function runInputOf(request: ChatRequest, inSession: boolean): Message[] 
   if (!inSession) return messages;
   const lastAnswer = messages.findLastIndex((m) => m.role === 'assistant');
   const fresh = messages.slice(lastAnswer + 1);
-  if (!fresh.some((m) => m.role === 'user')) {
-    throw new AgentRpcError('BAD_INPUT', 'messages: no user message after the last assistant one');
+  if (!fresh.some((m) => m.role === 'user' || m.role === 'tool')) {
+    throw new AgentRpcError('BAD_INPUT', 'messages: nothing new after the last assistant one');
   }
   return fresh;
+}
+
+/** The client's own tools, which the run hands back to it as tool_calls. */
+export function clientToolsOf(request: ChatRequest): ToolSpec[] {
+  return (request.tools ?? []).map(({ function: fn }) => ({
+    name: fn.name,
+    description: fn.description ?? '',
+    parameters: fn.parameters ?? { type: 'object', properties: {} },
+  }));
+}
+
+/** The JSON schema the answer must match, from response_format. */
+export function outputSchemaOf(
+  request: ChatRequest,
+): { name: string; schema: Record<string, unknown> } | undefined {
+  const format = request.response_format;
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') return { name: 'json_object', schema: { type: 'object' } };
+  return { name: format.json_schema.name, schema: format.json_schema.schema ?? { type: 'object' } };
+}
+
+/** Results for the client's tool calls: the `tool` messages after the last assistant one. */
+export function toolResultsOf(request: ChatRequest): Record<string, unknown> | undefined {
+  const lastAnswer = request.messages.findLastIndex((m) => m.role === 'assistant');
+  const results: Record<string, unknown> = {};
+  for (const m of request.messages.slice(lastAnswer + 1)) {
+    if (m.role !== 'tool') continue;
+    results[m.tool_call_id] =
+      typeof m.content === 'string'
+        ? m.content
+        : m.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+  }
+  return Object.keys(results).length ? results : undefined;
 }
 
 /** The sampling fields the request set, which the agent's own model settings override. */

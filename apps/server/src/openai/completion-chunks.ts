@@ -32,6 +32,7 @@ function chunk(ids: CompletionIds, delta: Record<string, unknown>, finish: strin
 export function chunksOf(event: RunEvent, ids: CompletionIds, includeUsage: boolean): object[] {
   switch (event.type) {
     case 'run.started':
+    case 'run.continued':
       return [chunk(ids, { role: 'assistant', content: '' })];
     case 'run.content':
       return [chunk(ids, { content: event.delta })];
@@ -52,6 +53,60 @@ export function chunksOf(event: RunEvent, ids: CompletionIds, includeUsage: bool
     default:
       return [];
   }
+}
+
+type Pending = NonNullable<RunOutput['pendingToolCalls']>;
+
+function toolCallsOf(pending: Pending) {
+  return pending.map((call, index) => ({
+    index,
+    id: call.id,
+    type: 'function' as const,
+    function: {
+      name: call.name,
+      arguments: typeof call.args === 'string' ? call.args : JSON.stringify(call.args),
+    },
+  }));
+}
+
+/** A run paused on the client's tools, streamed: the calls, then finish_reason tool_calls. */
+export function toolCallChunks(
+  output: RunOutput,
+  ids: CompletionIds,
+  includeUsage: boolean,
+): object[] {
+  const out: object[] = [
+    chunk(ids, { tool_calls: toolCallsOf(output.pendingToolCalls ?? []) }),
+    chunk(ids, {}, 'tool_calls'),
+  ];
+  if (includeUsage)
+    out.push({ ...ids, object: 'chat.completion.chunk', choices: [], usage: usageOf(output) });
+  return out;
+}
+
+/** A run paused on the client's tools, as one answer. */
+export function toolCallCompletion(output: RunOutput, ids: CompletionIds) {
+  const calls = toolCallsOf(output.pendingToolCalls ?? []).map(
+    ({ index: _index, ...call }) => call,
+  );
+  return {
+    ...ids,
+    object: 'chat.completion',
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: output.content || null,
+          refusal: null,
+          tool_calls: calls,
+        },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ],
+    usage: usageOf(output),
+  };
 }
 
 /** The whole answer of a completed run. */

@@ -157,6 +157,87 @@ describe('the OpenAI-compatible facade', () => {
     expect(out.choices[0]?.message.tool_calls).toBeUndefined();
   });
 
+  it("hands the client's own tools back as tool_calls, and goes on with their results", async () => {
+    const tools = [
+      {
+        type: 'function' as const,
+        function: {
+          name: 'lookup_order',
+          description: 'Find an order',
+          parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        },
+      },
+    ];
+    for (const session of [undefined, 'tools-session']) {
+      fake.reset();
+      fake.enqueue(
+        { toolCalls: [{ id: 'c1', name: 'lookup_order', arguments: { id: '42' } }] },
+        { text: 'Shipped.' },
+      );
+      const options = session ? { headers: { 'x-session-id': session } } : {};
+      const first = await client.chat.completions.create(
+        { model: 'helper', messages: ask('order 42?'), tools },
+        options,
+      );
+      const choice = first.choices[0];
+      expect(choice?.finish_reason).toBe('tool_calls');
+      expect(choice?.message.tool_calls).toEqual([
+        {
+          id: 'c1',
+          type: 'function',
+          function: { name: 'lookup_order', arguments: '{"id":"42"}' },
+        },
+      ]);
+      const second = await client.chat.completions.create(
+        {
+          model: 'helper',
+          tools,
+          messages: [
+            ...ask('order 42?'),
+            choice?.message as OpenAI.ChatCompletionMessageParam,
+            { role: 'tool', tool_call_id: 'c1', content: '{"status":"shipped"}' },
+          ],
+        },
+        options,
+      );
+      expect(second.choices[0]?.message.content).toBe('Shipped.');
+      const sent = fake.completionRequests()[1]?.body.messages;
+      expect(sent.at(-1)).toMatchObject({
+        role: 'tool',
+        tool_call_id: 'c1',
+        content: '{"status":"shipped"}',
+      });
+      expect(sent.filter((m: { role: string }) => m.role === 'tool')).toHaveLength(1);
+    }
+  });
+
+  it('answers to response_format json_schema, and fails clearly when the answer does not match', async () => {
+    const response_format = {
+      type: 'json_schema' as const,
+      json_schema: {
+        name: 'place',
+        schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
+    };
+    fake.enqueue({ json: { city: 'Oslo' } });
+    const out = await client.chat.completions.create({
+      model: 'helper',
+      messages: ask('city?'),
+      response_format,
+    });
+    expect(JSON.parse(out.choices[0]?.message.content ?? '')).toEqual({ city: 'Oslo' });
+    expect(fake.completionRequests()[0]?.body.response_format).toMatchObject({
+      type: 'json_schema',
+    });
+    fake.enqueue({ json: { town: 'Oslo' } }, { json: { still: 'wrong' } });
+    await expect(
+      client.chat.completions.create({ model: 'helper', messages: ask('city?'), response_format }),
+    ).rejects.toMatchObject({
+      status: 502,
+      message: expect.stringMatching(/schema|match|invalid/i),
+    });
+  });
+
   it('answers errors in OpenAI shape with the right status', async () => {
     const wrong = new OpenAI({ apiKey: 'nope', baseURL: `${server.url}/v1`, maxRetries: 0 });
     await expect(wrong.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);

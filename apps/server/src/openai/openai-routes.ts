@@ -7,8 +7,22 @@ import { AgentRpcError, type Message, type RunEvent } from '@agentrpc/core';
 import type { Principal } from '../auth/principal.ts';
 import { id } from '../routers/schemas.ts';
 import type { Services } from '../trpc/context.ts';
-import { ignoredFields, parseChatRequest, runInputOf } from './chat-request.ts';
-import { type CompletionIds, chunksOf, completionOf } from './completion-chunks.ts';
+import {
+  type ChatRequest,
+  clientToolsOf,
+  ignoredFields,
+  outputSchemaOf,
+  parseChatRequest,
+  runInputOf,
+  toolResultsOf,
+} from './chat-request.ts';
+import {
+  type CompletionIds,
+  chunksOf,
+  completionOf,
+  toolCallChunks,
+  toolCallCompletion,
+} from './completion-chunks.ts';
 import { errorBody, sendOpenAIError, toOpenAIError } from './openai-errors.ts';
 
 function bearer(req: IncomingMessage): string | undefined {
@@ -91,66 +105,136 @@ function failureOf(event: RunEvent): AgentRpcError | undefined {
   return undefined;
 }
 
+/** A run paused only on the client's own tools: its calls go back to the client. */
+function handsBack(
+  event: RunEvent,
+  clientTools: Set<string>,
+): event is Extract<RunEvent, { type: 'run.paused' }> {
+  return (
+    event.type === 'run.paused' &&
+    event.pendingToolCalls.length > 0 &&
+    event.pendingToolCalls.every((call) => clientTools.has(call.name))
+  );
+}
+
+interface FollowedRun {
+  runId: string;
+  sessionId: string;
+  /** The events before this one were answered by an earlier request. */
+  afterSeq: number;
+}
+
+/**
+ * Starts the run, or, when a session's request brings the results of the
+ * client's tool calls, continues the run of that session waiting for them.
+ */
+async function runFor(
+  services: Services,
+  principal: Principal,
+  request: { chat: ChatRequest; sessionId: string | undefined },
+): Promise<FollowedRun> {
+  const { chat, sessionId } = request;
+  const toolResults = sessionId ? toolResultsOf(chat) : undefined;
+  if (sessionId && toolResults) {
+    const [paused] = await services.store.listRuns({
+      userId: principal.userId,
+      sessionId,
+      status: 'paused',
+      order: 'desc',
+      limit: 1,
+    });
+    if (!paused) {
+      throw new AgentRpcError(
+        'BAD_INPUT',
+        `tool results, but no run of session ${sessionId} waits for them`,
+      );
+    }
+    const { runId, agentId, lastSeq } = paused;
+    await services.runs.continue(principal, { agentId, runId, decisions: { toolResults } });
+    return { runId, sessionId, afterSeq: lastSeq };
+  }
+  const input = runInputOf(chat, sessionId !== undefined);
+  checkLimits(input, services);
+  const clientTools = clientToolsOf(chat);
+  const outputJsonSchema = outputSchemaOf(chat);
+  const started = await services.runs.start(principal, {
+    agentId: chat.model,
+    input,
+    options: {
+      ...(sessionId ? { sessionId } : {}),
+      ...(clientTools.length ? { clientTools } : {}),
+      ...(outputJsonSchema ? { outputJsonSchema } : {}),
+    },
+  });
+  return { ...started, afterSeq: 0 };
+}
+
 async function chatCompletions(req: IncomingMessage, res: ServerResponse, services: Services) {
   const principal: Principal = await services.authenticate(bearer(req));
   services.rateLimiter.take(principal.userId);
-  const request = parseChatRequest(await readJson(req, services.limits.maxRequestBytes));
-  if (!services.agents.list().some((agent) => agent.id === request.model)) {
+  const chat = parseChatRequest(await readJson(req, services.limits.maxRequestBytes));
+  if (!services.agents.list().some((agent) => agent.id === chat.model)) {
     throw new AgentRpcError(
       'NOT_FOUND',
-      `the model \`${request.model}\` does not exist: it names no agent here`,
+      `the model \`${chat.model}\` does not exist: it names no agent here`,
     );
   }
-  const sessionId = sessionIdOf(req, request.metadata);
-  const input = runInputOf(request, sessionId !== undefined);
-  checkLimits(input, services);
-  const started = await services.runs.start(principal, {
-    agentId: request.model,
-    input,
-    options: sessionId ? { sessionId } : {},
-  });
-  const { runId } = started;
+  const sessionId = sessionIdOf(req, chat.metadata);
+  const run = await runFor(services, principal, { chat, sessionId });
+  const { runId } = run;
+  const clientTools = new Set(clientToolsOf(chat).map((tool) => tool.name));
   let answered = false;
   const controller = new AbortController();
+  /** Ends the run: the client hung up, or (without a session) took its tool calls away. */
+  const cancel = () =>
+    services.runs.cancel(principal, runId).catch((error: unknown) => {
+      services.logger.warn({ runId, err: error }, 'could not cancel a run of the /v1 facade');
+    });
   res.on('close', () => {
     if (answered) return;
     controller.abort();
-    // The client hung up: the run ends cancelled, as it would from runs.cancel.
-    services.runs.cancel(principal, runId).catch((error: unknown) => {
-      services.logger.warn({ runId, err: error }, 'could not cancel a run whose client left');
-    });
+    void cancel();
   });
   const events = await services.runs.events({
     userId: principal.userId,
     runId,
-    afterSeq: 0,
+    afterSeq: run.afterSeq,
     signal: controller.signal,
   });
   const ids: CompletionIds = {
     id: `chatcmpl-${runId}`,
-    model: request.model,
+    model: chat.model,
     created: Math.floor(Date.now() / 1000),
   };
+  const ignored = ignoredFields(chat);
   const headers = {
     'x-agentrpc-run-id': runId,
-    'x-session-id': started.sessionId,
-    ...(ignoredFields(request).length
-      ? { 'x-agentrpc-ignored': ignoredFields(request).join(', ') }
-      : {}),
+    'x-session-id': run.sessionId,
+    ...(ignored.length ? { 'x-agentrpc-ignored': ignored.join(', ') } : {}),
   };
-  if (request.stream) {
+  // Without a session a paused run has no one to continue it: the next request starts afresh.
+  const settle = (event: RunEvent) => {
+    answered = true;
+    if (handsBack(event, clientTools) && !sessionId) void cancel();
+  };
+  if (chat.stream) {
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
     });
-    const includeUsage = request.stream_options?.include_usage === true;
+    const includeUsage = chat.stream_options?.include_usage === true;
+    let last: RunEvent | undefined;
     for await (const event of events) {
-      for (const chunk of chunksOf(event, ids, includeUsage))
-        res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      const failure = failureOf(event);
+      last = event;
+      const chunks = handsBack(event, clientTools)
+        ? toolCallChunks(event.output, ids, includeUsage)
+        : chunksOf(event, ids, includeUsage);
+      for (const chunk of chunks) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      const failure = handsBack(event, clientTools) ? undefined : failureOf(event);
       if (failure) res.write(`data: ${JSON.stringify(errorBody(toOpenAIError(failure)))}\n\n`);
     }
+    if (last) settle(last);
     answered = true;
     res.end('data: [DONE]\n\n');
     return;
@@ -158,9 +242,14 @@ async function chatCompletions(req: IncomingMessage, res: ServerResponse, servic
   let last: RunEvent | undefined;
   for await (const event of events) last = event;
   answered = true;
-  if (last?.type === 'run.completed') {
+  if (last) settle(last);
+  if (last?.type === 'run.completed' || (last && handsBack(last, clientTools))) {
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
-    res.end(JSON.stringify(completionOf(last.output, ids)));
+    const body =
+      last.type === 'run.completed'
+        ? completionOf(last.output, ids)
+        : toolCallCompletion(last.output, ids);
+    res.end(JSON.stringify(body));
     return;
   }
   throw last
@@ -207,7 +296,8 @@ export function serveOpenAI(
   route(req, res, services).catch((error: unknown) => {
     const tooLarge = (error as { tooLarge?: boolean }).tooLarge === true;
     const failure = toOpenAIError(error);
-    if (failure.status >= 500)
+    // Run failures are logged where the run ends; only the facade's own are logged here.
+    if (failure.status === 500)
       services.logger.error({ err: error }, 'openai facade request failed');
     sendOpenAIError(res, tooLarge ? { ...failure, status: 413 } : failure);
   });

@@ -46,12 +46,15 @@ describe.skipIf(missing !== undefined)(
       await fake?.close();
     });
 
-    it('lists models, answers, streams with usage, holds a session, fails in shape, cancels on close', async () => {
+    it('lists models, answers, streams with usage, holds a session, hands back tools, answers to a schema, fails in shape, cancels on close', async () => {
       fake.enqueue(
         { text: 'Hello from the agent.', usage: { promptTokens: 9, completionTokens: 4 } },
         { text: 'one two three', chunkSize: 4 },
         { text: 'Noted.' },
         { text: 'In Oslo.' },
+        { toolCalls: [{ id: 'c7', name: 'lookup_order', arguments: { id: '42' } }] },
+        { text: 'It has shipped.' },
+        { json: { city: 'Oslo' } },
         { text: 'word '.repeat(200), chunkSize: 5, chunkDelayMs: 20 },
       );
       const { stdout } = await promisify(execFile)(python, [script], {
@@ -66,6 +69,9 @@ describe.skipIf(missing !== undefined)(
         streamed: 'one two three',
         stream_usage: expect.any(Number),
         session_answer: 'In Oslo.',
+        tool_call: { name: 'lookup_order', arguments: '{"id":"42"}' },
+        after_tool: 'It has shipped.',
+        structured: { city: 'Oslo' },
         unauthorized: 401,
         not_found: 404,
       });

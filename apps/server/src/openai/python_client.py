@@ -60,6 +60,42 @@ try:
 except openai.NotFoundError as error:
     out["not_found"] = error.status_code
 
+tools = [
+    {
+        "type": "function",
+        "function": {
+            "name": "lookup_order",
+            "description": "Find an order",
+            "parameters": {"type": "object", "properties": {"id": {"type": "string"}}},
+        },
+    }
+]
+asked = [{"role": "user", "content": "where is order 42?"}]
+first = client.chat.completions.create(model="helper", messages=asked, tools=tools)
+call = first.choices[0].message.tool_calls[0]
+out["tool_call"] = {"name": call.function.name, "arguments": call.function.arguments}
+follow = client.chat.completions.create(
+    model="helper",
+    tools=tools,
+    messages=asked
+    + [first.choices[0].message.model_dump(exclude_none=True)]
+    + [{"role": "tool", "tool_call_id": call.id, "content": "shipped"}],
+)
+out["after_tool"] = follow.choices[0].message.content
+
+structured = client.chat.completions.create(
+    model="helper",
+    messages=[{"role": "user", "content": "city?"}],
+    response_format={
+        "type": "json_schema",
+        "json_schema": {
+            "name": "place",
+            "schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+    },
+)
+out["structured"] = json.loads(structured.choices[0].message.content)
+
 response = client.chat.completions.with_raw_response.create(
     model="helper", messages=[{"role": "user", "content": "go on"}], stream=True
 )

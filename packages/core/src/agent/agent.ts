@@ -12,7 +12,7 @@ import { acquireSessionLease, type SessionLease } from '../session/session-lease
 import type { Session } from '../session/types.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import type { Store } from '../store/types.ts';
-import { buildActiveRun } from './build-active-run.ts';
+import { buildActiveRun, overridesOf } from './build-active-run.ts';
 import { decisionsFor } from './decisions.ts';
 import { type DriveOptions, driveRun } from './drive-run.ts';
 import { inputMessages, nameFrom } from './input-messages.ts';
@@ -117,6 +117,7 @@ export class Agent<Output = unknown> {
         model: this.options.model.id,
         metrics: emptyMetrics(),
         ...(options.metadata ? { metadata: options.metadata } : {}),
+        ...overridesOf(this.options, options),
         lastSeq: 1,
         createdAt: now,
         updatedAt: now,

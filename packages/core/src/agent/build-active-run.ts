@@ -1,20 +1,71 @@
 // Assembles an ActiveRun from the agent's options, the session and the run record:
 // tools by name, response format, and the prompt (instructions, summary, history).
 
+import { z } from 'zod';
+import { AgentRpcError } from '../errors.ts';
 import { memoryPrompt, relevantMemories, rememberTool } from '../memory/user-memories.ts';
 import type { Message } from '../message/types.ts';
-import type { ResponseFormat } from '../model/types.ts';
+import type { ResponseFormat, ToolSpec } from '../model/types.ts';
 import { type ActiveRun, nextEvent } from '../run/active-run.ts';
 import { responseFormatFor, schemaInstruction, structuredModeOf } from '../run/structured-mode.ts';
-import type { RunRecord } from '../run/types.ts';
+import type { RunOverrides, RunRecord } from '../run/types.ts';
 import { transcript } from '../session/summarize.ts';
 import type { Session } from '../session/types.ts';
 import type { Store } from '../store/types.ts';
-import { type AnyTool, toolSpecOf } from '../tool/define-tool.ts';
+import { type AnyTool, defineTool, toolSpecOf } from '../tool/define-tool.ts';
 import { finishersFor, optionsOf } from './after-run.ts';
-import type { AgentOptions } from './options.ts';
+import type { AgentOptions, RunOptions } from './options.ts';
 
 const emptyTools = new Map<string, AnyTool>();
+
+/** The run's overrides from its options, checked against the agent (BAD_INPUT when they clash). */
+export function overridesOf(
+  agent: AgentOptions,
+  options: RunOptions,
+): { overrides?: RunOverrides } {
+  const { clientTools, outputJsonSchema } = options;
+  if (!clientTools?.length && !outputJsonSchema) return {};
+  const own = new Set((agent.tools ?? []).map((tool) => tool.name));
+  const clash = clientTools?.find((tool) => own.has(tool.name));
+  if (clash) {
+    throw new AgentRpcError(
+      'BAD_INPUT',
+      `tool "${clash.name}" is the agent's own; name yours otherwise`,
+    );
+  }
+  if (outputJsonSchema && agent.outputSchema) {
+    throw new AgentRpcError('BAD_INPUT', 'this agent has its own output schema');
+  }
+  return {
+    overrides: {
+      ...(clientTools?.length ? { clientTools } : {}),
+      ...(outputJsonSchema ? { outputSchema: outputJsonSchema } : {}),
+    },
+  };
+}
+
+/** A tool the caller runs: calling it pauses the run for its result. */
+function clientTool(spec: ToolSpec): AnyTool {
+  return defineTool({
+    name: spec.name,
+    description: spec.description,
+    parameters: z.fromJSONSchema(spec.parameters as Parameters<typeof z.fromJSONSchema>[0]),
+    requiresConfirmation: true,
+    execute: () => {
+      throw new Error(`"${spec.name}" runs on the client: continue the run with its result`);
+    },
+  });
+}
+
+/** The agent's options as this run sees them: with its own output schema, if it asked for one. */
+function effectiveOptions(agent: AgentOptions, overrides: RunOverrides | undefined): AgentOptions {
+  const wanted = overrides?.outputSchema?.schema;
+  if (!wanted) return agent;
+  return {
+    ...agent,
+    outputSchema: z.fromJSONSchema(wanted as Parameters<typeof z.fromJSONSchema>[0]),
+  };
+}
 
 function responseFormatOf(options: AgentOptions): ResponseFormat | undefined {
   if (!options.outputSchema) return undefined;
@@ -81,12 +132,9 @@ export interface BuildRunOptions {
   signal?: AbortSignal;
 }
 
-export async function buildActiveRun({
-  agent,
-  store,
-  session,
-  record,
-}: BuildRunOptions): Promise<ActiveRun> {
+export async function buildActiveRun(build: BuildRunOptions): Promise<ActiveRun> {
+  const { store, session, record } = build;
+  const agent = effectiveOptions(build.agent, record.overrides);
   const metadata = record.metadata ?? {};
   const memory = optionsOf(agent.memory);
   const memories = memory
@@ -94,7 +142,10 @@ export async function buildActiveRun({
     : undefined;
   const system = await systemMessage(agent, session, { metadata, memories });
   const history = await historyOf(store, session, agent, record.runId);
-  const toolList: AnyTool[] = [...(agent.tools ?? [])];
+  const toolList: AnyTool[] = [
+    ...(agent.tools ?? []),
+    ...(record.overrides?.clientTools ?? []).map(clientTool),
+  ];
   // The remember tool reports through the run, which exists only below.
   let run: ActiveRun | undefined;
   if (memory?.tool) {

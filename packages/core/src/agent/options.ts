@@ -9,7 +9,7 @@ import type {
   Message,
   VideoInput,
 } from '../message/types.ts';
-import type { Model, ToolChoice } from '../model/types.ts';
+import type { Model, ToolChoice, ToolSpec } from '../model/types.ts';
 import type { ToolDecision } from '../run/tool-step.ts';
 import type { SummaryOptions } from '../session/summarize.ts';
 import type { Store } from '../store/types.ts';
@@ -75,6 +75,14 @@ export interface RunOptions {
   waitForSession?: boolean | { timeoutMs: number };
   /** Use this run id (must be unique); default a random UUID. */
   runId?: string;
+  /**
+   * Tools the caller runs itself (an OpenAI client's `tools`): the model sees
+   * them beside the agent's; a call to one pauses the run, and continueRun's
+   * toolResults give it its result.
+   */
+  clientTools?: ToolSpec[];
+  /** A JSON schema the answer must match (as `parsed`), for an agent without an outputSchema. */
+  outputJsonSchema?: { name: string; schema: Record<string, unknown> };
   /**
    * The process running it, e.g. a server instance id, unique among live
    * processes. The run's session lease is held in its name (`runId@holder`),

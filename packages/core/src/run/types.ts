@@ -1,5 +1,6 @@
 // What a run is: its status, metrics, tool calls and final output.
 import type { AudioOutput, Message } from '../message/types.ts';
+import type { ToolSpec } from '../model/types.ts';
 
 export type RunStatus = 'pending' | 'running' | 'paused' | 'completed' | 'cancelled' | 'error';
 
@@ -72,9 +73,18 @@ export interface RunOutput<Parsed = unknown> {
   updatedAt: number;
 }
 
+/** What the caller asked of this run beyond the agent's own setup, kept for its continuation. */
+export interface RunOverrides {
+  /** Tools the caller runs: a call to one pauses the run until its result is given. */
+  clientTools?: ToolSpec[];
+  /** A JSON schema the answer must match, for an agent without an outputSchema. */
+  outputSchema?: { name: string; schema: Record<string, unknown> };
+}
+
 /** A run as stored: its output plus the last event sequence number written. */
 export interface RunRecord extends RunOutput {
   lastSeq: number;
+  overrides?: RunOverrides;
   /**
    * When a cancel for this run reached a server instance other than the one
    * running it (epoch milliseconds); the running instance checks for it.
