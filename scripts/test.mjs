@@ -62,20 +62,27 @@ if (hasPython) {
   process.exit(1);
 }
 
-// The browser suites drive Debian's chromium (Playwright's own browser download is
-// not reachable): install it once when it is missing and apt-get can.
+// Debian packages the suites drive: chromium for the web console's browser suites
+// (Playwright's own browser download is not reachable) and tmux for `agentrpc
+// chat`'s terminal suite. Installed once when missing and apt-get can.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-if (
-  !existsSync(chromium) &&
-  process.getuid?.() === 0 &&
-  spawnSync('apt-get', ['--version']).status === 0
-) {
+const debian = [
+  { name: 'chromium', present: () => existsSync(chromium) },
+  { name: 'tmux', present: () => spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0 },
+];
+const wanted = debian.filter((p) => !p.present()).map((p) => p.name);
+if (wanted.length && process.getuid?.() === 0 && spawnSync('apt-get', ['--version']).status === 0) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  step('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium']);
+  console.log(`\n> apt-get install ${wanted.join(' ')}`);
+  spawnSync('apt-get', ['install', '-y', '-qq', ...wanted], {
+    stdio: 'inherit',
+    env,
+  });
 }
-if (!existsSync(chromium) && process.env.CI === 'true') {
-  console.error(`CI needs chromium at ${chromium} for the web console's browser suites`);
+const stillMissing = debian.filter((p) => !p.present()).map((p) => p.name);
+if (stillMissing.length && process.env.CI === 'true') {
+  console.error(`CI needs ${stillMissing.join(' and ')} (apt-get install -y ${stillMissing.join(' ')})`);
   process.exit(1);
 }
 

@@ -1,4 +1,5 @@
-// The `agentrpc` command: `serve` runs the server, `cleanup` applies retention once.
+// The `agentrpc` command: `serve` runs the server, `cleanup` applies retention once,
+// `chat` talks to a running server from the terminal.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultConfig } from './config/default-config.ts';
@@ -9,6 +10,7 @@ import { startServer } from './http/create-server.ts';
 const usage = `usage:
   agentrpc serve   [--config agentrpc.config.ts] [--port 3000] [--host 127.0.0.1]
   agentrpc cleanup [--config agentrpc.config.ts] --older-than 30d   (delete sessions idle that long)
+  agentrpc chat    [--url http://127.0.0.1:3000] [--key KEY] [--agent ID] [--session ID]
   agentrpc --version | --help
 
 Without --config, agentrpc.config.ts (.mts, .mjs, .js) in the working directory is used;
@@ -63,6 +65,10 @@ async function cleanup(values: { config?: string | undefined; 'older-than'?: str
 }
 
 async function main() {
+  if (process.argv[2] === 'chat') {
+    const { chatCommand } = await import('./chat/chat-command.ts');
+    return chatCommand(process.argv.slice(3));
+  }
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
