@@ -28,17 +28,17 @@ export interface PathFigures {
   ttftP90Ms: number;
 }
 
-interface Sample {
+export interface Sample {
   ttftMs: number;
   /** Tokens received (characters / 4: the fake sends 4-character tokens). */
   chunks: number;
   totalMs: number;
 }
 
-type Runner = () => Promise<Sample>;
+export type Runner = () => Promise<Sample>;
 
 /** The fake upstream sends one 4-character token per chunk. */
-const charsPerToken = 4;
+export const charsPerToken = 4;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -47,7 +47,7 @@ function percentile(values: number[], p: number): number {
 
 type Transports = 'agentrpc' | 'trpc';
 
-async function startAgentRpcServer(
+export async function startAgentRpcServer(
   upstream: Upstream,
   transports: Transports,
 ): Promise<{ url: string; stop: () => void }> {
@@ -64,7 +64,7 @@ async function startAgentRpcServer(
   return { url: server.url, stop: () => void server.stop() };
 }
 
-function directRunner(baseURL: string): Runner {
+export function directRunner(baseURL: string): Runner {
   const client = new OpenAI({ apiKey: 'k', baseURL, maxRetries: 0 });
   return async () => {
     const started = performance.now();
@@ -87,7 +87,7 @@ function directRunner(baseURL: string): Runner {
   };
 }
 
-function sdkRunner(url: string, transport: 'sse' | 'ws'): { run: Runner; close: () => void } {
+export function sdkRunner(url: string, transport: 'sse' | 'ws'): { run: Runner; close: () => void } {
   const client = createClient({ url, apiKey: 'bench-key', transport });
   return {
     close: () => client.close(),
@@ -169,7 +169,7 @@ function trpcClientRunner(
  */
 const warmUpRuns = 20;
 
-async function measurePaths(
+export async function measurePaths(
   paths: { name: string; run: Runner }[],
   rounds: number,
 ): Promise<PathFigures[]> {
