@@ -19,6 +19,7 @@ if (missing && process.env.CI === 'true') throw new Error(`python client suite: 
 let fake: FakeOpenAI;
 let server: AgentRpcServer;
 let store: MemoryStore;
+let limited: AgentRpcServer;
 
 describe.skipIf(missing !== undefined)(
   `the facade from Python's openai package${missing ? `: skipped, ${missing}` : ''}`,
@@ -40,8 +41,17 @@ describe.skipIf(missing !== undefined)(
         },
         { port: 0 },
       );
+      limited = await startServer(
+        {
+          store: new MemoryStore(),
+          agents: [new Agent({ id: 'helper', model })],
+          limits: { requestsPerMinute: 6 },
+        },
+        { port: 0 },
+      );
     });
     afterAll(async () => {
+      await limited?.close(100);
       await server?.close(100);
       await fake?.close();
     });
@@ -58,7 +68,12 @@ describe.skipIf(missing !== undefined)(
         { text: 'word '.repeat(200), chunkSize: 5, chunkDelayMs: 20 },
       );
       const { stdout } = await promisify(execFile)(python, [script], {
-        env: { ...process.env, BASE_URL: `${server.url}/v1`, API_KEY: 'sk-py' },
+        env: {
+          ...process.env,
+          BASE_URL: `${server.url}/v1`,
+          API_KEY: 'sk-py',
+          LIMITED_URL: `${limited.url}/v1`,
+        },
         timeout: 60_000,
       });
       const out = JSON.parse(stdout);
@@ -74,6 +89,7 @@ describe.skipIf(missing !== undefined)(
         structured: { city: 'Oslo' },
         unauthorized: 401,
         not_found: 404,
+        rate_limited: { status: 429, retry_after: expect.stringMatching(/^\d+$/) },
       });
       // The session held the first exchange: the model saw each message once.
       const sent = fake

@@ -108,4 +108,11 @@ for chunk in cut:
         break
 cut.close()  # closing the stream hangs up: the run ends cancelled
 
+limited = openai.OpenAI(api_key="any", base_url=os.environ["LIMITED_URL"], max_retries=0)
+try:
+    for _ in range(3):
+        limited.models.list()
+except openai.RateLimitError as error:
+    out["rate_limited"] = {"status": error.status_code, "retry_after": error.response.headers.get("retry-after")}
+
 print(json.dumps(out))
