@@ -82,7 +82,9 @@ if (wanted.length && process.getuid?.() === 0 && spawnSync('apt-get', ['--versio
 }
 const stillMissing = debian.filter((p) => !p.present()).map((p) => p.name);
 if (stillMissing.length && process.env.CI === 'true') {
-  console.error(`CI needs ${stillMissing.join(' and ')} (apt-get install -y ${stillMissing.join(' ')})`);
+  console.error(
+    `CI needs ${stillMissing.join(' and ')} (apt-get install -y ${stillMissing.join(' ')})`,
+  );
   process.exit(1);
 }
 

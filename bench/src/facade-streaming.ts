@@ -2,41 +2,15 @@
 // official openai SDK: tokens per second and added time to first token, beside
 // the same server read by the agentrpc SDK over SSE.
 //   pnpm --filter @agentrpc/bench bench:facade
-import OpenAI from 'openai';
 import {
-  charsPerToken,
   directRunner,
   measurePaths,
+  openaiRunner,
   type PathFigures,
-  type Runner,
   sdkRunner,
   startAgentRpcServer,
 } from './server-streaming.ts';
 import { startUpstream } from './upstream-process.ts';
-
-/** The openai SDK streaming the agent through the agentrpc server's /v1 facade. */
-function facadeRunner(url: string): Runner {
-  const client = new OpenAI({ apiKey: 'bench-key', baseURL: `${url}/v1`, maxRetries: 0 });
-  return async () => {
-    const started = performance.now();
-    let ttftMs = 0;
-    let chunks = 0;
-    const stream = await client.chat.completions.create({
-      model: 'bench',
-      messages: [{ role: 'user', content: 'go' }],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const chunk of stream) {
-      const text = chunk.choices[0]?.delta.content;
-      if (text) {
-        if (chunks === 0) ttftMs = performance.now() - started;
-        chunks += text.length / charsPerToken;
-      }
-    }
-    return { ttftMs, chunks, totalMs: performance.now() - started };
-  };
-}
 
 async function measure(setting: { chunks: number; delayMs: number; rounds: number }) {
   const upstream = await startUpstream({
@@ -50,7 +24,10 @@ async function measure(setting: { chunks: number; delayMs: number; rounds: numbe
     return await measurePaths(
       [
         { name: 'openai SDK, direct', run: directRunner(upstream.baseURL) },
-        { name: 'openai SDK → agentrpc /v1 facade', run: facadeRunner(server.url) },
+        {
+          name: 'openai SDK → agentrpc /v1 facade',
+          run: openaiRunner({ baseURL: `${server.url}/v1`, apiKey: 'bench-key', model: 'bench' }),
+        },
         { name: 'agentrpc SDK, SSE', run: sdk.run },
       ],
       setting.rounds,

@@ -64,14 +64,15 @@ export async function startAgentRpcServer(
   return { url: server.url, stop: () => void server.stop() };
 }
 
-export function directRunner(baseURL: string): Runner {
-  const client = new OpenAI({ apiKey: 'k', baseURL, maxRetries: 0 });
+/** The openai SDK streaming from `baseURL`: the upstream itself, or the agentrpc /v1 facade. */
+export function openaiRunner(target: { baseURL: string; apiKey: string; model: string }): Runner {
+  const client = new OpenAI({ apiKey: target.apiKey, baseURL: target.baseURL, maxRetries: 0 });
   return async () => {
     const started = performance.now();
     let ttftMs = 0;
     let chunks = 0;
     const stream = await client.chat.completions.create({
-      model: 'gpt-4o-mini',
+      model: target.model,
       messages: [{ role: 'user', content: 'go' }],
       stream: true,
       stream_options: { include_usage: true },
@@ -87,7 +88,13 @@ export function directRunner(baseURL: string): Runner {
   };
 }
 
-export function sdkRunner(url: string, transport: 'sse' | 'ws'): { run: Runner; close: () => void } {
+export const directRunner = (baseURL: string): Runner =>
+  openaiRunner({ baseURL, apiKey: 'k', model: 'gpt-4o-mini' });
+
+export function sdkRunner(
+  url: string,
+  transport: 'sse' | 'ws',
+): { run: Runner; close: () => void } {
   const client = createClient({ url, apiKey: 'bench-key', transport });
   return {
     close: () => client.close(),

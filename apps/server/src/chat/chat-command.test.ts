@@ -2,11 +2,12 @@
 // server: a streamed reply, an approval, Ctrl-C mid-reply; and piped input.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Agent, defineTool, MemoryStore, OpenAIChat } from '@agentrpc/core';
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, defineTool, type MemoryStore } from '@agentrpc/core';
+import type { FakeOpenAI } from '@agentrpc/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type AgentRpcServer, startServer } from '../http/create-server.ts';
+import type { AgentRpcServer } from '../http/create-server.ts';
+import { useServerOnFake } from '../test-support/server-on-fake.ts';
 
 const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
 const node = [
@@ -19,10 +20,8 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux && process.env.CI === 'true')
   throw new Error('the chat suite needs tmux (apt-get install -y tmux)');
 
-let fake: FakeOpenAI;
-let server: AgentRpcServer;
-let store: MemoryStore;
 const emails: string[] = [];
+let server: AgentRpcServer;
 const pane = `agentrpc-chat-${process.pid}`;
 
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
@@ -41,37 +40,31 @@ function openChat() {
 }
 
 describe.skipIf(!hasTmux)(`agentrpc chat${hasTmux ? '' : ': skipped, tmux is needed'}`, () => {
-  beforeAll(async () => {
-    fake = await createFakeOpenAI();
-    store = new MemoryStore();
-    const model = new OpenAIChat({
-      id: 'gpt-4o-mini',
-      apiKey: 'k',
-      baseURL: fake.baseURL,
-      maxRetries: 0,
-    });
-    const email = defineTool({
-      name: 'send_email',
-      description: 'Send an email',
-      parameters: z.object({ to: z.string() }),
-      requiresConfirmation: true,
-      execute: ({ to }) => {
-        emails.push(to);
-        return { sent: true };
-      },
-    });
-    server = await startServer(
-      {
-        store,
-        agents: [new Agent({ id: 'helper', model, tools: [email] })],
-        auth: { apiKeys: [{ key: 'chat-key', userId: 'cli' }] },
-      },
-      { port: 0 },
-    );
-  });
-  afterAll(async () => {
-    await server?.close(100);
-    await fake?.close();
+  const world = useServerOnFake((model) => ({
+    agents: [
+      new Agent({
+        id: 'helper',
+        model,
+        tools: [
+          defineTool({
+            name: 'send_email',
+            description: 'Send an email',
+            parameters: z.object({ to: z.string() }),
+            requiresConfirmation: true,
+            execute: ({ to }) => {
+              emails.push(to);
+              return { sent: true };
+            },
+          }),
+        ],
+      }),
+    ],
+    auth: { apiKeys: [{ key: 'chat-key', userId: 'cli' }] },
+  }));
+  let fake: FakeOpenAI;
+  let store: MemoryStore;
+  beforeAll(() => {
+    ({ fake, store, server } = world);
   });
   afterEach(() => {
     if (alive()) spawnSync('tmux', ['kill-session', '-t', pane]);

@@ -84,11 +84,12 @@ export function toolCallChunks(
   return out;
 }
 
-/** A run paused on the client's tools, as one answer. */
-export function toolCallCompletion(output: RunOutput, ids: CompletionIds) {
+/** A run's answer as one `chat.completion`: its text, or (paused on the client's tools) its calls. */
+export function completionOf(output: RunOutput, ids: CompletionIds) {
   const calls = toolCallsOf(output.pendingToolCalls ?? []).map(
     ({ index: _index, ...call }) => call,
   );
+  const handsBack = output.status === 'paused' && calls.length > 0;
   return {
     ...ids,
     object: 'chat.completion',
@@ -97,34 +98,13 @@ export function toolCallCompletion(output: RunOutput, ids: CompletionIds) {
         index: 0,
         message: {
           role: 'assistant',
-          content: output.content || null,
-          refusal: null,
-          tool_calls: calls,
-        },
-        logprobs: null,
-        finish_reason: 'tool_calls',
-      },
-    ],
-    usage: usageOf(output),
-  };
-}
-
-/** The whole answer of a completed run. */
-export function completionOf(output: RunOutput, ids: CompletionIds) {
-  return {
-    ...ids,
-    object: 'chat.completion',
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: output.content,
+          content: handsBack ? output.content || null : output.content,
           refusal: null,
           ...(output.reasoningContent ? { reasoning_content: output.reasoningContent } : {}),
+          ...(handsBack ? { tool_calls: calls } : {}),
         },
         logprobs: null,
-        finish_reason: 'stop',
+        finish_reason: handsBack ? 'tool_calls' : 'stop',
       },
     ],
     usage: usageOf(output),

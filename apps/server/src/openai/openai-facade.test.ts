@@ -1,45 +1,38 @@
 // The /v1 facade through the official openai Node SDK, against a real server
 // whose agent talks to the fake provider.
 import { Agent, defineTool, MemoryStore, OpenAIChat } from '@agentrpc/core';
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
+import type { FakeOpenAI } from '@agentrpc/testing';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type AgentRpcServer, startServer } from '../http/create-server.ts';
+import { useServerOnFake } from '../test-support/server-on-fake.ts';
 
-let fake: FakeOpenAI;
-let server: AgentRpcServer;
-let store: MemoryStore;
+const world = useServerOnFake((model) => ({
+  agents: [
+    new Agent({
+      id: 'helper',
+      model,
+      tools: [
+        defineTool({
+          name: 'get_weather',
+          description: 'The weather in a city',
+          parameters: z.object({ city: z.string() }),
+          execute: ({ city }) => ({ city, tempC: 21 }),
+        }),
+      ],
+      instructions: 'Be brief.',
+    }),
+  ],
+  auth: { apiKeys: [{ key: 'sk-agent', userId: 'ann' }] },
+}));
 let client: OpenAI;
-
-beforeAll(async () => {
-  fake = await createFakeOpenAI();
-  store = new MemoryStore();
-  const model = new OpenAIChat({
-    id: 'gpt-4o-mini',
-    apiKey: 'k',
-    baseURL: fake.baseURL,
-    maxRetries: 0,
-  });
-  const weather = defineTool({
-    name: 'get_weather',
-    description: 'The weather in a city',
-    parameters: z.object({ city: z.string() }),
-    execute: ({ city }) => ({ city, tempC: 21 }),
-  });
-  server = await startServer(
-    {
-      store,
-      agents: [new Agent({ id: 'helper', model, tools: [weather], instructions: 'Be brief.' })],
-      auth: { apiKeys: [{ key: 'sk-agent', userId: 'ann' }] },
-    },
-    { port: 0 },
-  );
+let fake: FakeOpenAI;
+let store: MemoryStore;
+let server: AgentRpcServer;
+beforeAll(() => {
+  ({ fake, store, server } = world);
   client = new OpenAI({ apiKey: 'sk-agent', baseURL: `${server.url}/v1`, maxRetries: 0 });
-});
-afterAll(async () => {
-  await server.close(100);
-  await fake.close();
 });
 beforeEach(() => fake.reset());
 
@@ -62,9 +55,7 @@ describe('the OpenAI-compatible facade', () => {
       .withResponse();
     expect(data.choices[0]?.message.content).toBe('Hello there.');
     expect(data.choices[0]?.finish_reason).toBe('stop');
-    expect((data.choices[0]?.message as { reasoning_content?: string }).reasoning_content).toBe(
-      'short thought',
-    );
+    expect(data.choices[0]?.message).toMatchObject({ reasoning_content: 'short thought' });
     expect(data.usage).toMatchObject({
       prompt_tokens: 12,
       completion_tokens: 3,

@@ -16,13 +16,7 @@ import {
   runInputOf,
   toolResultsOf,
 } from './chat-request.ts';
-import {
-  type CompletionIds,
-  chunksOf,
-  completionOf,
-  toolCallChunks,
-  toolCallCompletion,
-} from './completion-chunks.ts';
+import { type CompletionIds, chunksOf, completionOf, toolCallChunks } from './completion-chunks.ts';
 import { errorBody, sendOpenAIError, toOpenAIError } from './openai-errors.ts';
 
 function bearer(req: IncomingMessage): string | undefined {
@@ -65,8 +59,10 @@ function checkLimits(input: Message[], services: Services): void {
   for (const { content } of input) {
     if (typeof content === 'string') chars += content.length;
     else
-      for (const part of content ?? [])
-        part.type === 'text' ? (chars += part.text.length) : images++;
+      for (const part of content ?? []) {
+        if (part.type === 'text') chars += part.text.length;
+        else images++;
+      }
   }
   const { maxInputChars, maxAttachments } = services.limits;
   if (chars > maxInputChars) {
@@ -245,11 +241,7 @@ async function chatCompletions(req: IncomingMessage, res: ServerResponse, servic
   if (last) settle(last);
   if (last?.type === 'run.completed' || (last && handsBack(last, clientTools))) {
     res.writeHead(200, { ...headers, 'content-type': 'application/json' });
-    const body =
-      last.type === 'run.completed'
-        ? completionOf(last.output, ids)
-        : toolCallCompletion(last.output, ids);
-    res.end(JSON.stringify(body));
+    res.end(JSON.stringify(completionOf(last.output, ids)));
     return;
   }
   throw last

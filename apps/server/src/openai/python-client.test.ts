@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Agent, MemoryStore, OpenAIChat } from '@agentrpc/core';
-import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentRpcServer, startServer } from '../http/create-server.ts';
+import { useServerOnFake } from '../test-support/server-on-fake.ts';
 
 const python = fileURLToPath(new URL('../../../../.tools/pyopenai/bin/python', import.meta.url));
 const script = fileURLToPath(new URL('./python_client.py', import.meta.url));
@@ -16,31 +16,16 @@ const missing = existsSync(python)
   : 'run scripts/python-openai.sh install (needs python3)';
 if (missing && process.env.CI === 'true') throw new Error(`python client suite: ${missing}`);
 
-let fake: FakeOpenAI;
-let server: AgentRpcServer;
-let store: MemoryStore;
-let limited: AgentRpcServer;
-
 describe.skipIf(missing !== undefined)(
   `the facade from Python's openai package${missing ? `: skipped, ${missing}` : ''}`,
   () => {
+    const world = useServerOnFake((model) => ({
+      agents: [new Agent({ id: 'helper', model })],
+      auth: { apiKeys: [{ key: 'sk-py', userId: 'py' }] },
+    }));
+    let limited: AgentRpcServer;
     beforeAll(async () => {
-      fake = await createFakeOpenAI();
-      store = new MemoryStore();
-      const model = new OpenAIChat({
-        id: 'gpt-4o-mini',
-        apiKey: 'k',
-        baseURL: fake.baseURL,
-        maxRetries: 0,
-      });
-      server = await startServer(
-        {
-          store,
-          agents: [new Agent({ id: 'helper', model })],
-          auth: { apiKeys: [{ key: 'sk-py', userId: 'py' }] },
-        },
-        { port: 0 },
-      );
+      const model = new OpenAIChat({ id: 'm', apiKey: 'k', baseURL: world.fake.baseURL });
       limited = await startServer(
         {
           store: new MemoryStore(),
@@ -50,14 +35,10 @@ describe.skipIf(missing !== undefined)(
         { port: 0 },
       );
     });
-    afterAll(async () => {
-      await limited?.close(100);
-      await server?.close(100);
-      await fake?.close();
-    });
+    afterAll(() => limited?.close(100));
 
     it('lists models, answers, streams with usage, holds a session, hands back tools, answers to a schema, fails in shape, cancels on close', async () => {
-      fake.enqueue(
+      world.fake.enqueue(
         { text: 'Hello from the agent.', usage: { promptTokens: 9, completionTokens: 4 } },
         { text: 'one two three', chunkSize: 4 },
         { text: 'Noted.' },
@@ -70,7 +51,7 @@ describe.skipIf(missing !== undefined)(
       const { stdout } = await promisify(execFile)(python, [script], {
         env: {
           ...process.env,
-          BASE_URL: `${server.url}/v1`,
+          BASE_URL: `${world.server.url}/v1`,
           API_KEY: 'sk-py',
           LIMITED_URL: `${limited.url}/v1`,
         },
@@ -92,13 +73,14 @@ describe.skipIf(missing !== undefined)(
         rate_limited: { status: 429, retry_after: expect.stringMatching(/^\d+$/) },
       });
       // The session held the first exchange: the model saw each message once.
-      const sent = fake
+      const sent = world.fake
         .completionRequests()[3]
         ?.body.messages.map((m: { content: string }) => m.content);
       expect(sent).toEqual(['I live in Oslo', 'Noted.', 'Where do I live?']);
       await expect
         .poll(
-          async () => (await store.getRun({ userId: 'py', runId: out.cancelled_run }))?.status,
+          async () =>
+            (await world.store.getRun({ userId: 'py', runId: out.cancelled_run }))?.status,
           {
             timeout: 5_000,
           },
