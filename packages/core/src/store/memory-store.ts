@@ -33,6 +33,8 @@ const owned = (userId: string, id: string) => `${userId}\u0000${id}`;
 export class MemoryStore implements Store {
   #sessions = new Map<string, Session>();
   #runs = new Map<string, RunRecord>();
+  /** Each session's runs (the same records as #runs), oldest first: history reads a window, not the store. */
+  #sessionRuns = new Map<string, RunRecord[]>();
   #events = new Map<string, RunEvent[]>();
   #memories = new Map<string, Memory>();
   #leases = new Map<string, { owner: string; expiresAt: number }>();
@@ -106,20 +108,28 @@ export class MemoryStore implements Store {
 
   async deleteSession(key: SessionKey): Promise<boolean> {
     if (!this.#session(key)) return false;
-    this.#sessions.delete(owned(key.userId, key.sessionId));
-    for (const run of [...this.#runs.values()]) {
-      if (run.userId === key.userId && run.sessionId === key.sessionId) {
-        this.#runs.delete(owned(run.userId, run.runId));
-        this.#events.delete(owned(run.userId, run.runId));
-      }
+    const sessionKey = owned(key.userId, key.sessionId);
+    this.#sessions.delete(sessionKey);
+    for (const run of this.#sessionRuns.get(sessionKey) ?? []) {
+      this.#runs.delete(owned(run.userId, run.runId));
+      this.#events.delete(owned(run.userId, run.runId));
     }
+    this.#sessionRuns.delete(sessionKey);
     return true;
   }
 
   async appendRun(run: RunRecord): Promise<void> {
     const key = owned(run.userId, run.runId);
     if (this.#runs.has(key)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
-    this.#runs.set(key, copy(run));
+    const stored = copy(run);
+    this.#runs.set(key, stored);
+    const sessionKey = owned(run.userId, run.sessionId);
+    const list = this.#sessionRuns.get(sessionKey) ?? [];
+    // Runs arrive in start order, so this is almost always the end.
+    let at = list.length;
+    while (at > 0 && (list[at - 1] as RunRecord).createdAt > stored.createdAt) at--;
+    list.splice(at, 0, stored);
+    this.#sessionRuns.set(sessionKey, list);
   }
 
   async updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
@@ -135,16 +145,15 @@ export class MemoryStore implements Store {
   }
 
   async listRuns(query: RunQuery): Promise<RunRecord[]> {
-    const sign = query.order === 'asc' ? 1 : -1;
-    const runs = [...this.#runs.values()]
-      .filter(
-        (r) =>
-          r.userId === query.userId &&
-          r.sessionId === query.sessionId &&
-          (!query.status || r.status === query.status),
-      )
-      .sort((a, b) => sign * (a.createdAt - b.createdAt));
-    return runs.slice(0, clampLimit(query.limit, 100, 10_000)).map(copy);
+    const list = this.#sessionRuns.get(owned(query.userId, query.sessionId)) ?? [];
+    const limit = clampLimit(query.limit, 100, 10_000);
+    const found: RunRecord[] = [];
+    const ascending = query.order === 'asc';
+    for (let i = 0; i < list.length && found.length < limit; i++) {
+      const run = list[ascending ? i : list.length - 1 - i] as RunRecord;
+      if (!query.status || run.status === query.status) found.push(copy(run));
+    }
+    return found;
   }
 
   async appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
