@@ -174,5 +174,21 @@ describe.skipIf(missing !== undefined)(
       );
       await page.context().close();
     });
+
+    it('shows reasoning folded, and structured output pretty-printed', async () => {
+      world.fake.enqueue({ reasoning: 'Oslo is mild today.', json: { city: 'Oslo', tempC: 21 } });
+      const page = await signedIn(world, keys.alice);
+      await page.goto(`${world.server.url}/#/chat/extractor`);
+      await expect.poll(() => page.locator('#agent-pick').inputValue()).toBe('extractor');
+      await send(page, 'Weather in Oslo as data');
+      await expect.poll(() => lastStatus(page).textContent()).toBe('completed');
+      const reasoning = page.locator('details.reasoning').last();
+      expect(await reasoning.getAttribute('open')).toBeNull();
+      await reasoning.locator('summary').click();
+      expect(await reasoning.textContent()).toContain('Oslo is mild today.');
+      const parsed = page.locator('figure.parsed pre').last();
+      expect(await parsed.textContent()).toBe(JSON.stringify({ city: 'Oslo', tempC: 21 }, null, 2));
+      await page.context().close();
+    });
   },
 );

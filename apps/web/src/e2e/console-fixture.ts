@@ -72,6 +72,12 @@ export function useConsoleWorld(): ConsoleWorld {
             instructions: 'You help with the weather and with email.',
             tools: [weather, email],
           }),
+          new Agent({
+            id: 'extractor',
+            name: 'Extractor',
+            model,
+            outputSchema: z.object({ city: z.string(), tempC: z.number() }),
+          }),
         ],
         auth: {
           apiKeys: [
