@@ -1,13 +1,15 @@
-// Moves a database written before ids were per user: sessions and runs had
-// their own id as _id, and events `runId:seq`, with a unique index on
-// (runId, seq). Each document is copied under its new _id and the old one
-// removed; it runs once per database (marked in the meta collection) and may
-// run on two instances at once, since every step can be repeated.
+// Moves a database to the current document ids (doc-ids.ts): from before ids
+// were per user (sessions and runs had their own id as _id, events
+// `runId:seq` with a unique index on (runId, seq)), and from the first
+// per-user form, `${userId}\0${id}`. Each document is copied under its new _id
+// and the old one removed; it runs once per database (marked in the meta
+// collection) and may run on two instances at once, since every step can be
+// repeated.
 import type { Collection, Db, Document } from 'mongodb';
 import { docId, eventDocId } from './doc-ids.ts';
 import { isDuplicateKey } from './mongo-errors.ts';
 
-const marker = 'ids-per-user';
+const marker = 'ids-per-user-printable';
 
 type AnyDoc = Document & { _id: string };
 

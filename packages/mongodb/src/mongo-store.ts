@@ -485,7 +485,7 @@ export class MongoStore implements Store {
   getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {
     return guarded('read the response cache', async () => {
       const { cache } = await this.#c();
-      const doc = await cache.findOne({ _id: `${key.userId}\u0000${key.key}` });
+      const doc = await cache.findOne({ _id: docId(key.userId, key.key) });
       return doc && doc.userId === key.userId && doc.expiresAt > Date.now() ? doc.response : null;
     });
   }
@@ -498,7 +498,7 @@ export class MongoStore implements Store {
         expiresAt: Date.now() + ttlMs,
         response: structuredClone(response),
       };
-      await cache.replaceOne({ _id: `${key.userId}\u0000${key.key}` }, doc, { upsert: true });
+      await cache.replaceOne({ _id: docId(key.userId, key.key) }, doc, { upsert: true });
     });
   }
 
