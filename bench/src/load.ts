@@ -57,6 +57,8 @@ async function measureServer(
       AGENTRPC_STORE: store,
       AGENTRPC_LOG_LEVEL: 'warn',
       AGENTRPC_TRANSPORTS: transports,
+      // e.g. SERVER_NODE_OPTIONS=--cpu-prof for a CPU profile of the server alone.
+      ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
     },
   });
   const clients = Array.from({ length: 8 }, () =>
