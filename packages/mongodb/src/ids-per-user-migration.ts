@@ -39,5 +39,10 @@ export async function migrateToIdsPerUser(db: Db, prefix: string): Promise<void>
   );
   await rewrite(db.collection<AnyDoc>(`${prefix}runs`), (doc) => docId(doc.userId, doc.runId));
   await rewrite(events, (doc) => eventDocId(doc.userId, doc.runId, doc.seq));
-  await meta.updateOne({ _id: marker }, { $set: { at: Date.now() } }, { upsert: true });
+  try {
+    await meta.updateOne({ _id: marker }, { $set: { at: Date.now() } }, { upsert: true });
+  } catch (error) {
+    // Two instances starting together both upsert the marker: one of them wins, and that is all.
+    if (!isDuplicateKey(error)) throw error;
+  }
 }

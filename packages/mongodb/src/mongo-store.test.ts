@@ -66,6 +66,16 @@ if (!url) {
       await client.close();
     });
 
+    it('lets several instances open a new database at once', async () => {
+      const dbName = `agentrpc_test_${randomUUID().slice(0, 8)}`;
+      const opening = Array.from({ length: 4 }, () => {
+        const store = new MongoStore({ url, dbName });
+        stores.push(store);
+        return store.connect();
+      });
+      await expect(Promise.all(opening)).resolves.toHaveLength(4);
+    });
+
     it('moves ids of the first per-user form (user, NUL, id) to the printable one', async (ctx) => {
       const dbName = `agentrpc_test_${randomUUID().slice(0, 8)}`;
       const client = new MongoClient(url);
