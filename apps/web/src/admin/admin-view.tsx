@@ -5,7 +5,8 @@ import { type FormEvent, useState } from 'react';
 import { hrefOf, navigate } from '../app/router.ts';
 import { StoredRun } from '../chat/run-block.tsx';
 import { stateOfRun } from '../chat/run-state.ts';
-import { messageOf, useClient } from '../connection/client-context.tsx';
+import { useClient } from '../connection/client-context.tsx';
+import { ErrorNote } from '../connection/error-note.tsx';
 
 export function AdminView(props: { userId?: string | undefined; sessionId?: string | undefined }) {
   return (
@@ -29,11 +30,7 @@ function Overview() {
     refetchInterval: 2_000,
   });
   if (overview.isError) {
-    return (
-      <p role="alert" className="error">
-        {messageOf(overview.error)}
-      </p>
-    );
+    return <ErrorNote error={overview.error} />;
   }
   const data = overview.data;
   if (!data) return <p className="loading">Loading…</p>;
@@ -111,11 +108,7 @@ function UserSessions({ userId }: { userId: string }) {
     queryFn: () => client.sessions.list({ userId, sortBy: 'updatedAt', order: 'desc', limit: 100 }),
   });
   if (sessions.isError) {
-    return (
-      <p role="alert" className="error">
-        {messageOf(sessions.error)}
-      </p>
-    );
+    return <ErrorNote error={sessions.error} />;
   }
   return (
     <section aria-label={`Sessions of ${userId}`}>
@@ -145,11 +138,7 @@ function UserSession({ userId, sessionId }: { userId: string; sessionId: string 
       <h2>
         <a href={hrefOf({ view: 'admin', userId })}>{userId}</a> · session (read-only)
       </h2>
-      {runs.isError && (
-        <p role="alert" className="error">
-          {messageOf(runs.error)}
-        </p>
-      )}
+      {runs.isError && <ErrorNote error={runs.error} />}
       {runs.data?.map((run) => (
         <StoredRun key={run.runId} run={run} state={stateOfRun(run)} userId={userId} />
       ))}

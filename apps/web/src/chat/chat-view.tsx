@@ -4,7 +4,8 @@ import type { RunRequest } from '@agentrpc/sdk';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { navigate } from '../app/router.ts';
-import { codeOf, messageOf, useClient } from '../connection/client-context.tsx';
+import { codeOf, useClient } from '../connection/client-context.tsx';
+import { ErrorNote } from '../connection/error-note.tsx';
 import { SessionList } from '../sessions/session-list.tsx';
 import { AgentCard } from './agent-card.tsx';
 import { type Attachment, Composer } from './composer.tsx';
@@ -69,11 +70,7 @@ export function ChatView(props: { agentId?: string | undefined; sessionId?: stri
     <div className="layout">
       <SessionList current={sessionId} newChatAgent={agent?.id} />
       <main className="chat">
-        {agents.isError && (
-          <p role="alert" className="error">
-            {messageOf(agents.error)}
-          </p>
-        )}
+        {agents.isError && <ErrorNote error={agents.error} />}
         {agents.data && (
           <AgentCard
             agents={agents.data}
@@ -89,9 +86,7 @@ export function ChatView(props: { agentId?: string | undefined; sessionId?: stri
         ) : (
           <section className="transcript" aria-label="Conversation">
             {runs.isError && !missing && codeOf(runs.error) !== 'NOT_FOUND' && (
-              <p role="alert" className="error">
-                {messageOf(runs.error)}
-              </p>
+              <ErrorNote error={runs.error} />
             )}
             {order.map((runId) => {
               const local = mine.find((run) => run.runId === runId);

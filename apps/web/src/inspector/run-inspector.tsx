@@ -4,6 +4,7 @@ import type { RunEvent } from '@agentrpc/sdk';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { messageOf, useClient } from '../connection/client-context.tsx';
+import { ErrorNote } from '../connection/error-note.tsx';
 
 export function RunInspector(props: { runId: string; userId?: string | undefined }) {
   const { runId, userId } = props;
@@ -16,9 +17,7 @@ export function RunInspector(props: { runId: string; userId?: string | undefined
   if (run.isError) {
     return (
       <main className="details">
-        <p role="alert" className="error">
-          {messageOf(run.error)}
-        </p>
+        <ErrorNote error={run.error} />
       </main>
     );
   }

@@ -2,7 +2,8 @@
 import type { Memory } from '@agentrpc/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { messageOf, useClient } from '../connection/client-context.tsx';
+import { useClient } from '../connection/client-context.tsx';
+import { ErrorNote } from '../connection/error-note.tsx';
 
 export function MemoriesView() {
   const client = useClient();
@@ -24,11 +25,7 @@ export function MemoriesView() {
     <main className="details">
       <h1>Memories</h1>
       <p className="muted">What agents remember about you across sessions.</p>
-      {memories.isError && (
-        <p role="alert" className="error">
-          {messageOf(memories.error)}
-        </p>
-      )}
+      {memories.isError && <ErrorNote error={memories.error} />}
       <ul className="memories">
         {memories.data?.map((memory) => (
           <MemoryItem key={memory.memoryId} memory={memory} />
@@ -92,11 +89,7 @@ function MemoryItem({ memory }: { memory: Memory }) {
         )}
         {save.isSuccess && text === memory.memory && <span className="muted">Saved</span>}
       </div>
-      {(save.isError || remove.isError) && (
-        <p role="alert" className="error">
-          {messageOf(save.error ?? remove.error)}
-        </p>
-      )}
+      {(save.isError || remove.isError) && <ErrorNote error={save.error ?? remove.error} />}
     </li>
   );
 }

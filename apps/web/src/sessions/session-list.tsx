@@ -4,7 +4,8 @@ import type { Session } from '@agentrpc/sdk';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { hrefOf, navigate, type Route } from '../app/router.ts';
-import { messageOf, useClient } from '../connection/client-context.tsx';
+import { useClient } from '../connection/client-context.tsx';
+import { ErrorNote } from '../connection/error-note.tsx';
 
 export function SessionList(props: {
   current?: string | undefined;
@@ -53,11 +54,7 @@ export function SessionList(props: {
         value={search}
         onChange={(e) => setSearch(e.target.value)}
       />
-      {sessions.isError && (
-        <p role="alert" className="error">
-          {messageOf(sessions.error)}
-        </p>
-      )}
+      {sessions.isError && <ErrorNote error={sessions.error} />}
       <ul className="session-list">
         {sessions.data?.items.map((session) => (
           <SessionItem
@@ -144,11 +141,7 @@ function SessionItem(props: { session: Session; href: string; current: boolean }
           </button>
         </span>
       )}
-      {(rename.isError || remove.isError) && (
-        <p role="alert" className="error">
-          {messageOf(rename.error ?? remove.error)}
-        </p>
-      )}
+      {(rename.isError || remove.isError) && <ErrorNote error={rename.error ?? remove.error} />}
     </li>
   );
 }

@@ -2,7 +2,8 @@
 // (read-only JSON) and its runs, each opening in the inspector.
 import { useQuery } from '@tanstack/react-query';
 import { hrefOf } from '../app/router.ts';
-import { messageOf, useClient } from '../connection/client-context.tsx';
+import { useClient } from '../connection/client-context.tsx';
+import { ErrorNote } from '../connection/error-note.tsx';
 import { RunTable } from '../inspector/run-table.tsx';
 import { SessionList } from './session-list.tsx';
 
@@ -35,11 +36,7 @@ function SessionDetails({ sessionId }: { sessionId: string }) {
     queryFn: () => client.runs.list({ sessionId }),
   });
   if (session.isError) {
-    return (
-      <p role="alert" className="error">
-        {messageOf(session.error)}
-      </p>
-    );
+    return <ErrorNote error={session.error} />;
   }
   const s = session.data;
   if (!s) return <p className="loading">Loading…</p>;
