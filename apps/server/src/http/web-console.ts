@@ -9,10 +9,13 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-/** Where the build is: web/ beside src/ and dist/ once packed, else the workspace's apps/web/dist. */
+/**
+ * Where the build is: the workspace's apps/web/dist (the newest build while
+ * developing), else web/ beside src/ and dist/ in the packed package.
+ */
 export const webRoots = [
-  fileURLToPath(new URL('../../web/', import.meta.url)),
   fileURLToPath(new URL('../../../web/dist/', import.meta.url)),
+  fileURLToPath(new URL('../../web/', import.meta.url)),
 ];
 
 const contentTypes: Record<string, string> = {
