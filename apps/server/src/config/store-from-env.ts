@@ -1,5 +1,7 @@
 // Chooses the store when the config gives none: AGENTRPC_STORE = memory |
 // sqlite:<path> | mongodb://…; unset means SQLite at .agentrpc/agentrpc.db.
+// AGENTRPC_SQLITE_EVENT_WRITES=inline keeps SQLite's event log on the main
+// thread (default: a worker thread).
 import { MemoryStore, type Store } from '@agentrpc/core';
 
 export const defaultSqlitePath = '.agentrpc/agentrpc.db';
@@ -11,7 +13,11 @@ export async function storeFromEnv(
   if (!value || value.startsWith('sqlite:')) {
     // Loaded only when used, so servers on other stores never load node:sqlite.
     const { SqliteStore } = await import('@agentrpc/core/sqlite');
-    return new SqliteStore({ path: value?.slice('sqlite:'.length) || defaultSqlitePath });
+    const eventWrites = process.env.AGENTRPC_SQLITE_EVENT_WRITES;
+    return new SqliteStore({
+      path: value?.slice('sqlite:'.length) || defaultSqlitePath,
+      eventWrites: eventWrites === 'inline' ? 'inline' : 'worker',
+    });
   }
   if (value.startsWith('mongodb://') || value.startsWith('mongodb+srv://')) {
     // Loaded only when used, so servers without MongoDB never load the driver.

@@ -16,6 +16,12 @@ storeConformanceSuite('SqliteStore', {
   breakBackend: (store) => store.close(),
 });
 
+storeConformanceSuite('SqliteStore writing events on the calling thread', {
+  create: async () =>
+    new SqliteStore({ path: join(dir, `store-${n++}.db`), eventWrites: 'inline' }),
+  breakBackend: (store) => store.close(),
+});
+
 describe('SqliteStore file', () => {
   it('keeps its data across a close and reopen, in WAL mode, at the latest schema version', async () => {
     const path = join(dir, 'reopen.db');

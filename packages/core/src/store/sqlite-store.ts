@@ -10,6 +10,7 @@ import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
+import { SqliteEventWriter } from './sqlite-event-writer.ts';
 import { migrate } from './sqlite-migrations.ts';
 import type {
   CachedResponse,
@@ -32,17 +33,26 @@ import type {
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. Default `.agentrpc/agentrpc.db`. */
   path?: string;
+  /**
+   * Where the event log is written: on a worker thread with a connection of its
+   * own ('worker', the default for a file), or on the caller's thread
+   * ('inline', always for ':memory:', which a second connection cannot share).
+   */
+  eventWrites?: 'worker' | 'inline';
 }
 
 const parse = <T>(row: unknown): T => JSON.parse((row as { data: string }).data) as T;
 
 export class SqliteStore implements Store {
   readonly path: string;
+  readonly #eventWrites: 'worker' | 'inline';
   #db: DatabaseSync | undefined;
+  #eventWriter: SqliteEventWriter | undefined;
   #closed = false;
 
   constructor(options: SqliteStoreOptions = {}) {
     this.path = options.path ?? '.agentrpc/agentrpc.db';
+    this.#eventWrites = this.path === ':memory:' ? 'inline' : (options.eventWrites ?? 'worker');
   }
 
   /** Opens the file and migrates it; called by the first operation. */
@@ -55,6 +65,10 @@ export class SqliteStore implements Store {
     db.exec(
       'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
     );
+    // With the event log on a worker, the worker's commits (most of them) run
+    // the WAL checkpoints; this connection runs one only if the worker has not
+    // for long (40 MB of log), so its small writes do not pay for the events'.
+    if (this.#eventWrites === 'worker') db.exec('PRAGMA wal_autocheckpoint = 10000;');
     migrate(db);
     this.#db = db;
     return db;
@@ -282,6 +296,12 @@ export class SqliteStore implements Store {
   }
 
   appendEventBatches(batches: EventBatch[]): Promise<void> {
+    if (this.#eventWrites === 'worker') {
+      // The file is opened (and migrated) here first, so the worker finds its tables.
+      return this.#use('append events', () => this.#eventWriter ?? this.#startEventWriter()).then(
+        (writer) => writer.write(batches),
+      );
+    }
     return this.#use('append events', (db) =>
       this.#transaction(db, () => {
         const owned = db.prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?');
@@ -453,10 +473,16 @@ export class SqliteStore implements Store {
     return `SQLite at ${this.path}`;
   }
 
+  #startEventWriter(): SqliteEventWriter {
+    this.#eventWriter = new SqliteEventWriter(this.path);
+    return this.#eventWriter;
+  }
+
   async close(): Promise<void> {
     const db = this.#db;
     this.#db = undefined;
     this.#closed = true;
+    await this.#eventWriter?.close();
     db?.close();
   }
 }
