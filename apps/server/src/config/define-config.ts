@@ -54,6 +54,13 @@ export interface Limits {
   authFailuresPerMinute: number;
   /** Runs this server process runs at once, over all users (default 1,000). */
   maxRunningRuns: number;
+  /**
+   * New runs are refused (RATE_LIMITED, Retry-After) while the event loop's
+   * median delay over the last half second is above this (default 100 ms; 0
+   * turns it off): the process is saturated, and a run started then would
+   * wait for its first token while slowing every stream already going.
+   */
+  maxEventLoopDelayMs: number;
   /** A run still going after this long ends as RUN_TIMEOUT (default 10 minutes). */
   runTimeoutMs: number;
   /** How often to look for runs whose process died and end them as INTERRUPTED (default 15 s). */
@@ -72,6 +79,7 @@ export const defaultLimits: Limits = {
   requestsPerMinute: 600,
   authFailuresPerMinute: 60,
   maxRunningRuns: 1000,
+  maxEventLoopDelayMs: 100,
   runTimeoutMs: 600_000,
   orphanSweepMs: 15_000,
 };

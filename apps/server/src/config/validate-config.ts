@@ -57,7 +57,11 @@ const schema = z.object({
     .optional(),
   // Strict, so a misspelt limit is an error instead of silently the default.
   limits: z
-    .strictObject(Object.fromEntries(Object.keys(defaultLimits).map((name) => [name, positive])))
+    .strictObject({
+      ...Object.fromEntries(Object.keys(defaultLimits).map((name) => [name, positive])),
+      // 0 turns load shedding off.
+      maxEventLoopDelayMs: z.number().min(0).finite(),
+    })
     .partial()
     .optional(),
   retention: z.object({ sessionTtlMs: positive, intervalMs: positive.optional() }).optional(),

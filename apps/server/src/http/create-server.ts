@@ -1,7 +1,6 @@
 // One port for everything: tRPC at /trpc over HTTP (queries, mutations, SSE
 // subscriptions) and WebSocket, plus /healthz and /readyz.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
 import type { TRPCError } from '@trpc/server';
@@ -21,12 +20,14 @@ import { metricsEndpoint } from '../observe/metrics-endpoint.ts';
 import { serveOpenAI } from '../openai/openai-routes.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
+import { watchEventLoop } from '../run/event-loop-load.ts';
 import { recoverInterruptedRuns, sweepOrphanedRuns } from '../run/recover-runs.ts';
 import { RunManager } from '../run/run-manager.ts';
 import type { Services } from '../trpc/context.ts';
 import { readableMessage, retryAfterOf } from '../trpc/error-codes.ts';
 import { transports } from '../trpc/init.ts';
 import { applyCors } from './cors.ts';
+import { listen } from './listen.ts';
 import { requestLogging } from './request-logging.ts';
 import { sseSubscriptions } from './sse-subscriptions.ts';
 import { webConsole } from './web-console.ts';
@@ -113,6 +114,9 @@ export function createServices(config: ServerConfig, store: Store): Services {
       metrics,
       limits,
       instanceId: instanceIdOf(config),
+      ...(limits.maxEventLoopDelayMs > 0
+        ? { load: watchEventLoop({ maxDelayMs: limits.maxEventLoopDelayMs }) }
+        : {}),
     }),
     limits,
     rateLimiter: new RateLimiter({ perMinute: limits.requestsPerMinute }),
@@ -257,11 +261,8 @@ export async function startServer(
     if (ownTransports) void websockets.accept(wss, { req, socket, head });
     else wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listen(server, { port: options.port ?? 3000, host });
+  const { port } = listening;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}`,
@@ -289,6 +290,8 @@ export async function startServer(
       else websockets.broadcastReconnect(wss.clients);
       for (const client of wss.clients) client.terminate();
       wss.close();
+      listening.close();
+      services.runs.close();
       server.close();
       server.closeAllConnections();
       await metrics.close();

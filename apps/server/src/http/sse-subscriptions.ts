@@ -15,6 +15,7 @@ import {
   isTrackedEnvelope,
   TRPCError,
 } from '@trpc/server';
+import { retryAfterOf } from '../trpc/error-codes.ts';
 import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
 import {
@@ -204,6 +205,17 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
         const error = getTRPCErrorFromUnknown(cause);
         options.onError(error, path, req);
         const shape = options.config.errorShape(error, path);
+        if (error.code === 'TOO_MANY_REQUESTS' && !res.headersSent) {
+          // Refused before it began (the server sheds load, or a limit): a real
+          // 429 with Retry-After, which clients and load balancers act on.
+          const retryAfter = retryAfterOf(error);
+          res.writeHead(429, {
+            'content-type': 'application/json',
+            ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+          });
+          res.write(JSON.stringify({ error: transformer.output.serialize(shape) }));
+          return;
+        }
         await write({
           event: 'serialized-error',
           data: JSON.stringify(transformer.output.serialize(shape)),

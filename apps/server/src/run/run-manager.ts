@@ -19,6 +19,7 @@ import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { EventLog } from './event-log.ts';
+import type { EventLoopLoad } from './event-loop-load.ts';
 import { followRun } from './follow-run.ts';
 import { errorIdOf } from './public-errors.ts';
 import { endOrphanedRun } from './recover-runs.ts';
@@ -86,6 +87,8 @@ export class RunManager {
 
   readonly #slots: RunSlots;
 
+  readonly #load: EventLoopLoad | undefined;
+
   readonly #instanceId: string;
 
   constructor(options: {
@@ -96,10 +99,13 @@ export class RunManager {
     limits: SlotLimits & Pick<Limits, 'runTimeoutMs'>;
     /** This process's identity, in whose name runs hold their session leases. */
     instanceId: string;
+    /** How busy the process is; new runs are refused while it is saturated. */
+    load?: EventLoopLoad;
   }) {
     this.#instanceId = options.instanceId;
     this.#limits = options.limits;
-    this.#slots = new RunSlots(options.limits);
+    this.#slots = new RunSlots(options.limits, options.load);
+    this.#load = options.load;
     this.#store = options.store;
     this.#agents = options.agents;
     this.#logger = options.logger;
@@ -139,6 +145,11 @@ export class RunManager {
   /** Refuses new runs from now on (shutdown); running ones go on. */
   stopAccepting(): void {
     this.#closing = true;
+  }
+
+  /** Stops watching the process's load; for after the last run has ended. */
+  close(): void {
+    this.#load?.stop();
   }
 
   /** Takes a run slot for the user before anything else happens, or throws why not. */

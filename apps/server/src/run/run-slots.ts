@@ -5,6 +5,7 @@
 import { AgentRpcError } from '@agentrpc/core';
 import { createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
 import type { Limits } from '../config/define-config.ts';
+import type { EventLoopLoad } from './event-loop-load.ts';
 
 export type SlotLimits = Pick<
   Limits,
@@ -37,12 +38,15 @@ function once(release: () => void): Release {
 
 export class RunSlots {
   readonly #limits: SlotLimits;
+  readonly #load: Pick<EventLoopLoad, 'saturated' | 'delayMs'> | undefined;
   readonly #runsByUser = counter();
   readonly #subscriptionsByUser = counter();
   #runs = 0;
 
-  constructor(limits: SlotLimits) {
+  /** With `load`, new runs are refused while it says the process is saturated. */
+  constructor(limits: SlotLimits, load?: Pick<EventLoopLoad, 'saturated' | 'delayMs'>) {
     this.#limits = limits;
+    this.#load = load;
   }
 
   /** Runs going in this process. */
@@ -60,6 +64,13 @@ export class RunSlots {
       throw new AgentRpcError(
         'RATE_LIMITED',
         `the server runs ${this.#runs} runs, its limit; retry shortly`,
+        { retryAfter: 1 },
+      );
+    }
+    if (this.#load?.saturated) {
+      throw new AgentRpcError(
+        'RATE_LIMITED',
+        `the server is saturated (its event loop runs ${Math.round(this.#load.delayMs)} ms late); retry shortly`,
         { retryAfter: 1 },
       );
     }

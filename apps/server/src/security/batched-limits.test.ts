@@ -84,9 +84,10 @@ describe('limits under batching', () => {
     const reader = open[0]?.body?.getReader();
     await reader?.read(); // the stream is serving
     const third = await follow(AbortSignal.timeout(5_000));
-    const text = await third.text();
-    expect(text).toContain('serialized-error');
-    expect(text).toContain('TOO_MANY_REQUESTS');
+    // Refused before it began: a 429 with Retry-After, not an event stream.
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('1');
+    expect(await third.text()).toContain('TOO_MANY_REQUESTS');
     first.abort();
     await expect
       .poll(async () => {

@@ -1,0 +1,42 @@
+// Whether this process is saturated, read from how late its event loop runs.
+// A server whose CPU is spent keeps every stream going but starts new runs
+// late: their requests wait behind the work of the running ones. The median
+// delay over a short window tells a loop that is steadily behind from one
+// long turn (a module compiled, a large answer parsed), which only moves the
+// tail.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** How often the loop is sampled; also the floor of what can be seen. */
+const resolutionMs = 10;
+
+export interface EventLoopLoad {
+  /** The loop's median delay over the last window is above the limit. */
+  readonly saturated: boolean;
+  /** That median delay, in milliseconds. */
+  readonly delayMs: number;
+  stop(): void;
+}
+
+export function watchEventLoop(options: { maxDelayMs: number; windowMs?: number }): EventLoopLoad {
+  const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+  histogram.enable();
+  let delayMs = 0;
+  const timer = setInterval(() => {
+    // Each sample is the whole interval between two ticks of the sampling timer.
+    delayMs = histogram.count > 0 ? Math.max(0, histogram.percentile(50) / 1e6 - resolutionMs) : 0;
+    histogram.reset();
+  }, options.windowMs ?? 250);
+  timer.unref();
+  return {
+    get saturated() {
+      return delayMs > options.maxDelayMs;
+    },
+    get delayMs() {
+      return delayMs;
+    },
+    stop() {
+      clearInterval(timer);
+      histogram.disable();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// A saturated server refuses new runs before they start, with TOO_MANY_REQUESTS
+// and a Retry-After, over every transport; runs already going are not touched,
+// and new runs are taken again once the load is gone. The load here is real:
+// the test keeps the server's event loop busy in long turns, as hundreds of
+// streams would.
+import { Agent, DemoModel, MemoryStore } from '@agentrpc/core';
+import { type AgentRpcServer, startServer } from '@agentrpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentRpcClientError, createClient } from '../index.ts';
+
+let server: AgentRpcServer;
+
+beforeAll(async () => {
+  server = await startServer(
+    {
+      store: new MemoryStore(),
+      agents: [new Agent({ id: 'a', model: new DemoModel({ chunkDelayMs: 5 }) })],
+      limits: { maxEventLoopDelayMs: 50 },
+      auth: { apiKeys: [{ key: 'k', userId: 'u' }] },
+    },
+    { port: 0 },
+  );
+});
+
+afterAll(() => server.close(100));
+
+/** Keeps the event loop busy in turns of `turnMs` until the returned function is called. */
+function saturate(turnMs: number): () => void {
+  let busy = true;
+  const turn = () => {
+    if (!busy) return;
+    const until = performance.now() + turnMs;
+    while (performance.now() < until) {
+      // a turn of work that does not yield
+    }
+    setTimeout(turn, 1);
+  };
+  turn();
+  return () => {
+    busy = false;
+  };
+}
+
+const streamInput = { agentId: 'a', input: 'hello there' };
+
+async function drain(client: ReturnType<typeof createClient>): Promise<string> {
+  let text = '';
+  for await (const event of client.runs.stream(streamInput)) {
+    if (event.type === 'run.content') text += event.delta;
+  }
+  return text;
+}
+
+describe('load shedding', () => {
+  it('refuses new runs with TOO_MANY_REQUESTS while saturated, and takes them again after', async () => {
+    const sse = createClient({ url: server.url, apiKey: 'k' });
+    const ws = createClient({ url: server.url, apiKey: 'k', transport: 'ws' });
+    const runsURL = `${server.url}/trpc/runs.stream?input=${encodeURIComponent(JSON.stringify({ json: streamInput }))}`;
+    const stop = saturate(120);
+    try {
+      // Over SSE as plain HTTP: a 429 with Retry-After, before any event.
+      await expect
+        .poll(
+          async () => {
+            const res = await fetch(runsURL, { headers: { authorization: 'Bearer k' } });
+            const body = await res.text();
+            return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
+          },
+          { timeout: 10_000, interval: 50 },
+        )
+        .toMatchObject({
+          status: 429,
+          retryAfter: '1',
+          body: expect.stringContaining('saturated'),
+        });
+      // Through the SDK, over SSE and over WebSocket.
+      for (const client of [sse, ws]) {
+        const refused = (await drain(client).catch(
+          (error: unknown) => error,
+        )) as AgentRpcClientError;
+        expect(refused).toMatchObject({
+          code: 'TOO_MANY_REQUESTS',
+          agentRpcCode: 'RATE_LIMITED',
+          retryAfter: 1,
+        });
+        expect(refused.message).toContain('saturated');
+      }
+    } finally {
+      stop();
+    }
+    await expect.poll(() => drain(sse).catch(() => ''), { timeout: 10_000 }).not.toBe('');
+    expect(await drain(ws)).not.toBe('');
+    sse.close();
+    ws.close();
+  });
+});
