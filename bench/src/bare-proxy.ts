@@ -1,9 +1,11 @@
 // The load benchmark's bare proxy, in a process of its own: what any server
 // between clients and a provider must do at the least, and nothing more. A
-// WebSocket message names a stream; the proxy asks the upstream for it over
-// node:http and forwards each content delta as one frame (JSON.parse and
-// JSON.stringify per chunk), then a last frame at the end. No auth, no run
-// records, no event log, no metrics, no frame batching.
+// client names a stream, over WebSocket (one message on a shared connection)
+// or over SSE (one GET per stream, as a browser's EventSource would); the proxy
+// asks the upstream for it over node:http and forwards each content delta
+// (JSON.parse and JSON.stringify per chunk) as one frame or one event, then a
+// last one at the end. No auth, no run records, no event log, no metrics, no
+// frame batching.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -14,27 +16,44 @@ const upstreamURL = process.env.UPSTREAM_URL ?? '';
 const warmUpURL = process.env.WARM_UP_URL ?? '';
 const agent = new http.Agent({ keepAlive: true });
 
-const server = http.createServer();
+interface Forward {
+  delta: (payload: string) => void;
+  end: (payload: string) => void;
+}
+
+/** Streams `id` from the upstream, handing each delta on as serialised JSON. */
+function forward(id: string, to: Forward) {
+  const base = id.startsWith('warm-up:') ? warmUpURL : upstreamURL;
+  const request = http.request(`${base}/chat/completions`, {
+    method: 'POST',
+    agent,
+    headers: { 'content-type': 'application/json' },
+  });
+  request.on('response', (response) => {
+    response.setEncoding('utf8');
+    response.on(
+      'data',
+      sseDeltas((delta) => to.delta(JSON.stringify({ id, delta }))),
+    );
+    response.on('end', () => to.end(JSON.stringify({ id, end: true })));
+  });
+  request.on('error', () => to.end(JSON.stringify({ id, error: true })));
+  request.end(streamRequestBody);
+}
+
+const server = http.createServer((req, res) => {
+  const id = new URL(req.url ?? '/', 'http://proxy').searchParams.get('id') ?? '';
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  forward(id, {
+    delta: (payload) => res.write(`data: ${payload}\n\n`),
+    end: (payload) => res.end(`data: ${payload}\n\n`),
+  });
+});
 const sockets = new WebSocketServer({ server });
 sockets.on('connection', (ws) => {
   ws.on('message', (message) => {
-    const id = String(message);
-    const base = id.startsWith('warm-up:') ? warmUpURL : upstreamURL;
-    const request = http.request(`${base}/chat/completions`, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json' },
-    });
-    request.on('response', (response) => {
-      response.setEncoding('utf8');
-      response.on(
-        'data',
-        sseDeltas((delta) => ws.send(JSON.stringify({ id, delta }))),
-      );
-      response.on('end', () => ws.send(JSON.stringify({ id, end: true })));
-    });
-    request.on('error', () => ws.send(JSON.stringify({ id, error: true })));
-    request.end(streamRequestBody);
+    const send = (payload: string) => ws.send(payload);
+    forward(String(message), { delta: send, end: send });
   });
 });
 server.listen(0, '127.0.0.1', () => {

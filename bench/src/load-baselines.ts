@@ -3,8 +3,16 @@
 // streaming directly, and a bare proxy (the least any server in between does).
 import { once } from 'node:events';
 import http from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI from 'openai';
-import { collect, row, type StreamOne, warmUpRuns, watchProcess } from './load-measure.ts';
+import {
+  collect,
+  type Measured,
+  type StreamOne,
+  warmUpRuns,
+  watchProcess,
+} from './load-measure.ts';
+import { proxySseStreams, ShedError } from './raw-clients.ts';
 import { sseDeltas, streamRequestBody } from './sse-deltas.ts';
 import { startScript } from './upstream-process.ts';
 
@@ -19,7 +27,13 @@ export interface Upstreams {
 export async function warmUp(streamOne: StreamOne): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < warmUpRuns) await streamOne(next++, () => {});
+    while (next < warmUpRuns) {
+      // A server shedding load refuses some; they are asked for again a little later.
+      await streamOne(next++, () => {}).catch(async (error: unknown) => {
+        if (!(error instanceof ShedError)) throw error;
+        await delay(100);
+      });
+    }
   };
   await Promise.all(Array.from({ length: 50 }, worker));
 }
@@ -29,7 +43,7 @@ export async function warmUp(streamOne: StreamOne): Promise<void> {
  * JSON.parse, the least work a Node client can do with them; what is late
  * here is late because of the machine, before any SDK or server.
  */
-export async function measureFloor(streams: number, upstreamURL: string): Promise<string> {
+export async function measureFloor(streams: number, upstreamURL: string): Promise<Measured> {
   const agent = new http.Agent({ keepAlive: true });
   const figures = await collect(streams, async (_, onDelta) => {
     const request = http.request(`${upstreamURL}/chat/completions`, {
@@ -44,11 +58,11 @@ export async function measureFloor(streams: number, upstreamURL: string): Promis
     await once(response, 'end');
   });
   agent.destroy();
-  return row('node:http, direct (floor)', streams, figures);
+  return { path: 'node:http, direct (floor)', streams, figures };
 }
 
 /** The plain openai SDK streaming straight from the upstream, 8 clients in the client process. */
-export async function measureDirect(streams: number, upstreams: Upstreams): Promise<string> {
+export async function measureDirect(streams: number, upstreams: Upstreams): Promise<Measured> {
   const streamFrom = (baseURL: string): StreamOne => {
     const clients = Array.from(
       { length: 8 },
@@ -67,7 +81,8 @@ export async function measureDirect(streams: number, upstreams: Upstreams): Prom
     };
   };
   await warmUp(streamFrom(upstreams.warmUp));
-  return row('openai SDK, direct', streams, await collect(streams, streamFrom(upstreams.paced)));
+  const figures = await collect(streams, streamFrom(upstreams.paced));
+  return { path: 'openai SDK, direct', streams, figures };
 }
 
 /** Streams through bare-proxy.ts over 8 WebSocket connections, each frame routed to its stream by id. */
@@ -111,17 +126,31 @@ async function proxyClient(url: string) {
 }
 
 /** A bare proxy in a fresh process of its own between the client process and the upstream. */
-export async function measureBareProxy(streams: number, upstreams: Upstreams): Promise<string> {
+export async function measureBareProxy(
+  streams: number,
+  upstreams: Upstreams,
+  transport: 'sse' | 'ws',
+): Promise<Measured> {
   const proxy = await startScript('bare-proxy.ts', {
     UPSTREAM_URL: upstreams.paced,
     WARM_UP_URL: upstreams.warmUp,
   });
-  const client = await proxyClient(proxy.url);
+  const agent = new http.Agent({ keepAlive: true });
+  const client =
+    transport === 'ws'
+      ? await proxyClient(proxy.url)
+      : (() => {
+          const streamFrom = proxySseStreams(proxy.url, agent);
+          return { paced: streamFrom(''), warmUp: streamFrom('warm-up:'), close: () => {} };
+        })();
   await warmUp(client.warmUp);
   const usage = watchProcess(proxy.pid);
   const figures = await collect(streams, client.paced);
   const middle = usage(figures.lateness.length);
   client.close();
+  agent.destroy();
   await proxy.stop();
-  return row('bare proxy (node:http + ws)', streams, figures, middle);
+  return { path: `bare proxy (node:http, ${transportName[transport]})`, streams, figures, middle };
 }
+
+export const transportName = { sse: 'SSE', ws: 'WebSocket' } as const;

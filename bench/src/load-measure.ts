@@ -2,6 +2,7 @@
 // over the ramp, when each chunk arrives against the upstream's schedule, and
 // one table row per path and size; plus a child process's CPU time and peak RSS.
 import { readFileSync } from 'node:fs';
+import { ShedError } from './raw-clients.ts';
 
 export const chunks = Number(process.env.CHUNKS ?? 200);
 export const gapMs = Number(process.env.GAP_MS ?? 50);
@@ -50,11 +51,15 @@ export type StreamOne = (i: number, onDelta: (delta: string) => void) => Promise
 export interface LoadFigures {
   peakLive: number;
   completed: number;
+  /** Streams the server refused to start for now (429, to be retried). */
+  shed: number;
   errors: number;
   /** Per chunk: how much later than the upstream's pacing it arrived. */
   lateness: number[];
   /** Per chunk after the first: how much longer its gap to the previous one was than the pacing. */
   addedGaps: number[];
+  /** Per stream: from asking for it to its first delta (ms). */
+  ttfts: number[];
   wallS: number;
 }
 
@@ -63,9 +68,11 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
   const figures: LoadFigures = {
     peakLive: 0,
     completed: 0,
+    shed: 0,
     errors: 0,
     lateness: [],
     addedGaps: [],
+    ttfts: [],
     wallS: 0,
   };
   let live = 0;
@@ -78,8 +85,10 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
       try {
         /** Arrival time minus due time (k × pacing) of each chunk k. */
         const offsets: number[] = [];
+        const asked = performance.now();
         await streamOne(i, (delta) => {
           const now = performance.now();
+          if (offsets.length === 0) figures.ttfts.push(now - asked);
           // A merged delta carries several chunks, each as late as the delta itself.
           const carried = Math.max(1, Math.round(delta.length / 4));
           for (let c = 0; c < carried; c++) offsets.push(now - offsets.length * gapMs);
@@ -92,8 +101,9 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
         }
         if (offsets.length === chunks) figures.completed++;
         else figures.errors++;
-      } catch {
-        figures.errors++;
+      } catch (error) {
+        if (error instanceof ShedError) figures.shed++;
+        else figures.errors++;
       } finally {
         live--;
       }
@@ -103,13 +113,18 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
   return figures;
 }
 
-export function row(
-  path: string,
-  streams: number,
-  figures: LoadFigures,
-  middle?: MiddleFigures,
-): string {
+/** One path measured at one size. */
+export interface Measured {
+  path: string;
+  streams: number;
+  figures: LoadFigures;
+  /** The process in the middle, where there is one. */
+  middle?: MiddleFigures;
+}
+
+/** The row of the results table. */
+export function row({ path, streams, figures, middle }: Measured): string {
   const ms = (values: number[], p: number) => percentile(values, p).toFixed(1);
-  const { lateness, addedGaps } = figures;
-  return `| ${path} | ${streams} | ${figures.peakLive} | ${figures.completed} | ${figures.errors} | ${ms(lateness, 50)} | ${ms(lateness, 99)} | ${ms(addedGaps, 50)} | ${ms(addedGaps, 99)} | ${middle ? middle.rssMiB.toFixed(0) : '–'} | ${middle ? middle.cpuPerChunkUs.toFixed(1) : '–'} | ${figures.wallS.toFixed(1)} |`;
+  const { lateness, addedGaps, ttfts } = figures;
+  return `| ${path} | ${streams} | ${figures.peakLive} | ${figures.completed} | ${figures.shed} | ${figures.errors} | ${ms(ttfts, 50)} | ${ms(ttfts, 99)} | ${ms(lateness, 50)} | ${ms(lateness, 99)} | ${ms(addedGaps, 50)} | ${ms(addedGaps, 99)} | ${middle ? middle.rssMiB.toFixed(0) : '–'} | ${middle ? middle.cpuPerChunkUs.toFixed(1) : '–'} | ${figures.wallS.toFixed(1)} |`;
 }

@@ -1,0 +1,153 @@
+// The Load section of bench/RESULTS.md: what was run, the rows, and the
+// targets read as ratios against the baselines measured in the same run.
+import { cpus, totalmem } from 'node:os';
+import {
+  chunks,
+  gapMs,
+  type Measured,
+  percentile,
+  rampMs,
+  row,
+  warmUpRuns,
+} from './load-measure.ts';
+
+const header = [
+  '| path | streams | peak at once | completed | shed | errors | TTFT p50 ms | TTFT p99 ms | lateness p50 ms | lateness p99 ms | added gap p50 ms | added gap p99 ms | peak RSS MiB | CPU µs per chunk | wall s |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
+
+const gapP99 = (m: Measured) => percentile(m.figures.addedGaps, 99);
+const ttftP99 = (m: Measured) => percentile(m.figures.ttfts, 99);
+const meets = (ok: boolean) => (ok ? 'yes' : '**no**');
+
+/** Per size and transport: the server against the bare proxy, as the targets read. */
+function ratioRows(measured: Measured[]): string[] {
+  const rows: string[] = [];
+  for (const server of measured.filter((m) => m.path.startsWith('agentrpc server + raw'))) {
+    const transport = server.path.endsWith('WebSocket') ? 'WebSocket' : 'SSE';
+    const proxy = measured.find(
+      (m) => m.streams === server.streams && m.path === `bare proxy (node:http, ${transport})`,
+    );
+    if (!proxy?.middle || !server.middle) continue;
+    const cpu = server.middle.cpuPerChunkUs / proxy.middle.cpuPerChunkUs;
+    const gapBound = 2 * gapP99(proxy) + 5;
+    const rssBound = 2 * proxy.middle.rssMiB + 100;
+    const { errors, completed } = server.figures;
+    rows.push(
+      `| ${server.streams} | ${transport} | ${cpu.toFixed(2)}× (${meets(cpu <= 1.5)}) | ${gapP99(server).toFixed(1)} ≤ ${gapBound.toFixed(1)} (${meets(gapP99(server) <= gapBound)}) | ${server.middle.rssMiB.toFixed(0)} ≤ ${rssBound.toFixed(0)} (${meets(server.middle.rssMiB <= rssBound)}) | ${errors} errors, ${completed}/${server.streams} complete (${meets(errors === 0 && completed === server.streams)}) |`,
+    );
+  }
+  return rows;
+}
+
+/** The peers side by side: agno's figures over agentrpc's at each size. */
+function peerRatios(measured: Measured[]): string[] {
+  const lines: string[] = [];
+  for (const agno of measured.filter((m) => m.path.startsWith('agno'))) {
+    const ours = measured.find((m) => m.streams === agno.streams && m.path.startsWith('agentrpc'));
+    if (!ours?.middle || !agno.middle) continue;
+    lines.push(
+      `| ${agno.streams} | ${(agno.middle.cpuPerChunkUs / ours.middle.cpuPerChunkUs).toFixed(2)}× | ${gapP99(ours).toFixed(1)} / ${gapP99(agno).toFixed(1)} | ${ttftP99(ours).toFixed(0)} / ${ttftP99(agno).toFixed(0)} | ${ours.middle.rssMiB.toFixed(0)} / ${agno.middle.rssMiB.toFixed(0)} | ${ours.figures.completed} / ${agno.figures.completed} |`,
+    );
+  }
+  return lines;
+}
+
+/** Each overload row's added TTFT p99 against its gap p99, the floor's TTFT p50 taken off. */
+function overloadLines(overload: Measured[]): string[] {
+  const floor = overload.find((m) => m.path.startsWith('node:http'));
+  const own = floor ? percentile(floor.figures.ttfts, 50) : 0;
+  return overload
+    .filter((m) => m !== floor)
+    .map((m) => {
+      const added = ttftP99(m) - own;
+      const bound = 2 * gapP99(m);
+      return `- ${m.path}: added TTFT p99 ${added.toFixed(0)} ms (TTFT p99 ${ttftP99(m).toFixed(0)} less ${own.toFixed(0)}) against 2 × gap p99 = ${bound.toFixed(0)} ms (${meets(added <= bound)}); ${m.figures.shed} of ${m.streams} shed, ${m.figures.errors} errors.`;
+    });
+}
+
+export interface LoadReport {
+  store: string;
+  throughput: Measured[];
+  overload: Measured[];
+  peers: Measured[];
+  /** Why the agno rows are missing, when they are. */
+  peersSkipped?: string;
+}
+
+export function loadSection(report: LoadReport): string {
+  const { throughput, overload, peers } = report;
+  const lines = [
+    '',
+    '## Load: concurrent streaming runs (`pnpm bench:load`)',
+    '',
+    `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB.`,
+    `The fake upstream (its own process) sends ${chunks} chunks ${gapMs} ms apart per stream, on a fixed schedule; streams`,
+    `start over ${rampMs / 1000} s. Every path serves ${warmUpRuns.toLocaleString('en')} short unpaced streams first, not counted; the`,
+    'process in the middle is a fresh one for each row. Every row is read by the same raw client (bench/src/raw-clients.ts:',
+    'node:http or ws, one JSON.parse per event, nothing else), so that what differs between rows is the server.',
+    '- node:http, direct (floor): the client reads the upstream itself; what is late here is the machine.',
+    '- openai SDK, direct: the plain openai SDK reading the upstream, for scale.',
+    '- bare proxy: the least any server in between must do (bench/src/bare-proxy.ts): node:http to the upstream,',
+    '  JSON.parse and JSON.stringify per chunk, one SSE response per stream or one frame per delta on 8 WebSockets;',
+    '  no auth, run records, event log or metrics.',
+    `- agentrpc server: \`agentrpc serve\` with the ${report.store.split(':')[0]} store (a fresh file per server), runs.stream over SSE (one GET`,
+    '  per run) or over 8 WebSockets (a subscription per run), API-key auth, load shedding off for these rows.',
+    '- TTFT: from asking for the stream to its first delta; it includes the upstream’s own first chunk (see the floor).',
+    "- Lateness: how much later than the upstream's pacing a chunk arrives, counted from the quickest chunk of its stream.",
+    '- Added gap: a chunk’s gap to the previous one minus the pacing. Merged chunks count as arriving with their delta.',
+    '- RSS and CPU are of the process in the middle: user + system time over the run (all its threads), per chunk delivered.',
+    '',
+    ...header,
+    ...throughput.map(row),
+    '',
+    'The targets, read from the rows above: server CPU per chunk ≤ 1.5× the bare proxy’s over the same transport;',
+    'added-gap p99 ≤ 2× the proxy’s + 5 ms; peak RSS ≤ 2× the proxy’s + 100 MiB; no errors, every stream complete.',
+    '',
+    '| streams | transport | CPU per chunk × proxy | gap p99 ms ≤ bound | RSS MiB ≤ bound | streams |',
+    '| ---: | --- | --- | --- | --- | --- |',
+    ...ratioRows(throughput),
+  ];
+  if (overload.length > 0) {
+    lines.push(
+      '',
+      '### Overload: one core, more streams than it can carry',
+      '',
+      'The agentrpc server pinned to one core (taskset) and given more streams than that core carries, first with',
+      'load shedding off, then as shipped (`limits.maxEventLoopDelayMs`, 100 ms): new runs are refused with',
+      '429 and Retry-After while the event loop’s median delay is above it. Shed streams count under “shed”, not',
+      'in TTFT. The target: the TTFT p99 the server adds to the runs it admits (TTFT p99 less the floor’s TTFT p50,',
+      'the upstream’s own) ≤ 2× the added-gap p99 of the running ones.',
+      '',
+      ...header,
+      ...overload.map(row),
+      '',
+      ...overloadLines(overload),
+    );
+  }
+  lines.push('', '### Peers: agno’s AgentOS beside agentrpc, each on one core', '');
+  if (peers.length === 0) {
+    lines.push(`Skipped: ${report.peersSkipped ?? 'not run'}.`);
+  } else {
+    lines.push(
+      'agno’s AgentOS (uvicorn, one worker, SqliteDb, telemetry off; bench/src/agno-os.py) and the agentrpc server',
+      '(SQLite, shedding off), each pinned to the same core with taskset, on the same upstream, read by the same raw',
+      'SSE client (agno: `POST /agents/{id}/runs` with `stream=true`, its RunContent events).',
+      '',
+      ...header,
+      ...peers.map(row),
+      '',
+      '| streams | agno CPU per chunk ÷ agentrpc’s | gap p99 ms (agentrpc / agno) | TTFT p99 ms (agentrpc / agno) | RSS MiB (agentrpc / agno) | complete (agentrpc / agno) |',
+      '| ---: | ---: | --- | --- | --- | --- |',
+      ...peerRatios(peers),
+    );
+  }
+  lines.push(
+    '',
+    'Rerun: `pnpm bench:load` (STREAMS=500,1000,2000 sizes; TRANSPORT=sse,ws; OVERLOAD_STREAMS, 0 skips;',
+    'PEER_STREAMS, 0 skips; STORE=memory|sqlite:<path>|mongodb://…; CLIENTS=raw,sdk adds SDK rows;',
+    'SERVER_TRANSPORTS=agentrpc,trpc; CHUNKS, GAP_MS, RAMP_MS).',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+// The agentrpc rows of the load benchmark: a fresh server process (the CLI,
+// bench/src/load.config.ts) per row, read by the raw client (as every other
+// row is) or by the SDK, over SSE or WebSocket; optionally pinned to one core
+// with load shedding on or off.
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@agentrpc/sdk';
+import { serveAgentRpc } from '@agentrpc/testing';
+import { transportName, type Upstreams, warmUp } from './load-baselines.ts';
+import { collect, type Measured, type StreamOne, watchProcess } from './load-measure.ts';
+import { pinToServerCore } from './pin.ts';
+import { agentRpcSseStreams, agentRpcWsStreams } from './raw-clients.ts';
+
+/**
+ * The server's store, as AGENTRPC_STORE takes it (memory, sqlite:<path>, a
+ * mongodb:// URL); by default SQLite, the store a user runs, in a fresh file
+ * for each server.
+ */
+export const store = process.env.STORE ?? 'sqlite';
+let servers = 0;
+const storeForNextServer = () =>
+  store === 'sqlite'
+    ? `sqlite:${join(tmpdir(), `agentrpc-load-${process.pid}-${servers++}.db`)}`
+    : store;
+
+/** How the client process reads the server: the raw client (as the baselines' reading) or the SDK. */
+export type ClientKind = 'raw' | 'sdk';
+
+export interface ServerPath {
+  transports: 'agentrpc' | 'trpc';
+  transport: 'sse' | 'ws';
+  client: ClientKind;
+  /** On one core (taskset), with load shedding at this event-loop delay (ms; 0 is off). */
+  overload?: { maxEventLoopDelayMs: number };
+}
+
+/** Streams runs of `agentId` through the server as `path` says; `close` ends the clients. */
+async function serverStreams(url: string, path: ServerPath) {
+  const apiKey = 'load-key';
+  if (path.client === 'sdk') {
+    const clients = Array.from({ length: 8 }, () =>
+      createClient({ url, apiKey, transport: path.transport }),
+    );
+    const streams =
+      (agentId: string): StreamOne =>
+      async (i, onDelta) => {
+        const runs = clients[i % clients.length]!.runs;
+        for await (const event of runs.stream({ agentId, input: `stream ${i}` })) {
+          if (event.type === 'run.content') onDelta(event.delta);
+          if (event.type === 'run.error') throw new Error(event.message);
+        }
+      };
+    return {
+      streams,
+      close: () => {
+        for (const client of clients) client.close();
+      },
+    };
+  }
+  if (path.transport === 'ws') return agentRpcWsStreams({ url, apiKey });
+  const agent = new http.Agent({ keepAlive: true });
+  return { streams: agentRpcSseStreams({ url, apiKey, agent }), close: () => agent.destroy() };
+}
+
+/** Runs `streams` concurrent runs on a fresh agentrpc server; returns the table row. */
+export async function measureServer(
+  streams: number,
+  upstreams: Upstreams,
+  path: ServerPath,
+): Promise<Measured> {
+  const server = await serveAgentRpc({
+    cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
+    config: fileURLToPath(new URL('./load.config.ts', import.meta.url)),
+    env: {
+      ...process.env,
+      UPSTREAM_URL: upstreams.paced,
+      WARM_UP_URL: upstreams.warmUp,
+      AGENTRPC_STORE: storeForNextServer(),
+      AGENTRPC_LOG_LEVEL: 'warn',
+      AGENTRPC_TRANSPORTS: path.transports,
+      MAX_EVENT_LOOP_DELAY_MS: String(path.overload?.maxEventLoopDelayMs ?? 0),
+      // e.g. SERVER_NODE_OPTIONS=--cpu-prof for a CPU profile of the server alone.
+      ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
+    },
+  });
+  const pinned = path.overload !== undefined && pinToServerCore(server.child.pid ?? 0);
+  const client = await serverStreams(server.url, path);
+  await warmUp(client.streams('warm-up'));
+  const usage = watchProcess(server.child.pid ?? 0);
+  const figures = await collect(streams, client.streams('load'));
+  const middle = usage(figures.lateness.length);
+  client.close();
+  await server.stop();
+  const where =
+    path.transports === 'trpc' ? "agentrpc server on tRPC's adapters" : 'agentrpc server';
+  const reader = path.client === 'sdk' ? 'SDK' : 'raw client';
+  const shedAt = path.overload?.maxEventLoopDelayMs;
+  const overload =
+    shedAt === undefined
+      ? ''
+      : ` (${pinned ? 'one core' : 'not pinned'}, ${shedAt ? `shedding at ${shedAt} ms loop delay` : 'no shedding'})`;
+  const label = `${where} + ${reader}, ${transportName[path.transport]}${overload}`;
+  return { path: label, streams, figures, middle };
+}
