@@ -2,7 +2,7 @@
 // (sqlite-event-worker.ts) and settles each call when its transaction has.
 // Events are serialised here, so the worker gets strings; what it sends back
 // is only the outcome. Writes keep their order: one worker, one queue.
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { AgentRpcError } from '../errors.ts';
 import type { EventBatch } from './types.ts';
 
@@ -20,6 +20,8 @@ export interface EventWriteResult {
 interface Waiting {
   resolve: () => void;
   reject: (error: unknown) => void;
+  /** The worker the write went to. */
+  worker: Worker;
 }
 
 // The worker runs from the same kind of file as this module: .ts from the
@@ -29,24 +31,49 @@ const workerFile = new URL(
   import.meta.url,
 );
 
+export interface SqliteEventWriterOptions {
+  /** The worker's heap limits (Node's defaults when not given). */
+  resourceLimits?: ResourceLimits;
+}
+
 export class SqliteEventWriter {
-  readonly #worker: Worker;
+  readonly #path: string;
+  readonly #options: SqliteEventWriterOptions;
+  /** The worker writing now; a new one is started by the next write after it died. */
+  #worker: Worker | undefined;
   readonly #waiting = new Map<number, Waiting>();
   readonly #inFlight = new Set<Promise<void>>();
   #nextId = 1;
-  #failure: Error | undefined;
+  #closed = false;
 
-  constructor(path: string) {
-    this.#worker = new Worker(workerFile, { workerData: { path } });
+  constructor(path: string, options: SqliteEventWriterOptions = {}) {
+    this.#path = path;
+    this.#options = options;
+  }
+
+  #start(): Worker {
+    const worker = new Worker(workerFile, {
+      workerData: { path: this.#path },
+      ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
+    });
     // An idle worker must not keep the process alive; one with writes going does.
-    this.#worker.unref();
-    this.#worker.on('message', (result: EventWriteResult) => this.#settle(result));
-    this.#worker.on('error', (error) => this.#fail(error));
-    this.#worker.on('exit', (code) => this.#fail(new Error(`the event writer exited (${code})`)));
+    worker.unref();
+    worker.on('message', (result: EventWriteResult) => this.#settle(result));
+    // A worker that dies (out of memory, a driver crash) fails what it held; the events stay
+    // with the caller, who writes them again, and the next write starts a new worker.
+    const died = (error: Error) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      this.#fail(worker, error);
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`the event writer stopped (exit code ${code})`)));
+    this.#worker = worker;
+    return worker;
   }
 
   write(batches: EventBatch[]): Promise<void> {
-    if (this.#failure) return Promise.reject(storeError(this.#failure.message));
+    if (this.#closed) return Promise.reject(storeError('the store is closed'));
+    const worker = this.#worker ?? this.#start();
     const id = this.#nextId++;
     const message: EventWrite = {
       id,
@@ -57,9 +84,9 @@ export class SqliteEventWriter {
       })),
     };
     const written = new Promise<void>((resolve, reject) => {
-      if (this.#waiting.size === 0) this.#worker.ref();
-      this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage(message);
+      if (this.#waiting.size === 0) worker.ref();
+      this.#waiting.set(id, { resolve, reject, worker });
+      worker.postMessage(message);
     });
     this.#inFlight.add(written);
     const forget = () => this.#inFlight.delete(written);
@@ -69,17 +96,19 @@ export class SqliteEventWriter {
 
   /** Lets writes already sent finish, then stops the worker. */
   async close(): Promise<void> {
+    this.#closed = true;
     await Promise.allSettled(this.#inFlight);
-    this.#failure ??= new Error('the store is closed');
-    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
-    this.#worker.postMessage('close');
+    const worker = this.#worker;
+    if (!worker) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage('close');
     await exited;
   }
 
   #settle({ id, outcome }: EventWriteResult) {
     const waiting = this.#waiting.get(id);
     this.#waiting.delete(id);
-    if (this.#waiting.size === 0) this.#worker.unref();
+    if (this.#waiting.size === 0) this.#worker?.unref();
     if (!waiting) return;
     if (outcome === 'ok') waiting.resolve();
     else if (outcome.error === 'NOT_FOUND')
@@ -87,10 +116,13 @@ export class SqliteEventWriter {
     else waiting.reject(storeError(outcome.message));
   }
 
-  #fail(error: Error) {
-    this.#failure ??= error;
-    for (const waiting of this.#waiting.values()) waiting.reject(storeError(error.message));
-    this.#waiting.clear();
+  /** Fails the writes that went to `worker` (it died); those sent to its successor go on. */
+  #fail(worker: Worker, error: Error) {
+    for (const [id, waiting] of this.#waiting) {
+      if (waiting.worker !== worker) continue;
+      this.#waiting.delete(id);
+      waiting.reject(storeError(error.message));
+    }
   }
 }
 
