@@ -5,13 +5,12 @@
 // token, errors, and the peak RSS and CPU per chunk of the process in the
 // middle. Then the server on one core past what it carries, with and without
 // load shedding, and agno's AgentOS beside it (agno-peer.ts).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { agnoPython, measureAgno } from './agno-peer.ts';
 import { measureBareProxy, measureDirect, measureFloor } from './load-baselines.ts';
 import { chunks, gapMs, type Measured, row } from './load-measure.ts';
 import { loadSection } from './load-report.ts';
 import { type ClientKind, measureServer, store } from './load-server.ts';
+import { writeResultsSection } from './results-file.ts';
 import { startUpstream } from './upstream-process.ts';
 
 const list = (value: string) => value.split(',').filter(Boolean);
@@ -94,11 +93,4 @@ const section = loadSection({
   ...('skipped' in python ? { peersSkipped: python.skipped } : {}),
 });
 console.log(section);
-const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-// The Load section is replaced where it stands; the sections around it stay.
-const text = readFileSync(results, 'utf8');
-const start = text.indexOf('\n## Load:');
-const end = start < 0 ? -1 : text.indexOf('\n## ', start + 1);
-const before = (start < 0 ? text : text.slice(0, start)).trimEnd();
-const after = end < 0 ? '' : text.slice(end);
-writeFileSync(results, `${before}\n${section}${after}`);
+writeResultsSection('## Load:', section);
