@@ -8,9 +8,9 @@
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type ServedAgentRpc, serveAgentRpc } from '@agentrpc/testing';
+import type { ServedAgentRpc } from '@agentrpc/testing';
 import { percentile } from './load-measure.ts';
+import { startLoadServer } from './load-server.ts';
 import { streamEvents } from './raw-clients.ts';
 import { writeResultsSection } from './results-file.ts';
 import { startUpstream } from './upstream-process.ts';
@@ -29,19 +29,9 @@ const upstream = await startUpstream({
   CHUNK_CHARS: '4',
   CHUNK_DELAY_MS: String(gapMs),
 });
+const upstreams = { paced: upstream.baseURL, warmUp: upstream.baseURL };
 const serve = (instanceId: string) =>
-  serveAgentRpc({
-    cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
-    config: fileURLToPath(new URL('./load.config.ts', import.meta.url)),
-    env: {
-      ...process.env,
-      UPSTREAM_URL: upstream.baseURL,
-      WARM_UP_URL: upstream.baseURL,
-      AGENTRPC_STORE: store,
-      AGENTRPC_LOG_LEVEL: 'warn',
-      AGENTRPC_INSTANCE_ID: instanceId,
-    },
-  });
+  startLoadServer({ upstreams, store, env: { AGENTRPC_INSTANCE_ID: instanceId } });
 const servers: ServedAgentRpc[] = [await serve('a'), await serve('b')];
 const agent = new http.Agent({ keepAlive: true });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@agentrpc/sdk';
-import { serveAgentRpc } from '@agentrpc/testing';
+import { type ServedAgentRpc, serveAgentRpc } from '@agentrpc/testing';
 import { transportName, type Upstreams, warmUp } from './load-baselines.ts';
 import { collect, type Measured, type StreamOne, watchProcess } from './load-measure.ts';
 import { pinToServerCore } from './pin.ts';
@@ -64,25 +64,40 @@ async function serverStreams(url: string, path: ServerPath) {
   return { streams: agentRpcSseStreams({ url, apiKey, agent }), close: () => agent.destroy() };
 }
 
+/** `agentrpc serve` with the load config on the upstreams; `env` adds to the process's. */
+export function startLoadServer(options: {
+  upstreams: Upstreams;
+  store: string;
+  env?: Record<string, string>;
+}): Promise<ServedAgentRpc> {
+  return serveAgentRpc({
+    cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
+    config: fileURLToPath(new URL('./load.config.ts', import.meta.url)),
+    env: {
+      ...process.env,
+      UPSTREAM_URL: options.upstreams.paced,
+      WARM_UP_URL: options.upstreams.warmUp,
+      AGENTRPC_STORE: options.store,
+      AGENTRPC_LOG_LEVEL: 'warn',
+      // e.g. SERVER_NODE_OPTIONS=--cpu-prof for a CPU profile of the server alone.
+      ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
+      ...options.env,
+    },
+  });
+}
+
 /** Runs `streams` concurrent runs on a fresh agentrpc server; returns the table row. */
 export async function measureServer(
   streams: number,
   upstreams: Upstreams,
   path: ServerPath,
 ): Promise<Measured> {
-  const server = await serveAgentRpc({
-    cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
-    config: fileURLToPath(new URL('./load.config.ts', import.meta.url)),
+  const server = await startLoadServer({
+    upstreams,
+    store: storeForNextServer(),
     env: {
-      ...process.env,
-      UPSTREAM_URL: upstreams.paced,
-      WARM_UP_URL: upstreams.warmUp,
-      AGENTRPC_STORE: storeForNextServer(),
-      AGENTRPC_LOG_LEVEL: 'warn',
       AGENTRPC_TRANSPORTS: path.transports,
       MAX_EVENT_LOOP_DELAY_MS: String(path.overload?.maxEventLoopDelayMs ?? 0),
-      // e.g. SERVER_NODE_OPTIONS=--cpu-prof for a CPU profile of the server alone.
-      ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
     },
   });
   const pinned = path.overload !== undefined && pinToServerCore(server.child.pid ?? 0);
