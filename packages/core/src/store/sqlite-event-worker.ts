@@ -5,35 +5,23 @@
 // ended.
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
+import { isAgentRpcError } from '../errors.ts';
+import { insertEventRows } from './sqlite-event-rows.ts';
 import type { EventWrite, EventWriteResult } from './sqlite-event-writer.ts';
 
 const db = new DatabaseSync((workerData as { path: string }).path);
 db.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-const owned = db.prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?');
-const insert = db.prepare(
-  'INSERT INTO events (run_id, seq, user_id, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-);
 
 function write({ batches }: EventWrite): EventWriteResult['outcome'] {
   db.exec('BEGIN IMMEDIATE');
   try {
-    for (const { userId, runId } of batches) {
-      if (!owned.get(runId, userId)) {
-        db.exec('ROLLBACK');
-        return { error: 'NOT_FOUND', message: `run ${runId} not found` };
-      }
-    }
-    for (const { userId, runId, events } of batches) {
-      for (const [seq, data] of events) insert.run(runId, seq, userId, data);
-    }
+    insertEventRows(db, batches);
     db.exec('COMMIT');
     return 'ok';
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK');
-    return {
-      error: 'STORE_ERROR',
-      message: error instanceof Error ? error.message : String(error),
-    };
+    const message = error instanceof Error ? error.message : String(error);
+    return { error: isAgentRpcError(error, 'NOT_FOUND') ? 'NOT_FOUND' : 'STORE_ERROR', message };
   }
 }
 

@@ -4,12 +4,13 @@
 // is only the outcome. Writes keep their order: one worker, one queue.
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { AgentRpcError } from '../errors.ts';
+import { type EventRows, toEventRows } from './sqlite-event-rows.ts';
 import type { EventBatch } from './types.ts';
 
 /** One transaction's worth of events, as sent to the worker. */
 export interface EventWrite {
   id: number;
-  batches: { userId: string; runId: string; events: [seq: number, data: string][] }[];
+  batches: EventRows[];
 }
 
 export interface EventWriteResult {
@@ -75,14 +76,7 @@ export class SqliteEventWriter {
     if (this.#closed) return Promise.reject(storeError('the store is closed'));
     const worker = this.#worker ?? this.#start();
     const id = this.#nextId++;
-    const message: EventWrite = {
-      id,
-      batches: batches.map(({ key, events }) => ({
-        userId: key.userId,
-        runId: key.runId,
-        events: events.map((event) => [event.seq, JSON.stringify(event)]),
-      })),
-    };
+    const message: EventWrite = { id, batches: toEventRows(batches) };
     const written = new Promise<void>((resolve, reject) => {
       if (this.#waiting.size === 0) worker.ref();
       this.#waiting.set(id, { resolve, reject, worker });

@@ -10,6 +10,7 @@ import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
+import { insertEventRows, toEventRows } from './sqlite-event-rows.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
 import { migrate } from './sqlite-migrations.ts';
 import type {
@@ -303,21 +304,7 @@ export class SqliteStore implements Store {
       );
     }
     return this.#use('append events', (db) =>
-      this.#transaction(db, () => {
-        const owned = db.prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?');
-        for (const { key } of batches) {
-          if (!owned.get(key.runId, key.userId)) {
-            throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-          }
-        }
-        const insert = db.prepare(
-          'INSERT INTO events (run_id, seq, user_id, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        );
-        for (const { key, events } of batches) {
-          for (const event of events)
-            insert.run(key.runId, event.seq, key.userId, JSON.stringify(event));
-        }
-      }),
+      this.#transaction(db, () => insertEventRows(db, toEventRows(batches))),
     );
   }
 
