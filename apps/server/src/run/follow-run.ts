@@ -9,6 +9,8 @@ import { sleep } from './wait.ts';
 
 /** How often a reader polls the store for a run that is live elsewhere. */
 const pollMs = 100;
+/** While nothing new comes, the run's record is read on every this many polls. */
+const statusEveryPolls = 10;
 
 export interface FollowOptions {
   store: Store;
@@ -36,6 +38,9 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   let reading = false;
   let pumping = false;
   let pumpAgain = false;
+  /** Polls in a row that found nothing new, and whether the last event delivered was a pause. */
+  let emptyPolls = 0;
+  let lastWasPause = false;
   let watched: RunHub | undefined;
   let unwatch: (() => void) | undefined;
 
@@ -52,6 +57,7 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   /** Hands one event over; false when reading must stop here (paused or over). */
   const deliver = (event: RunEvent): boolean => {
     last = event.seq;
+    lastWasPause = event.type === 'run.paused';
     let more: boolean;
     try {
       more = sink.value(event);
@@ -108,13 +114,21 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
       if (over || event.seq !== last + 1) break; // a gap: the rest is still being written
       if (!deliver(event)) return false;
     }
-    if (over || last !== before) return !over;
-    // Nothing new in the log: stop if the run is over, else look again shortly.
-    const current = await store.getRun({ userId, runId });
-    const ended = current && current.status !== 'running' && current.status !== 'pending';
-    if (!current || (ended && current.lastSeq <= last)) {
-      finish('end');
-      return false;
+    if (over) return false;
+    if (last !== before) {
+      emptyPolls = 0;
+      return true;
+    }
+    // Nothing new in the log. A run that ends writes its terminal event there,
+    // so its record is read only to see whether a pause still holds, and now
+    // and then for a run that is gone (its session deleted).
+    if (lastWasPause || emptyPolls++ % statusEveryPolls === 0) {
+      const current = await store.getRun({ userId, runId });
+      const ended = current && current.status !== 'running' && current.status !== 'pending';
+      if (!current || (ended && current.lastSeq <= last)) {
+        finish('end');
+        return false;
+      }
     }
     await sleep(pollMs, signal);
     return true;

@@ -66,6 +66,28 @@ describe('SqliteStore file', () => {
     await store.close();
   });
 
+  it('waits for a write lock another connection holds without blocking the event loop', async () => {
+    const path = join(dir, 'locked.db');
+    const store = new SqliteStore({ path });
+    await store.createSession(sessionFixture('u', { sessionId: 'first' }));
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN IMMEDIATE');
+    const writing = store.createSession(sessionFixture('u', { sessionId: 'second' }));
+    // The write waits, yet timers still run meanwhile.
+    const timersRan = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50));
+    expect(timersRan).toBe(true);
+    expect(await Promise.race([writing.then(() => 'written'), Promise.resolve('waiting')])).toBe(
+      'waiting',
+    );
+    other.exec('COMMIT');
+    other.close();
+    await writing;
+    expect(await store.getSession({ userId: 'u', sessionId: 'second' })).toMatchObject({
+      sessionId: 'second',
+    });
+    await store.close();
+  });
+
   it('creates the folder of its default-style path', async () => {
     const store = new SqliteStore({ path: join(dir, 'nested', 'deeper', 'agentrpc.db') });
     await store.createSession(sessionFixture('u'));

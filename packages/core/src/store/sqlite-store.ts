@@ -3,7 +3,8 @@
 // in IMMEDIATE transactions so they never interleave.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
@@ -44,10 +45,29 @@ export interface SqliteStoreOptions {
 
 const parse = <T>(row: unknown): T => JSON.parse((row as { data: string }).data) as T;
 
+/** How long a write waits for another connection's transaction before it fails. */
+const busyWaitMs = 5000;
+
+/** SQLITE_BUSY, extended codes included: another connection holds the write lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
+}
+
+function storeError(action: string, error: unknown): AgentRpcError {
+  if (error instanceof AgentRpcError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new AgentRpcError('STORE_ERROR', `SQLite failed to ${action}: ${detail}`, {
+    cause: error,
+  });
+}
+
 export class SqliteStore implements Store {
   readonly path: string;
   readonly #eventWrites: 'worker' | 'inline';
   #db: DatabaseSync | undefined;
+  /** Prepared statements by SQL: compiling one costs about as much as running it. */
+  #statements = new Map<string, StatementSync>();
   #eventWriter: SqliteEventWriter | undefined;
   #closed = false;
 
@@ -64,13 +84,17 @@ export class SqliteStore implements Store {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     const db = new DatabaseSync(this.path);
     db.exec(
-      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyWaitMs}; PRAGMA foreign_keys = ON;`,
     );
     // With the event log on a worker, the worker's commits (most of them) run
     // the WAL checkpoints; this connection runs one only if the worker has not
     // for long (40 MB of log), so its small writes do not pay for the events'.
     if (this.#eventWrites === 'worker') db.exec('PRAGMA wal_autocheckpoint = 10000;');
     migrate(db);
+    // From here on a write that finds the file locked (by the event worker or
+    // another process) does not wait inside SQLite, which would block the
+    // event loop for as long: #use tries it again after a pause instead.
+    db.exec('PRAGMA busy_timeout = 0;');
     this.#db = db;
     return db;
   }
@@ -80,12 +104,35 @@ export class SqliteStore implements Store {
     try {
       return Promise.resolve(work(this.#open()));
     } catch (error) {
-      if (error instanceof AgentRpcError) return Promise.reject(error);
-      const detail = error instanceof Error ? error.message : String(error);
-      return Promise.reject(
-        new AgentRpcError('STORE_ERROR', `SQLite failed to ${action}: ${detail}`, { cause: error }),
-      );
+      if (isBusy(error)) return this.#useWhenFree(action, work);
+      return Promise.reject(storeError(action, error));
     }
+  }
+
+  /**
+   * Tries `work` again, with growing pauses, until the file is free or
+   * busyWaitMs have passed. Safe to repeat: a write that found the file locked
+   * changed nothing (each is one statement, or a transaction begun IMMEDIATE).
+   */
+  async #useWhenFree<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
+    const giveUpAt = performance.now() + busyWaitMs;
+    for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 20)) {
+      await sleep(pauseMs);
+      try {
+        return work(this.#open());
+      } catch (error) {
+        if (!isBusy(error) || performance.now() > giveUpAt) throw storeError(action, error);
+      }
+    }
+  }
+
+  #sql(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#open().prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   #transaction<T>(db: DatabaseSync, work: () => T): T {
@@ -100,15 +147,16 @@ export class SqliteStore implements Store {
     }
   }
 
-  #sessionRow(db: DatabaseSync, key: SessionKey): Session | undefined {
-    const row = db
-      .prepare('SELECT data FROM sessions WHERE session_id = ? AND user_id = ?')
-      .get(key.sessionId, key.userId);
+  #sessionRow(key: SessionKey): Session | undefined {
+    const row = this.#sql('SELECT data FROM sessions WHERE session_id = ? AND user_id = ?').get(
+      key.sessionId,
+      key.userId,
+    );
     return row ? parse<Session>(row) : undefined;
   }
 
-  #writeSession(db: DatabaseSync, session: Session) {
-    db.prepare(
+  #writeSession(session: Session) {
+    this.#sql(
       'UPDATE sessions SET name = ?, updated_at = ?, data = ? WHERE user_id = ? AND session_id = ?',
     ).run(
       session.name,
@@ -120,20 +168,18 @@ export class SqliteStore implements Store {
   }
 
   createSession(session: Session): Promise<Session> {
-    return this.#use('create a session', (db) => {
-      const inserted = db
-        .prepare(
-          'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        )
-        .run(
-          session.sessionId,
-          session.userId,
-          session.agentId,
-          session.name,
-          session.createdAt,
-          session.updatedAt,
-          JSON.stringify(session),
-        );
+    return this.#use('create a session', () => {
+      const inserted = this.#sql(
+        'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ).run(
+        session.sessionId,
+        session.userId,
+        session.agentId,
+        session.name,
+        session.createdAt,
+        session.updatedAt,
+        JSON.stringify(session),
+      );
       if (!inserted.changes)
         throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
       return structuredClone(session);
@@ -141,11 +187,11 @@ export class SqliteStore implements Store {
   }
 
   getSession(key: SessionKey): Promise<Session | null> {
-    return this.#use('read a session', (db) => this.#sessionRow(db, key) ?? null);
+    return this.#use('read a session', () => this.#sessionRow(key) ?? null);
   }
 
   listSessions(query: SessionQuery): Promise<Page<Session>> {
-    return this.#use('list sessions', (db) => {
+    return this.#use('list sessions', () => {
       const column = query.sortBy === 'createdAt' ? 'created_at' : 'updated_at';
       const field = query.sortBy ?? 'updatedAt';
       const asc = query.order === 'asc';
@@ -167,11 +213,9 @@ export class SqliteStore implements Store {
         params.push(after.value, after.value, after.id);
       }
       const dir = asc ? 'ASC' : 'DESC';
-      const rows = db
-        .prepare(
-          `SELECT data FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${column} ${dir}, session_id ${dir} LIMIT ?`,
-        )
-        .all(...params, limit + 1);
+      const rows = this.#sql(
+        `SELECT data FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${column} ${dir}, session_id ${dir} LIMIT ?`,
+      ).all(...params, limit + 1);
       return pageOfSessions(
         rows.map((row) => parse<Session>(row)),
         limit,
@@ -183,7 +227,7 @@ export class SqliteStore implements Store {
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
     return this.#use('update a session', (db) =>
       this.#transaction(db, () => {
-        const session = this.#sessionRow(db, key);
+        const session = this.#sessionRow(key);
         if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
         const { addRuns, addUsage: usage, ...fields } = patch;
         Object.assign(session, structuredClone(fields), {
@@ -191,7 +235,7 @@ export class SqliteStore implements Store {
         });
         if (addRuns) session.runCount += addRuns;
         if (usage) session.usage = addUsage(session.usage, usage);
-        this.#writeSession(db, session);
+        this.#writeSession(session);
         return session;
       }),
     );
@@ -200,11 +244,11 @@ export class SqliteStore implements Store {
   updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
     return this.#use('update session state', (db) =>
       this.#transaction(db, () => {
-        const session = this.#sessionRow(db, key);
+        const session = this.#sessionRow(key);
         if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
         session.state = deepMerge(session.state, patch);
         session.updatedAt = Math.max(Date.now(), session.updatedAt);
-        this.#writeSession(db, session);
+        this.#writeSession(session);
         return session;
       }),
     );
@@ -213,33 +257,32 @@ export class SqliteStore implements Store {
   deleteSession(key: SessionKey): Promise<boolean> {
     return this.#use('delete a session', (db) =>
       this.#transaction(db, () => {
-        const deleted = db
-          .prepare('DELETE FROM sessions WHERE session_id = ? AND user_id = ?')
-          .run(key.sessionId, key.userId);
+        const deleted = this.#sql('DELETE FROM sessions WHERE session_id = ? AND user_id = ?').run(
+          key.sessionId,
+          key.userId,
+        );
         if (!deleted.changes) return false;
-        this.#deleteRunsOf(db, key);
+        this.#deleteRunsOf(key);
         return true;
       }),
     );
   }
 
-  #deleteRunsOf(db: DatabaseSync, key: SessionKey) {
-    db.prepare(
+  #deleteRunsOf(key: SessionKey) {
+    this.#sql(
       'DELETE FROM events WHERE user_id = ? AND run_id IN (SELECT run_id FROM runs WHERE user_id = ? AND session_id = ?)',
     ).run(key.userId, key.userId, key.sessionId);
-    db.prepare('DELETE FROM runs WHERE user_id = ? AND session_id = ?').run(
+    this.#sql('DELETE FROM runs WHERE user_id = ? AND session_id = ?').run(
       key.userId,
       key.sessionId,
     );
   }
 
   appendRun(run: RunRecord): Promise<void> {
-    return this.#use('append a run', (db) => {
-      const inserted = db
-        .prepare(
-          'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        )
-        .run(run.runId, run.sessionId, run.userId, run.status, run.createdAt, JSON.stringify(run));
+    return this.#use('append a run', () => {
+      const inserted = this.#sql(
+        'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ).run(run.runId, run.sessionId, run.userId, run.status, run.createdAt, JSON.stringify(run));
       if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
     });
   }
@@ -247,14 +290,15 @@ export class SqliteStore implements Store {
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
     return this.#use('update a run', (db) =>
       this.#transaction(db, () => {
-        const row = db
-          .prepare('SELECT data FROM runs WHERE run_id = ? AND user_id = ?')
-          .get(key.runId, key.userId);
+        const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
+          key.runId,
+          key.userId,
+        );
         if (!row) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
         const run = Object.assign(parse<RunRecord>(row), structuredClone(patch), {
           updatedAt: Date.now(),
         });
-        db.prepare('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
+        this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
           run.status,
           JSON.stringify(run),
           run.userId,
@@ -266,16 +310,17 @@ export class SqliteStore implements Store {
   }
 
   getRun(key: RunKey): Promise<RunRecord | null> {
-    return this.#use('read a run', (db) => {
-      const row = db
-        .prepare('SELECT data FROM runs WHERE run_id = ? AND user_id = ?')
-        .get(key.runId, key.userId);
+    return this.#use('read a run', () => {
+      const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
+        key.runId,
+        key.userId,
+      );
       return row ? parse<RunRecord>(row) : null;
     });
   }
 
   listRuns(query: RunQuery): Promise<RunRecord[]> {
-    return this.#use('list runs', (db) => {
+    return this.#use('list runs', () => {
       const dir = query.order === 'asc' ? 'ASC' : 'DESC';
       const status = query.status ? 'AND status = ?' : '';
       const params: SQLInputValue[] = [
@@ -283,10 +328,9 @@ export class SqliteStore implements Store {
         query.sessionId,
         ...(query.status ? [query.status] : []),
       ];
-      return db
-        .prepare(
-          `SELECT data FROM runs WHERE user_id = ? AND session_id = ? ${status} ORDER BY created_at ${dir}, run_id ${dir} LIMIT ?`,
-        )
+      return this.#sql(
+        `SELECT data FROM runs WHERE user_id = ? AND session_id = ? ${status} ORDER BY created_at ${dir}, run_id ${dir} LIMIT ?`,
+      )
         .all(...params, clampLimit(query.limit, 100, 10_000))
         .map((row) => parse<RunRecord>(row));
     });
@@ -309,29 +353,26 @@ export class SqliteStore implements Store {
   }
 
   readEvents(query: EventQuery): Promise<RunEvent[]> {
-    return this.#use('read events', (db) =>
-      db
-        .prepare(
-          'SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-        )
+    return this.#use('read events', () =>
+      this.#sql(
+        'SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
         .all(query.runId, query.userId, query.afterSeq ?? 0, clampLimit(query.limit, 1000, 10_000))
         .map((row) => parse<RunEvent>(row)),
     );
   }
 
   createMemory(memory: Memory): Promise<Memory> {
-    return this.#use('create a memory', (db) => {
-      const inserted = db
-        .prepare(
-          'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        )
-        .run(
-          memory.memoryId,
-          memory.userId,
-          memory.agentId ?? null,
-          memory.updatedAt,
-          JSON.stringify(memory),
-        );
+    return this.#use('create a memory', () => {
+      const inserted = this.#sql(
+        'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ).run(
+        memory.memoryId,
+        memory.userId,
+        memory.agentId ?? null,
+        memory.updatedAt,
+        JSON.stringify(memory),
+      );
       if (!inserted.changes)
         throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
       return structuredClone(memory);
@@ -339,13 +380,12 @@ export class SqliteStore implements Store {
   }
 
   listMemories(query: MemoryQuery): Promise<Memory[]> {
-    return this.#use('list memories', (db) => {
+    return this.#use('list memories', () => {
       const agent = query.agentId ? 'AND agent_id = ?' : '';
       const params: SQLInputValue[] = [query.userId, ...(query.agentId ? [query.agentId] : [])];
-      return db
-        .prepare(
-          `SELECT data FROM memories WHERE user_id = ? ${agent} ORDER BY updated_at DESC, memory_id DESC LIMIT ?`,
-        )
+      return this.#sql(
+        `SELECT data FROM memories WHERE user_id = ? ${agent} ORDER BY updated_at DESC, memory_id DESC LIMIT ?`,
+      )
         .all(...params, clampLimit(query.limit, 100, 1000))
         .map((row) => parse<Memory>(row));
     });
@@ -354,14 +394,15 @@ export class SqliteStore implements Store {
   updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
     return this.#use('update a memory', (db) =>
       this.#transaction(db, () => {
-        const row = db
-          .prepare('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?')
-          .get(key.memoryId, key.userId);
+        const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
+          key.memoryId,
+          key.userId,
+        );
         if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
         const memory = Object.assign(parse<Memory>(row), structuredClone(patch), {
           updatedAt: Date.now(),
         });
-        db.prepare('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
+        this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
           memory.updatedAt,
           JSON.stringify(memory),
           memory.memoryId,
@@ -374,24 +415,23 @@ export class SqliteStore implements Store {
   deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
     return this.#use(
       'delete a memory',
-      (db) =>
-        db
-          .prepare('DELETE FROM memories WHERE memory_id = ? AND user_id = ?')
-          .run(key.memoryId, key.userId).changes > 0,
+      () =>
+        this.#sql('DELETE FROM memories WHERE memory_id = ? AND user_id = ?').run(
+          key.memoryId,
+          key.userId,
+        ).changes > 0,
     );
   }
 
   acquireLease(lease: Lease): Promise<boolean> {
-    return this.#use('acquire a lease', (db) => {
+    return this.#use('acquire a lease', () => {
       const now = Date.now();
       // One statement: insert, or take over a lease that is ours or expired.
-      const result = db
-        .prepare(
-          `INSERT INTO leases (key, owner, expires_at) VALUES (?, ?, ?)
+      const result = this.#sql(
+        `INSERT INTO leases (key, owner, expires_at) VALUES (?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
            WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`,
-        )
-        .run(lease.key, lease.owner, now + lease.ttlMs, now);
+      ).run(lease.key, lease.owner, now + lease.ttlMs, now);
       return result.changes > 0;
     });
   }
@@ -399,44 +439,45 @@ export class SqliteStore implements Store {
   renewLease(lease: Lease): Promise<boolean> {
     return this.#use(
       'renew a lease',
-      (db) =>
-        db
-          .prepare('UPDATE leases SET expires_at = ? WHERE key = ? AND owner = ?')
-          .run(Date.now() + lease.ttlMs, lease.key, lease.owner).changes > 0,
+      () =>
+        this.#sql('UPDATE leases SET expires_at = ? WHERE key = ? AND owner = ?').run(
+          Date.now() + lease.ttlMs,
+          lease.key,
+          lease.owner,
+        ).changes > 0,
     );
   }
 
   releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
-    return this.#use('release a lease', (db) => {
-      db.prepare('DELETE FROM leases WHERE key = ? AND owner = ?').run(lease.key, lease.owner);
+    return this.#use('release a lease', () => {
+      this.#sql('DELETE FROM leases WHERE key = ? AND owner = ?').run(lease.key, lease.owner);
     });
   }
 
   getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {
-    return this.#use('read the response cache', (db) => {
-      const row = db
-        .prepare('SELECT data FROM response_cache WHERE user_id = ? AND key = ? AND expires_at > ?')
-        .get(key.userId, key.key, Date.now());
+    return this.#use('read the response cache', () => {
+      const row = this.#sql(
+        'SELECT data FROM response_cache WHERE user_id = ? AND key = ? AND expires_at > ?',
+      ).get(key.userId, key.key, Date.now());
       return row ? parse<CachedResponse>(row) : null;
     });
   }
 
   putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
-    return this.#use('write the response cache', (db) => {
-      db.prepare(
+    return this.#use('write the response cache', () => {
+      this.#sql(
         `INSERT INTO response_cache (user_id, key, expires_at, data) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id, key) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data`,
       ).run(key.userId, key.key, Date.now() + ttlMs, JSON.stringify(response));
-      db.prepare('DELETE FROM response_cache WHERE expires_at <= ?').run(Date.now());
+      this.#sql('DELETE FROM response_cache WHERE expires_at <= ?').run(Date.now());
     });
   }
 
   listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
-    return this.#use('list unfinished runs', (db) =>
-      db
-        .prepare(
-          "SELECT data FROM runs WHERE status IN ('running', 'pending') ORDER BY created_at LIMIT ?",
-        )
+    return this.#use('list unfinished runs', () =>
+      this.#sql(
+        "SELECT data FROM runs WHERE status IN ('running', 'pending') ORDER BY created_at LIMIT ?",
+      )
         .all(clampLimit(limit, 100, 10_000))
         .map((row) => parse<RunRecord>(row)),
     );
@@ -445,13 +486,13 @@ export class SqliteStore implements Store {
   deleteIdleSessions(before: number): Promise<number> {
     return this.#use('delete idle sessions', (db) =>
       this.#transaction(db, () => {
-        const idle = db
-          .prepare('SELECT user_id, session_id FROM sessions WHERE updated_at < ?')
-          .all(before) as { user_id: string; session_id: string }[];
+        const idle = this.#sql('SELECT user_id, session_id FROM sessions WHERE updated_at < ?').all(
+          before,
+        ) as { user_id: string; session_id: string }[];
         for (const row of idle) {
-          this.#deleteRunsOf(db, { userId: row.user_id, sessionId: row.session_id });
+          this.#deleteRunsOf({ userId: row.user_id, sessionId: row.session_id });
         }
-        return Number(db.prepare('DELETE FROM sessions WHERE updated_at < ?').run(before).changes);
+        return Number(this.#sql('DELETE FROM sessions WHERE updated_at < ?').run(before).changes);
       }),
     );
   }
@@ -468,6 +509,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     const db = this.#db;
     this.#db = undefined;
+    this.#statements.clear();
     this.#closed = true;
     await this.#eventWriter?.close();
     db?.close();
