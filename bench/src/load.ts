@@ -26,6 +26,8 @@ const serverTransports = list(process.env.SERVER_TRANSPORTS ?? 'agentrpc') as (
 const clients = list(process.env.CLIENTS ?? 'raw') as ClientKind[];
 /** Streams started on a one-core server, with and without load shedding (0 skips). */
 const overloadStreams = Number(process.env.OVERLOAD_STREAMS ?? 1000);
+/** Loop delays (ms) the overload rows shed at; 0 is a row without shedding. */
+const shedAtMs = list(process.env.SHED_AT_MS ?? '0,100,30').map(Number);
 /** Sizes at which agno and agentrpc are compared, each on one core (0 skips). */
 const peerSizes = list(process.env.PEER_STREAMS ?? '100,400')
   .map(Number)
@@ -63,7 +65,7 @@ const overload: Measured[] = [];
 if (overloadStreams > 0) {
   // The floor at this size gives the upstream's own time to first token.
   overload.push(measured(await measureFloor(overloadStreams, upstream.baseURL)));
-  for (const maxEventLoopDelayMs of [0, 100]) {
+  for (const maxEventLoopDelayMs of shedAtMs) {
     const path = { transports: 'agentrpc', transport: 'sse', client: 'raw' } as const;
     const pinned = { ...path, overload: { maxEventLoopDelayMs } };
     overload.push(measured(await measureServer(overloadStreams, upstreams, pinned)));

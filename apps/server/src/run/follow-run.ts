@@ -80,7 +80,8 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   const step = () => {
     if (over || paused || reading) return;
     if (signal?.aborted) return finish('end');
-    const hub = options.hubOf();
+    // A hub once watched serves until it is done, and then reading ends.
+    const hub = watched ?? options.hubOf();
     if (hub && hub.firstSeq <= last + 1) {
       if (hub !== watched) {
         unwatch?.();
