@@ -23,11 +23,15 @@ export async function startScript(name: string, env: Record<string, string>): Pr
     ['--conditions=@agentrpc/source', '--disable-warning=ExperimentalWarning', script],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // A bench that fails midway must not leave its upstream or proxy running.
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild);
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return {
     url: line.toString().trim(),
     pid: child.pid ?? 0,
     stop: async () => {
+      process.off('exit', killChild);
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

@@ -396,6 +396,45 @@ export class MongoStore implements Store {
     });
   }
 
+  readEventBatches(queries: EventQuery[]): Promise<RunEvent[][]> {
+    return guarded('read events', async () => {
+      if (queries.length === 0) return [];
+      const { events } = await this.#c();
+      // One find for every run: a server polls all the runs it follows on
+      // other instances at once. A run whose events fall past the overall
+      // limit gets a shorter list (a prefix), and the rest on its next read.
+      const limits = queries.map((query) => clampLimit(query.limit, 1000, 10_000));
+      const docs = await events
+        .find({
+          $or: queries.map((query) => ({
+            runId: query.runId,
+            userId: query.userId,
+            seq: { $gt: query.afterSeq ?? 0 },
+          })),
+        })
+        .sort({ runId: 1, seq: 1 })
+        .limit(
+          Math.min(
+            10_000,
+            limits.reduce((sum, limit) => sum + limit, 0),
+          ),
+        )
+        .toArray();
+      const byRun = new Map<string, RunEvent[]>();
+      for (const doc of docs) {
+        const key = `${doc.userId}\u0000${doc.runId}`;
+        const list = byRun.get(key);
+        if (list) list.push(doc.event);
+        else byRun.set(key, [doc.event]);
+      }
+      return queries.map((query, i) =>
+        (byRun.get(`${query.userId}\u0000${query.runId}`) ?? [])
+          .filter((event) => event.seq > (query.afterSeq ?? 0))
+          .slice(0, limits[i]),
+      );
+    });
+  }
+
   createMemory(memory: Memory): Promise<Memory> {
     return guarded('create a memory', async () => {
       const { memories } = await this.#c();

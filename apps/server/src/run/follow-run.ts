@@ -1,14 +1,17 @@
 // Reading a run's events for a subscriber: replay from the store's event log,
-// follow the live hub when the run is in this process, and poll the log when
-// it runs elsewhere, until the terminal event (a pause that was continued is not one). Events from the live hub are
-// handed to the subscriber as the hub gets them, in the same call.
+// follow the live hub when the run is in this process, and poll the log (with
+// every other such reader, log-poller.ts) when it runs elsewhere, until the
+// terminal event (a pause that was continued is not one). Events from the
+// live hub are handed to the subscriber as the hub gets them, in the same call.
 import { isTerminalEvent, type RunEvent, type Store } from '@agentrpc/core';
 import { createFeed, type Feed, type FeedControl, type FeedSink } from '@agentrpc/core/internal';
+import { LogPoller } from './log-poller.ts';
 import type { RunHub } from './run-hub.ts';
-import { sleep } from './wait.ts';
 
 /** How often a reader polls the store for a run that is live elsewhere. */
-const pollMs = 100;
+export const pollMs = 100;
+/** Events read from the store at once. */
+const readLimit = 500;
 /** While nothing new comes, the run's record is read on every this many polls. */
 const statusEveryPolls = 10;
 
@@ -23,6 +26,8 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** Counts readers while they read (a gauge). */
   readers?: { inc(): void; dec(): void };
+  /** Polls the log with every other reader of this process (default: a poller of its own). */
+  poller?: LogPoller;
 }
 
 export function followRun(options: FollowOptions): Feed<RunEvent> {
@@ -31,6 +36,7 @@ export function followRun(options: FollowOptions): Feed<RunEvent> {
 
 function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   const { store, userId, runId, signal } = options;
+  const poller = options.poller ?? new LogPoller({ store, pollMs });
   let last = options.afterSeq;
   let over = false;
   let paused = false;
@@ -38,6 +44,8 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   let reading = false;
   let pumping = false;
   let pumpAgain = false;
+  /** The last read reached the end of the log: the next waits for the poller. */
+  let atEnd = false;
   /** Polls in a row that found nothing new, and whether the last event delivered was a pause. */
   let emptyPolls = 0;
   let lastWasPause = false;
@@ -111,11 +119,15 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   /** One pass over the stored log; false when reading must stop here. */
   const readLog = async (): Promise<boolean> => {
     const before = last;
-    for (const event of await store.readEvents({ userId, runId, afterSeq: last, limit: 500 })) {
+    const query = { userId, runId, afterSeq: last, limit: readLimit };
+    const events = atEnd ? await poller.next(query, signal) : await store.readEvents(query);
+    if (signal?.aborted) return !over; // the next step ends it
+    for (const event of events) {
       if (over || event.seq !== last + 1) break; // a gap: the rest is still being written
       if (!deliver(event)) return false;
     }
     if (over) return false;
+    atEnd = events.length < readLimit || last !== events.at(-1)?.seq;
     if (last !== before) {
       emptyPolls = 0;
       return true;
@@ -131,7 +143,6 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
         return false;
       }
     }
-    await sleep(pollMs, signal);
     return true;
   };
 

@@ -20,7 +20,8 @@ import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { EventLog } from './event-log.ts';
 import type { EventLoopLoad } from './event-loop-load.ts';
-import { followRun } from './follow-run.ts';
+import { followRun, pollMs } from './follow-run.ts';
+import { LogPoller } from './log-poller.ts';
 import { errorIdOf } from './public-errors.ts';
 import { endOrphanedRun } from './recover-runs.ts';
 import { RunHub } from './run-hub.ts';
@@ -78,6 +79,8 @@ export class RunManager {
   readonly #onError: (error: unknown) => void;
   /** Every run's events on their way to the store, written in batches across runs. */
   readonly #eventLog: EventLog;
+  /** Reads the log of every run followed here while it runs elsewhere, in one store call per interval. */
+  readonly #poller: LogPoller;
 
   readonly #logger: Logger;
 
@@ -112,6 +115,7 @@ export class RunManager {
     this.#metrics = options.metrics;
     this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
     this.#eventLog = new EventLog({ store: this.#store, onError: this.#onError });
+    this.#poller = new LogPoller({ store: this.#store, pollMs });
   }
 
   /** Whether the run is going in this process. */
@@ -290,6 +294,7 @@ export class RunManager {
         runId,
         afterSeq,
         readers: this.#metrics.subscriptions,
+        poller: this.#poller,
         ...(signal ? { signal } : {}),
       });
       return releasedAtEnd(feed, release);

@@ -193,6 +193,10 @@ export class MemoryStore implements Store {
       .map(copy);
   }
 
+  readEventBatches(queries: EventQuery[]): Promise<RunEvent[][]> {
+    return Promise.all(queries.map((query) => this.readEvents(query)));
+  }
+
   async createMemory(memory: Memory): Promise<Memory> {
     if (this.#memories.has(memory.memoryId)) {
       throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);

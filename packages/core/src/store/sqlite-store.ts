@@ -353,13 +353,19 @@ export class SqliteStore implements Store {
   }
 
   readEvents(query: EventQuery): Promise<RunEvent[]> {
-    return this.#use('read events', () =>
-      this.#sql(
-        'SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-      )
-        .all(query.runId, query.userId, query.afterSeq ?? 0, clampLimit(query.limit, 1000, 10_000))
-        .map((row) => parse<RunEvent>(row)),
-    );
+    return this.#use('read events', () => this.#eventsOf(query));
+  }
+
+  readEventBatches(queries: EventQuery[]): Promise<RunEvent[][]> {
+    return this.#use('read events', () => queries.map((query) => this.#eventsOf(query)));
+  }
+
+  #eventsOf(query: EventQuery): RunEvent[] {
+    return this.#sql(
+      'SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    )
+      .all(query.runId, query.userId, query.afterSeq ?? 0, clampLimit(query.limit, 1000, 10_000))
+      .map((row) => parse<RunEvent>(row));
   }
 
   createMemory(memory: Memory): Promise<Memory> {

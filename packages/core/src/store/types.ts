@@ -130,6 +130,13 @@ export interface Store {
    */
   appendEventBatches?(batches: EventBatch[]): Promise<void>;
   readEvents(query: EventQuery): Promise<RunEvent[]>;
+  /**
+   * Several runs' events in one call, each list as readEvents returns it, in
+   * the order asked: a server following many runs that live on other
+   * instances polls them all at once. Optional: without it, callers read run
+   * by run.
+   */
+  readEventBatches?(queries: EventQuery[]): Promise<RunEvent[][]>;
 
   createMemory(memory: Memory): Promise<Memory>;
   listMemories(query: MemoryQuery): Promise<Memory[]>;

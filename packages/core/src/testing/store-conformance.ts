@@ -361,6 +361,35 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
         expect((await s.readEvents(b)).map((e) => e.seq)).toEqual([1, 2]);
       });
 
+      it("reads several runs' events in one call, each after its own seq, only the user's", async () => {
+        const s = await setup();
+        if (!s.readEventBatches) return; // optional: callers then read run by run
+        const session = await s.createSession(sessionFixture(uid('u')));
+        const [a, b, c] = [runFixture(session), runFixture(session), runFixture(session)];
+        for (const run of [a, b, c]) await s.appendRun(run);
+        await s.appendEvents(
+          a,
+          [1, 2, 3].map((seq) => contentEvent(a.runId, seq)),
+        );
+        await s.appendEvents(
+          b,
+          [1, 2].map((seq) => contentEvent(b.runId, seq)),
+        );
+        const seqs = (lists: RunEvent[][]) => lists.map((list) => list.map((e) => e.seq));
+        expect(
+          seqs(
+            await s.readEventBatches([
+              { ...b, afterSeq: 1 },
+              { ...a, afterSeq: 0, limit: 2 },
+              { ...a, afterSeq: 2 },
+              { ...c, afterSeq: 0 },
+              { userId: uid('stranger'), runId: a.runId },
+            ]),
+          ),
+        ).toEqual([[2], [1, 2], [3], [], []]);
+        expect(await s.readEventBatches([])).toEqual([]);
+      });
+
       it("refuses events for another user's run", async () => {
         const s = await setup();
         const session = await s.createSession(sessionFixture(uid('u')));
@@ -524,6 +553,9 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
             () => broken.getRun({ userId: session.userId, runId: 'r' }),
             () => broken.listRuns({ userId: session.userId, sessionId: session.sessionId }),
             () => broken.readEvents({ userId: session.userId, runId: 'r' }),
+            ...(broken.readEventBatches
+              ? [() => broken.readEventBatches!([{ userId: session.userId, runId: 'r' }])]
+              : []),
             () => broken.listMemories({ userId: session.userId }),
             () => broken.acquireLease({ key: 'k', owner: 'o', ttlMs: 1000 }),
           ];
