@@ -109,7 +109,7 @@ const section = [
   `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores: two agentrpc server`,
   `processes on one store (${store.startsWith('sqlite:') ? 'one SQLite file, WAL' : store.split('://')[0]}), ${streams} runs of ${chunks} chunks ${gapMs} ms apart started over`,
   `${rampMs / 1000} s, alternately on each instance; half of them (two in every four) are also followed (runs.events) from the other`,
-  'instance, which reads it from the store (polling every 100 ms while the run is elsewhere).',
+  'instance, which reads it from the store (every 100 ms, one store read for all the runs that instance follows).',
   '',
   '| runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | wall s |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
