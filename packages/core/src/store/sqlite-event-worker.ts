@@ -9,8 +9,11 @@ import { isAgentRpcError } from '../errors.ts';
 import { insertEventRows } from './sqlite-event-rows.ts';
 import type { EventWrite, EventWriteResult } from './sqlite-event-writer.ts';
 
-const db = new DatabaseSync((workerData as { path: string }).path);
-db.exec('PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
+const db = new DatabaseSync(path);
+db.exec(
+  `PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${Number(busyTimeoutMs)}; PRAGMA foreign_keys = ON;`,
+);
 
 function write({ batches }: EventWrite): EventWriteResult['outcome'] {
   db.exec('BEGIN IMMEDIATE');

@@ -35,6 +35,8 @@ const workerFile = new URL(
 export interface SqliteEventWriterOptions {
   /** The worker's heap limits (Node's defaults when not given). */
   resourceLimits?: ResourceLimits;
+  /** How long the worker waits for another connection's write lock (default 5,000 ms). */
+  busyTimeoutMs?: number;
 }
 
 export class SqliteEventWriter {
@@ -54,7 +56,7 @@ export class SqliteEventWriter {
 
   #start(): Worker {
     const worker = new Worker(workerFile, {
-      workerData: { path: this.#path },
+      workerData: { path: this.#path, busyTimeoutMs: this.#options.busyTimeoutMs ?? 5000 },
       ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
     });
     // An idle worker must not keep the process alive; one with writes going does.

@@ -88,6 +88,22 @@ describe('SqliteStore file', () => {
     await store.close();
   });
 
+  it('fails a write with STORE_ERROR when the lock is held past busyTimeoutMs, and writes again after', async () => {
+    const path = join(dir, 'held.db');
+    const store = new SqliteStore({ path, busyTimeoutMs: 100 });
+    await store.createSession(sessionFixture('u', { sessionId: 'first' }));
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN IMMEDIATE');
+    await expect(
+      store.createSession(sessionFixture('u', { sessionId: 'second' })),
+    ).rejects.toMatchObject({ code: 'STORE_ERROR', message: expect.stringMatching(/locked/) });
+    other.exec('COMMIT');
+    other.close();
+    await store.createSession(sessionFixture('u', { sessionId: 'second' }));
+    expect(await store.getSession({ userId: 'u', sessionId: 'second' })).not.toBeNull();
+    await store.close();
+  });
+
   it('creates the folder of its default-style path', async () => {
     const store = new SqliteStore({ path: join(dir, 'nested', 'deeper', 'agentrpc.db') });
     await store.createSession(sessionFixture('u'));

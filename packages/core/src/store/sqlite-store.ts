@@ -41,12 +41,17 @@ export interface SqliteStoreOptions {
    * ('inline', always for ':memory:', which a second connection cannot share).
    */
   eventWrites?: 'worker' | 'inline';
+  /**
+   * How long a write waits for another connection's write lock (the event
+   * worker's, another process's) before it fails with STORE_ERROR. Default
+   * 5,000 ms. The wait is spent off the event loop.
+   */
+  busyTimeoutMs?: number;
 }
 
 const parse = <T>(row: unknown): T => JSON.parse((row as { data: string }).data) as T;
 
-/** How long a write waits for another connection's transaction before it fails. */
-const busyWaitMs = 5000;
+const defaultBusyTimeoutMs = 5000;
 
 /** SQLITE_BUSY, extended codes included: another connection holds the write lock. */
 function isBusy(error: unknown): boolean {
@@ -65,6 +70,7 @@ function storeError(action: string, error: unknown): AgentRpcError {
 export class SqliteStore implements Store {
   readonly path: string;
   readonly #eventWrites: 'worker' | 'inline';
+  readonly #busyTimeoutMs: number;
   #db: DatabaseSync | undefined;
   /** Prepared statements by SQL: compiling one costs about as much as running it. */
   #statements = new Map<string, StatementSync>();
@@ -74,6 +80,7 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions = {}) {
     this.path = options.path ?? '.agentrpc/agentrpc.db';
     this.#eventWrites = this.path === ':memory:' ? 'inline' : (options.eventWrites ?? 'worker');
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? defaultBusyTimeoutMs;
   }
 
   /** Opens the file and migrates it; called by the first operation. */
@@ -84,7 +91,7 @@ export class SqliteStore implements Store {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     const db = new DatabaseSync(this.path);
     db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyWaitMs}; PRAGMA foreign_keys = ON;`,
+      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${this.#busyTimeoutMs}; PRAGMA foreign_keys = ON;`,
     );
     // With the event log on a worker, the worker's commits (most of them) run
     // the WAL checkpoints; this connection runs one only if the worker has not
@@ -111,11 +118,11 @@ export class SqliteStore implements Store {
 
   /**
    * Tries `work` again, with growing pauses, until the file is free or
-   * busyWaitMs have passed. Safe to repeat: a write that found the file locked
+   * busyTimeoutMs have passed. Safe to repeat: a write that found the file locked
    * changed nothing (each is one statement, or a transaction begun IMMEDIATE).
    */
   async #useWhenFree<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
-    const giveUpAt = performance.now() + busyWaitMs;
+    const giveUpAt = performance.now() + this.#busyTimeoutMs;
     for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 20)) {
       await sleep(pauseMs);
       try {
@@ -508,7 +515,7 @@ export class SqliteStore implements Store {
   }
 
   #startEventWriter(): SqliteEventWriter {
-    this.#eventWriter = new SqliteEventWriter(this.path);
+    this.#eventWriter = new SqliteEventWriter(this.path, { busyTimeoutMs: this.#busyTimeoutMs });
     return this.#eventWriter;
   }
 
