@@ -303,6 +303,21 @@ export class MongoStore implements Store {
     });
   }
 
+  getRuns(keys: RunKey[]): Promise<(RunRecord | null)[]> {
+    return guarded('read runs', async () => {
+      if (keys.length === 0) return [];
+      const { runs } = await this.#c();
+      const docs = await runs
+        .find({ _id: { $in: keys.map((key) => docId(key.userId, key.runId)) } })
+        .toArray();
+      const byId = new Map(docs.map((doc) => [doc._id, doc]));
+      return keys.map((key) => {
+        const doc = byId.get(docId(key.userId, key.runId));
+        return strip(doc && doc.userId === key.userId ? doc : null);
+      });
+    });
+  }
+
   /**
    * Keeps the ids of a session's latest completed runs in its document, so the
    * history window is read by _id, as fast for the 1,000th run as for the first.

@@ -18,6 +18,7 @@ import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
+import { CancelWatch } from './cancel-watch.ts';
 import { EventLog } from './event-log.ts';
 import type { EventLoopLoad } from './event-loop-load.ts';
 import { followRun, pollMs } from './follow-run.ts';
@@ -81,6 +82,8 @@ export class RunManager {
   readonly #eventLog: EventLog;
   /** Reads the log of every run followed here while it runs elsewhere, in one store call per interval. */
   readonly #poller: LogPoller;
+  /** Reads the records of every run live here for cancel requests from other instances, likewise. */
+  readonly #cancelWatch: CancelWatch;
 
   readonly #logger: Logger;
 
@@ -116,6 +119,11 @@ export class RunManager {
     this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
     this.#eventLog = new EventLog({ store: this.#store, onError: this.#onError });
     this.#poller = new LogPoller({ store: this.#store, pollMs });
+    this.#cancelWatch = new CancelWatch({
+      store: this.#store,
+      intervalMs: cancelPollMs,
+      onError: this.#onError,
+    });
   }
 
   /** Whether the run is going in this process. */
@@ -154,6 +162,7 @@ export class RunManager {
   /** Stops watching the process's load; for after the last run has ended. */
   close(): void {
     this.#load?.stop();
+    this.#cancelWatch.stop();
   }
 
   /** Takes a run slot for the user before anything else happens, or throws why not. */
@@ -382,12 +391,9 @@ export class RunManager {
       );
     }, this.#limits.runTimeoutMs);
     timeout.unref();
-    const cancelWatch = setInterval(() => {
-      this.#store.getRun({ userId, runId }).then((run) => {
-        if (run?.cancelRequestedAt !== undefined && !hub.done) controller.abort();
-      }, this.#onError);
-    }, cancelPollMs);
-    cancelWatch.unref();
+    const unwatchCancel = this.#cancelWatch.watch({ userId, runId }, () => {
+      if (!hub.done) controller.abort();
+    });
     if (first.value.type === 'run.started') {
       log.info({ agentId: first.value.agentId, sessionId: first.value.sessionId }, 'run started');
     } else {
@@ -419,7 +425,7 @@ export class RunManager {
         const last = hub.events.at(-1);
         const output = last && 'output' in last ? last.output : undefined;
         clearTimeout(timeout);
-        clearInterval(cancelWatch);
+        unwatchCancel();
         this.#metrics.activeRuns.dec();
         if (last && output) this.#metrics.runEnded(output.agentId, last);
         log[last?.type === 'run.error' ? 'warn' : 'info'](

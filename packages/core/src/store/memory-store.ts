@@ -139,6 +139,10 @@ export class MemoryStore implements Store {
     return copy(run);
   }
 
+  getRuns(keys: RunKey[]): Promise<(RunRecord | null)[]> {
+    return Promise.all(keys.map((key) => this.getRun(key)));
+  }
+
   async getRun(key: RunKey): Promise<RunRecord | null> {
     const run = this.#run(key);
     return run ? copy(run) : null;

@@ -317,13 +317,19 @@ export class SqliteStore implements Store {
   }
 
   getRun(key: RunKey): Promise<RunRecord | null> {
-    return this.#use('read a run', () => {
-      const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
-        key.runId,
-        key.userId,
-      );
-      return row ? parse<RunRecord>(row) : null;
-    });
+    return this.#use('read a run', () => this.#runRow(key));
+  }
+
+  getRuns(keys: RunKey[]): Promise<(RunRecord | null)[]> {
+    return this.#use('read runs', () => keys.map((key) => this.#runRow(key)));
+  }
+
+  #runRow(key: RunKey): RunRecord | null {
+    const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
+      key.runId,
+      key.userId,
+    );
+    return row ? parse<RunRecord>(row) : null;
   }
 
   listRuns(query: RunQuery): Promise<RunRecord[]> {

@@ -118,6 +118,13 @@ export interface Store {
   appendRun(run: RunRecord): Promise<void>;
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord>;
   getRun(key: RunKey): Promise<RunRecord | null>;
+  /**
+   * Several runs' records in one call, in the order asked, null for one the
+   * user has not: a server watching its running runs for cancel requests
+   * made on other instances reads them all at once. Optional: without it,
+   * callers read run by run.
+   */
+  getRuns?(keys: RunKey[]): Promise<(RunRecord | null)[]>;
   listRuns(query: RunQuery): Promise<RunRecord[]>;
 
   /** Idempotent: an event whose (runId, seq) is stored already is skipped. */

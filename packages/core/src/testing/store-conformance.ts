@@ -291,6 +291,24 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
       });
     });
 
+    it("reads several runs' records in one call, in the order asked, only the user's", async () => {
+      const s = await setup();
+      if (!s.getRuns) return; // optional: callers then read run by run
+      const session = await s.createSession(sessionFixture(uid('u')));
+      const [a, b] = [runFixture(session), runFixture(session, { status: 'running' })];
+      await s.appendRun(a);
+      await s.appendRun(b);
+      const read = await s.getRuns([
+        b,
+        { userId: uid('stranger'), runId: a.runId },
+        a,
+        { userId: session.userId, runId: 'missing' },
+      ]);
+      expect(read.map((run) => run?.runId ?? null)).toEqual([b.runId, null, a.runId, null]);
+      expect(read[0]).toEqual(await s.getRun(b));
+      expect(await s.getRuns([])).toEqual([]);
+    });
+
     describe('events', () => {
       it('appends idempotently by (runId, seq) and reads after a seq', async () => {
         const s = await setup();
@@ -551,6 +569,9 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
             () => broken.listSessions({ userId: session.userId }),
             () => broken.createSession(sessionFixture(uid('u'))),
             () => broken.getRun({ userId: session.userId, runId: 'r' }),
+            ...(broken.getRuns
+              ? [() => broken.getRuns!([{ userId: session.userId, runId: 'r' }])]
+              : []),
             () => broken.listRuns({ userId: session.userId, sessionId: session.sessionId }),
             () => broken.readEvents({ userId: session.userId, runId: 'r' }),
             ...(broken.readEventBatches

@@ -1,0 +1,87 @@
+import { MemoryStore, type Store } from '@agentrpc/core';
+import { runFixture, sessionFixture } from '@agentrpc/core/testing';
+import { describe, expect, it } from 'vitest';
+import { CancelWatch } from './cancel-watch.ts';
+
+async function storeWithRuns(count: number) {
+  const store = new MemoryStore();
+  const session = await store.createSession(sessionFixture('u'));
+  const runs = [];
+  for (let i = 0; i < count; i++) {
+    const run = runFixture(session, { runId: `r${i}`, status: 'running' });
+    await store.appendRun(run);
+    runs.push({ userId: run.userId, runId: run.runId });
+  }
+  return { store, runs };
+}
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('CancelWatch', () => {
+  it('cancels the runs whose record asks for it, reading all watched runs in one call a tick', async () => {
+    const { store: inner, runs } = await storeWithRuns(3);
+    let reads = 0;
+    const store: Store = Object.create(inner);
+    store.getRuns = (keys) => {
+      reads++;
+      return inner.getRuns!(keys);
+    };
+    const watch = new CancelWatch({
+      store,
+      intervalMs: 20,
+      onError: (e) => expect.fail(String(e)),
+    });
+    const cancelled: string[] = [];
+    for (const run of runs) watch.watch(run, () => cancelled.push(run.runId));
+    await tick(50);
+    expect(cancelled).toEqual([]);
+    const readsBefore = reads;
+    expect(readsBefore).toBeGreaterThanOrEqual(1);
+    await inner.updateRun(runs[1]!, { cancelRequestedAt: Date.now() });
+    await tick(50);
+    expect(cancelled).toEqual(['r1']);
+    // Each tick read the watched runs in one call, not one per run.
+    expect(reads - readsBefore).toBeLessThanOrEqual(3);
+    watch.stop();
+  });
+
+  it('stops watching a run when told, and reads run by run on a store without getRuns', async () => {
+    const { store: inner, runs } = await storeWithRuns(2);
+    const store: Store = Object.create(inner);
+    store.getRuns = undefined;
+    store.getRun = (key) => inner.getRun(key);
+    const watch = new CancelWatch({
+      store,
+      intervalMs: 20,
+      onError: (e) => expect.fail(String(e)),
+    });
+    const cancelled: string[] = [];
+    const unwatch = watch.watch(runs[0]!, () => cancelled.push('r0'));
+    watch.watch(runs[1]!, () => cancelled.push('r1'));
+    unwatch();
+    for (const run of runs) await inner.updateRun(run, { cancelRequestedAt: Date.now() });
+    await tick(60);
+    expect(cancelled).toEqual(['r1']);
+    watch.stop();
+  });
+
+  it('reports a store that cannot be read and keeps watching', async () => {
+    const { store: inner, runs } = await storeWithRuns(1);
+    let down = true;
+    const store: Store = Object.create(inner);
+    store.getRuns = (keys) =>
+      down ? Promise.reject(new Error('store down')) : inner.getRuns!(keys);
+    const errors: unknown[] = [];
+    const watch = new CancelWatch({ store, intervalMs: 20, onError: (e) => errors.push(e) });
+    const cancelled: string[] = [];
+    watch.watch(runs[0]!, () => cancelled.push('r0'));
+    await inner.updateRun(runs[0]!, { cancelRequestedAt: Date.now() });
+    await tick(50);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(cancelled).toEqual([]);
+    down = false;
+    await tick(50);
+    expect(cancelled).toEqual(['r0']);
+    watch.stop();
+  });
+});

@@ -1,0 +1,65 @@
+// Watching the runs of this process for cancel requests made on other
+// instances (runs.cancel there records one on the run): one store read per
+// interval for all of them, rather than a timer and a read per run, which at
+// hundreds of runs was a visible share of the event loop.
+import type { RunKey, RunRecord, Store } from '@agentrpc/core';
+
+export class CancelWatch {
+  readonly #store: Store;
+  readonly #intervalMs: number;
+  readonly #onError: (error: unknown) => void;
+  /** What to call when a run's cancel request is seen, by run. */
+  readonly #watched = new Map<RunKey, () => void>();
+  #timer: NodeJS.Timeout | undefined;
+  #reading = false;
+
+  constructor(options: { store: Store; intervalMs: number; onError: (error: unknown) => void }) {
+    this.#store = options.store;
+    this.#intervalMs = options.intervalMs;
+    this.#onError = options.onError;
+  }
+
+  /** Calls `onCancel` once the run's record asks for a cancel; stops when the returned function is called. */
+  watch(key: RunKey, onCancel: () => void): () => void {
+    this.#watched.set(key, onCancel);
+    if (!this.#timer) {
+      this.#timer = setInterval(() => void this.#check(), this.#intervalMs);
+      // Watching alone must not keep a process alive that has nothing else to do.
+      this.#timer.unref();
+    }
+    return () => {
+      this.#watched.delete(key);
+      if (this.#watched.size === 0) this.stop();
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #check(): Promise<void> {
+    // A slow store must not pile reads up: skip a tick while one is going.
+    if (this.#reading) return;
+    this.#reading = true;
+    const keys = [...this.#watched.keys()];
+    try {
+      const store = this.#store;
+      const runs: (RunRecord | null)[] = store.getRuns
+        ? await store.getRuns(keys)
+        : await Promise.all(keys.map((key) => store.getRun(key)));
+      runs.forEach((run, i) => {
+        if (run?.cancelRequestedAt === undefined) return;
+        const key = keys[i] as RunKey;
+        const onCancel = this.#watched.get(key);
+        this.#watched.delete(key);
+        onCancel?.();
+      });
+      if (this.#watched.size === 0) this.stop();
+    } catch (error) {
+      this.#onError(error);
+    } finally {
+      this.#reading = false;
+    }
+  }
+}
