@@ -1,25 +1,13 @@
-import { MemoryStore, type Store } from '@agentrpc/core';
-import { runFixture, sessionFixture } from '@agentrpc/core/testing';
+import type { Store } from '@agentrpc/core';
 import { describe, expect, it } from 'vitest';
+import { storeWithRunningRuns } from '../test-support/running-runs.ts';
 import { CancelWatch } from './cancel-watch.ts';
-
-async function storeWithRuns(count: number) {
-  const store = new MemoryStore();
-  const session = await store.createSession(sessionFixture('u'));
-  const runs = [];
-  for (let i = 0; i < count; i++) {
-    const run = runFixture(session, { runId: `r${i}`, status: 'running' });
-    await store.appendRun(run);
-    runs.push({ userId: run.userId, runId: run.runId });
-  }
-  return { store, runs };
-}
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('CancelWatch', () => {
   it('cancels the runs whose record asks for it, reading all watched runs in one call a tick', async () => {
-    const { store: inner, runs } = await storeWithRuns(3);
+    const { store: inner, runs } = await storeWithRunningRuns(3);
     let reads = 0;
     const store: Store = Object.create(inner);
     store.getRuns = (keys) => {
@@ -46,7 +34,7 @@ describe('CancelWatch', () => {
   });
 
   it('stops watching a run when told, and reads run by run on a store without getRuns', async () => {
-    const { store: inner, runs } = await storeWithRuns(2);
+    const { store: inner, runs } = await storeWithRunningRuns(2);
     const store: Store = Object.create(inner);
     store.getRuns = undefined;
     store.getRun = (key) => inner.getRun(key);
@@ -66,7 +54,7 @@ describe('CancelWatch', () => {
   });
 
   it('reports a store that cannot be read and keeps watching', async () => {
-    const { store: inner, runs } = await storeWithRuns(1);
+    const { store: inner, runs } = await storeWithRunningRuns(1);
     let down = true;
     const store: Store = Object.create(inner);
     store.getRuns = (keys) =>

@@ -1,20 +1,7 @@
-import { MemoryStore, type Store } from '@agentrpc/core';
-import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
+import type { Store } from '@agentrpc/core';
 import { describe, expect, it } from 'vitest';
+import { storeWithRunningRuns } from '../test-support/running-runs.ts';
 import { LogPoller } from './log-poller.ts';
-
-async function storeWithRuns(count: number) {
-  const store = new MemoryStore();
-  const session = await store.createSession(sessionFixture('u'));
-  const runs = [];
-  for (let i = 0; i < count; i++) {
-    const run = runFixture(session, { runId: `r${i}`, status: 'running' });
-    await store.appendRun(run);
-    await store.appendEvents(run, [contentEvent(run.runId, 1), contentEvent(run.runId, 2)]);
-    runs.push(run);
-  }
-  return { store, runs };
-}
 
 /** Counts the store's event reads, one per call whatever it reads. */
 function counted(store: Store) {
@@ -33,7 +20,7 @@ function counted(store: Store) {
 
 describe('LogPoller', () => {
   it('reads every waiting reader’s run in one store call, each after its own seq', async () => {
-    const { store: inner, runs } = await storeWithRuns(3);
+    const { store: inner, runs } = await storeWithRunningRuns(3, 2);
     const { store, calls } = counted(inner);
     const poller = new LogPoller({ store, pollMs: 10 });
     const [a, b, c] = await Promise.all([
@@ -48,7 +35,7 @@ describe('LogPoller', () => {
   });
 
   it('reads run by run on a store without batch reads', async () => {
-    const { store: inner, runs } = await storeWithRuns(2);
+    const { store: inner, runs } = await storeWithRunningRuns(2, 2);
     const { store, calls } = counted(inner);
     store.readEventBatches = undefined;
     const poller = new LogPoller({ store, pollMs: 10 });
@@ -60,7 +47,7 @@ describe('LogPoller', () => {
   });
 
   it('answers an aborted reader at once with nothing, and the others at the poll', async () => {
-    const { store: inner, runs } = await storeWithRuns(2);
+    const { store: inner, runs } = await storeWithRunningRuns(2, 2);
     const { store, calls } = counted(inner);
     const poller = new LogPoller({ store, pollMs: 50 });
     const abort = new AbortController();
@@ -75,7 +62,7 @@ describe('LogPoller', () => {
   });
 
   it('fails every reader of a poll the store could not answer', async () => {
-    const { store, runs } = await storeWithRuns(2);
+    const { store, runs } = await storeWithRunningRuns(2, 2);
     const broken: Store = Object.create(store);
     broken.readEventBatches = () => Promise.reject(new Error('store down'));
     const poller = new LogPoller({ store: broken, pollMs: 10 });

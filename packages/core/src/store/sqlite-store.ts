@@ -1,19 +1,16 @@
 // SqliteStore: the embedded default Store, one file through node:sqlite.
 // WAL mode lets several processes share the file; writes that read first run
 // in IMMEDIATE transactions so they never interleave.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
+import { inTransaction, SqliteConnection } from './sqlite-connection.ts';
 import { insertEventRows, toEventRows } from './sqlite-event-rows.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
-import { migrate } from './sqlite-migrations.ts';
 import type {
   CachedResponse,
   CacheKey,
@@ -53,105 +50,30 @@ const parse = <T>(row: unknown): T => JSON.parse((row as { data: string }).data)
 
 const defaultBusyTimeoutMs = 5000;
 
-/** SQLITE_BUSY, extended codes included: another connection holds the write lock. */
-function isBusy(error: unknown): boolean {
-  const code = (error as { errcode?: unknown } | null)?.errcode;
-  return typeof code === 'number' && (code & 0xff) === 5;
-}
-
-function storeError(action: string, error: unknown): AgentRpcError {
-  if (error instanceof AgentRpcError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new AgentRpcError('STORE_ERROR', `SQLite failed to ${action}: ${detail}`, {
-    cause: error,
-  });
-}
-
 export class SqliteStore implements Store {
   readonly path: string;
   readonly #eventWrites: 'worker' | 'inline';
   readonly #busyTimeoutMs: number;
-  #db: DatabaseSync | undefined;
-  /** Prepared statements by SQL: compiling one costs about as much as running it. */
-  #statements = new Map<string, StatementSync>();
+  readonly #connection: SqliteConnection;
   #eventWriter: SqliteEventWriter | undefined;
-  #closed = false;
 
   constructor(options: SqliteStoreOptions = {}) {
     this.path = options.path ?? '.agentrpc/agentrpc.db';
     this.#eventWrites = this.path === ':memory:' ? 'inline' : (options.eventWrites ?? 'worker');
     this.#busyTimeoutMs = options.busyTimeoutMs ?? defaultBusyTimeoutMs;
+    this.#connection = new SqliteConnection({
+      path: this.path,
+      busyTimeoutMs: this.#busyTimeoutMs,
+      checkpointsElsewhere: this.#eventWrites === 'worker',
+    });
   }
 
-  /** Opens the file and migrates it; called by the first operation. */
-  #open(): DatabaseSync {
-    if (this.#db) return this.#db;
-    if (this.#closed)
-      throw new AgentRpcError('STORE_ERROR', `the SQLite store at ${this.path} is closed`);
-    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    const db = new DatabaseSync(this.path);
-    db.exec(
-      `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${this.#busyTimeoutMs}; PRAGMA foreign_keys = ON;`,
-    );
-    // With the event log on a worker, the worker's commits (most of them) run
-    // the WAL checkpoints; this connection runs one only if the worker has not
-    // for long (40 MB of log), so its small writes do not pay for the events'.
-    if (this.#eventWrites === 'worker') db.exec('PRAGMA wal_autocheckpoint = 10000;');
-    migrate(db);
-    // From here on a write that finds the file locked (by the event worker or
-    // another process) does not wait inside SQLite, which would block the
-    // event loop for as long: #use tries it again after a pause instead.
-    db.exec('PRAGMA busy_timeout = 0;');
-    this.#db = db;
-    return db;
-  }
-
-  /** Runs `work` with the database, turning any driver failure into STORE_ERROR. */
   #use<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
-    try {
-      return Promise.resolve(work(this.#open()));
-    } catch (error) {
-      if (isBusy(error)) return this.#useWhenFree(action, work);
-      return Promise.reject(storeError(action, error));
-    }
-  }
-
-  /**
-   * Tries `work` again, with growing pauses, until the file is free or
-   * busyTimeoutMs have passed. Safe to repeat: a write that found the file locked
-   * changed nothing (each is one statement, or a transaction begun IMMEDIATE).
-   */
-  async #useWhenFree<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
-    const giveUpAt = performance.now() + this.#busyTimeoutMs;
-    for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 20)) {
-      await sleep(pauseMs);
-      try {
-        return work(this.#open());
-      } catch (error) {
-        if (!isBusy(error) || performance.now() > giveUpAt) throw storeError(action, error);
-      }
-    }
+    return this.#connection.use(action, work);
   }
 
   #sql(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#open().prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  #transaction<T>(db: DatabaseSync, work: () => T): T {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
+    return this.#connection.sql(sql);
   }
 
   #sessionRow(key: SessionKey): Session | undefined {
@@ -233,7 +155,7 @@ export class SqliteStore implements Store {
 
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
     return this.#use('update a session', (db) =>
-      this.#transaction(db, () => {
+      inTransaction(db, () => {
         const session = this.#sessionRow(key);
         if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
         const { addRuns, addUsage: usage, ...fields } = patch;
@@ -250,7 +172,7 @@ export class SqliteStore implements Store {
 
   updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
     return this.#use('update session state', (db) =>
-      this.#transaction(db, () => {
+      inTransaction(db, () => {
         const session = this.#sessionRow(key);
         if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
         session.state = deepMerge(session.state, patch);
@@ -263,7 +185,7 @@ export class SqliteStore implements Store {
 
   deleteSession(key: SessionKey): Promise<boolean> {
     return this.#use('delete a session', (db) =>
-      this.#transaction(db, () => {
+      inTransaction(db, () => {
         const deleted = this.#sql('DELETE FROM sessions WHERE session_id = ? AND user_id = ?').run(
           key.sessionId,
           key.userId,
@@ -296,7 +218,7 @@ export class SqliteStore implements Store {
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
     return this.#use('update a run', (db) =>
-      this.#transaction(db, () => {
+      inTransaction(db, () => {
         const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
           key.runId,
           key.userId,
@@ -361,7 +283,7 @@ export class SqliteStore implements Store {
       );
     }
     return this.#use('append events', (db) =>
-      this.#transaction(db, () => insertEventRows(db, toEventRows(batches))),
+      inTransaction(db, () => insertEventRows(db, toEventRows(batches))),
     );
   }
 
@@ -412,7 +334,7 @@ export class SqliteStore implements Store {
 
   updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
     return this.#use('update a memory', (db) =>
-      this.#transaction(db, () => {
+      inTransaction(db, () => {
         const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
           key.memoryId,
           key.userId,
@@ -504,7 +426,7 @@ export class SqliteStore implements Store {
 
   deleteIdleSessions(before: number): Promise<number> {
     return this.#use('delete idle sessions', (db) =>
-      this.#transaction(db, () => {
+      inTransaction(db, () => {
         const idle = this.#sql('SELECT user_id, session_id FROM sessions WHERE updated_at < ?').all(
           before,
         ) as { user_id: string; session_id: string }[];
@@ -526,11 +448,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    const db = this.#db;
-    this.#db = undefined;
-    this.#statements.clear();
-    this.#closed = true;
+    this.#connection.close();
     await this.#eventWriter?.close();
-    db?.close();
   }
 }
