@@ -56,7 +56,7 @@ export interface Limits {
   maxRunningRuns: number;
   /**
    * New runs are refused (RATE_LIMITED, Retry-After) while the event loop's
-   * median delay over the last 250 ms is above this (default 30 ms; 0
+   * median delay over the last 250 ms is above this (default 100 ms; 0
    * turns it off): the process is saturated, and a run started then would
    * wait for its first token while slowing every stream already going.
    */
@@ -79,7 +79,7 @@ export const defaultLimits: Limits = {
   requestsPerMinute: 600,
   authFailuresPerMinute: 60,
   maxRunningRuns: 1000,
-  maxEventLoopDelayMs: 30,
+  maxEventLoopDelayMs: 100,
   runTimeoutMs: 600_000,
   orphanSweepMs: 15_000,
 };
