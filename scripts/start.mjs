@@ -2,6 +2,7 @@
 // changed (turbo caches the rest), then runs `agentrpc serve` with the given args.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { serverNodeFlags } from '../apps/server/src/node-flags.ts';
 
 mkdirSync('.tmp', { recursive: true });
 const build = spawnSync(
@@ -20,6 +21,7 @@ if (build.status !== 0) {
 const server = spawn(
   process.execPath,
   [
+    ...serverNodeFlags,
     '--conditions=@agentrpc/source',
     '--disable-warning=ExperimentalWarning',
     'apps/server/src/cli.ts',

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@agentrpc/sdk';
 import { type ServedAgentRpc, serveAgentRpc } from '@agentrpc/testing';
+import { serverNodeFlags } from '../../apps/server/src/node-flags.ts';
 import { transportName, type Upstreams, warmUp } from './load-baselines.ts';
 import { collect, type Measured, type StreamOne, watchProcess } from './load-measure.ts';
 import { pinToServerCore } from './pin.ts';
@@ -79,8 +80,9 @@ export function startLoadServer(options: {
       WARM_UP_URL: options.upstreams.warmUp,
       AGENTRPC_STORE: options.store,
       AGENTRPC_LOG_LEVEL: 'warn',
-      // e.g. SERVER_NODE_OPTIONS=--cpu-prof for a CPU profile of the server alone.
-      ...(process.env.SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS } : {}),
+      // The flags `./dev start` runs the server with (and docs/deployment.md recommends);
+      // e.g. SERVER_NODE_OPTIONS=--cpu-prof adds a CPU profile of the server alone.
+      NODE_OPTIONS: [...serverNodeFlags, process.env.SERVER_NODE_OPTIONS ?? ''].join(' ').trim(),
       ...options.env,
     },
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../run/events.ts';
 import { sessionFixture, storeConformanceSuite } from '../testing/store-conformance.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
@@ -33,7 +34,7 @@ describe('SqliteStore file', () => {
     await second.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 4 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 5 });
     raw.close();
   });
 
@@ -64,6 +65,44 @@ describe('SqliteStore file', () => {
     // And now another user may hold the same ids.
     await store.createSession(sessionFixture('v', { sessionId: 'kept' }));
     await store.close();
+  });
+
+  it('moves a version 4 event log to arrival order, keeping its events and reading them by index', async () => {
+    const path = join(dir, 'v4.db');
+    const old = new DatabaseSync(path);
+    migrate(old, 4);
+    old
+      .prepare(
+        'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run('r1', 's', 'u', 'completed', 1, JSON.stringify({ runId: 'r1', userId: 'u' }));
+    const insert = old.prepare(
+      'INSERT INTO events (run_id, seq, user_id, data) VALUES (?, ?, ?, ?)',
+    );
+    for (const seq of [2, 1, 3]) {
+      insert.run('r1', seq, 'u', JSON.stringify({ type: 'run.content', seq, delta: `${seq}` }));
+    }
+    old.close();
+    const store = new SqliteStore({ path });
+    const read = await store.readEvents({ userId: 'u', runId: 'r1', afterSeq: 1 });
+    expect(read.map((event) => event.seq)).toEqual([2, 3]);
+    // Appending what is there already changes nothing; a new event goes after.
+    await store.appendEvents({ userId: 'u', runId: 'r1' }, [
+      { type: 'run.content', runId: 'r1', seq: 3, delta: 'again', createdAt: 1 },
+      { type: 'run.content', runId: 'r1', seq: 4, delta: '4', createdAt: 1 },
+    ] as RunEvent[]);
+    const all = await store.readEvents({ userId: 'u', runId: 'r1' });
+    expect(all.map((event) => (event as { delta: string }).delta)).toEqual(['1', '2', '3', '4']);
+    await store.close();
+    const raw = new DatabaseSync(path);
+    const plan = raw
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all('r1', 'u', 0, 10)
+      .map((row) => String(row.detail));
+    expect(plan).toEqual([expect.stringContaining('USING INDEX events_by_run')]);
+    raw.close();
   });
 
   it('waits for a write lock another connection holds without blocking the event loop', async () => {
