@@ -65,14 +65,20 @@ async function serverStreams(url: string, path: ServerPath) {
   return { streams: agentRpcSseStreams({ url, apiKey, agent }), close: () => agent.destroy() };
 }
 
-/** `agentrpc serve` with the load config on the upstreams; `env` adds to the process's. */
+/**
+ * `agentrpc serve` with the load config on the upstreams; `env` adds to the
+ * process's. The built server through its bin, as an installed package runs
+ * (bench:load builds it first): from the TypeScript sources the process would
+ * also hold Node's type stripper and every source file, some 17 MiB more.
+ */
 export function startLoadServer(options: {
   upstreams: Upstreams;
   store: string;
   env?: Record<string, string>;
 }): Promise<ServedAgentRpc> {
   return serveAgentRpc({
-    cli: fileURLToPath(new URL('../../apps/server/src/cli.ts', import.meta.url)),
+    cli: fileURLToPath(new URL('../../apps/server/bin/agentrpc.js', import.meta.url)),
+    fromSource: false,
     config: fileURLToPath(new URL('./load.config.ts', import.meta.url)),
     env: {
       ...process.env,
