@@ -90,14 +90,22 @@ describe('EventLog', () => {
   it('appends run by run on a store without batches, and loses nothing while the store is down', async () => {
     const { store, a, b, calls, failNext } = await storeWithRuns({ batches: false });
     const errors: unknown[] = [];
-    const log = new EventLog({ store, flushMs: 10_000, onError: (error) => errors.push(error) });
+    const stored: string[] = [];
+    const log = new EventLog({
+      store,
+      flushMs: 10_000,
+      onError: (error) => errors.push(error),
+      onStored: (key, seq) => stored.push(`${key.runId === a.runId ? 'a' : 'b'}${seq}`),
+    });
     failNext(1);
     log.add(a, contentEvent(a.runId, 1));
     log.add(b, contentEvent(b.runId, 1));
     await log.flush(); // a fails, then the retry is queued
     expect(errors).toHaveLength(1);
+    expect(stored).toEqual([]); // nothing is said to be stored that is not
     log.add(a, contentEvent(a.runId, 2));
     await log.flush();
+    expect(stored).toEqual(['a2', 'b1']);
     expect(await seqs(store, a.runId)).toEqual([1, 2]);
     expect(await seqs(store, b.runId)).toEqual([1]);
     expect(calls.every((call) => call === 'appendEvents' || call === 'readEvents')).toBe(true);

@@ -20,6 +20,8 @@ export interface EventLogOptions {
   /** Write as soon as one run has this many events waiting (default 64). */
   maxBatch?: number;
   onError: (error: unknown) => void;
+  /** Told after each write which runs' events the store now holds, through which seq. */
+  onStored?: (key: RunKey, throughSeq: number) => void;
 }
 
 /** How soon a failed write is tried again. */
@@ -83,6 +85,13 @@ export class EventLog {
       // Keep the events and try again: appends are idempotent by (runId, seq).
       for (const failed of batches) this.#requeue(failed);
       this.#timer ??= setTimeout(() => void this.flush(), retryMs);
+      return;
+    }
+    const { onStored } = this.#options;
+    if (!onStored) return;
+    for (const { key, events } of batches) {
+      const last = events.at(-1);
+      if (last) onStored(key, last.seq);
     }
   }
 

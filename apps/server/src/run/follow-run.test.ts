@@ -114,6 +114,58 @@ describe('followRun', () => {
     expect(ended).toBe(true);
   });
 
+  it('reads from the log what the hub let go while the reader was paused, then goes on live', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    const hub = new RunHub();
+    const push = (seq: number) => hub.push(contentEvent(run.runId, seq));
+    push(1);
+    const seen: number[] = [];
+    let wantMore = true;
+    let ended = false;
+    const control = followRun({
+      store,
+      hubOf: () => hub,
+      userId: 'u',
+      runId: run.runId,
+      afterSeq: 0,
+    })[pushTo]({
+      value: (event) => {
+        seen.push(event.seq);
+        return wantMore;
+      },
+      end: () => {
+        ended = true;
+      },
+      fail: (error) => {
+        throw error;
+      },
+    });
+    wantMore = false;
+    push(2); // delivered, then the reader pauses
+    push(3);
+    push(4);
+    // The log stores 1–4 and the hub lets them go: the paused reader's 3 and 4 with them.
+    await store.appendEvents(
+      run,
+      [1, 2, 3, 4].map((seq) => contentEvent(run.runId, seq)),
+    );
+    hub.trimThrough(4);
+    expect(hub.events).toEqual([]);
+    expect(hub.firstSeq).toBe(5);
+    wantMore = true;
+    control.resume();
+    await expect.poll(() => seen).toEqual([1, 2, 3, 4]);
+    // Caught up, it is live again: the next event comes in the hub's own call.
+    push(5);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    hub.push({ type: 'run.cancelled', runId: run.runId, seq: 6, createdAt: 0 } as RunEvent);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ended).toBe(true);
+  });
+
   it('keeps a failing reader from failing the run that pushes to it', () => {
     const hub = new RunHub();
     hub.push(contentEvent('r', 1));

@@ -117,7 +117,12 @@ export class RunManager {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
     this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
-    this.#eventLog = new EventLog({ store: this.#store, onError: this.#onError });
+    this.#eventLog = new EventLog({
+      store: this.#store,
+      onError: this.#onError,
+      // What the log holds, a live run need not: readers behind it read the log.
+      onStored: (key, throughSeq) => this.#active.get(activeKey(key))?.hub.trimThrough(throughSeq),
+    });
     this.#poller = new LogPoller({ store: this.#store, pollMs });
     this.#cancelWatch = new CancelWatch({
       store: this.#store,
@@ -422,7 +427,7 @@ export class RunManager {
         await this.#eventLog.flush();
         hub.close();
         uncountIfDone();
-        const last = hub.events.at(-1);
+        const last = hub.last;
         const output = last && 'output' in last ? last.output : undefined;
         clearTimeout(timeout);
         unwatchCancel();
