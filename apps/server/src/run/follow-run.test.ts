@@ -1,5 +1,5 @@
 import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
-import { pushTo } from '@agentrpc/core/internal';
+import { type Feed, pushTo } from '@agentrpc/core/internal';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { followRun } from './follow-run.ts';
@@ -8,6 +8,24 @@ import { RunHub } from './run-hub.ts';
 /** Follows run r of user u from its start, live on `hub`. */
 const followLive = (hub: RunHub) =>
   followRun({ store: new MemoryStore(), hubOf: () => hub, userId: 'u', runId: 'r', afterSeq: 0 });
+
+/** Reads `feed` as it pushes, noting each seq; with `wantMore` false it pauses after the next event. */
+function readByPush(feed: Feed<RunEvent>) {
+  const reader = { seen: [] as number[], wantMore: true, ended: false };
+  const control = feed[pushTo]({
+    value: (event) => {
+      reader.seen.push(event.seq);
+      return reader.wantMore;
+    },
+    end: () => {
+      reader.ended = true;
+    },
+    fail: (error) => {
+      throw error;
+    },
+  });
+  return Object.assign(reader, { control });
+}
 
 describe('followRun', () => {
   it('yields the log in order and waits at a gap instead of spinning', async () => {
@@ -83,35 +101,21 @@ describe('followRun', () => {
   it('hands live events over as the hub gets them, pausing when the reader asks', () => {
     const hub = new RunHub();
     hub.push(contentEvent('r', 1));
-    const seen: number[] = [];
-    let wantMore = true;
-    let ended = false;
-    const control = followLive(hub)[pushTo]({
-      value: (event) => {
-        seen.push(event.seq);
-        return wantMore;
-      },
-      end: () => {
-        ended = true;
-      },
-      fail: (error) => {
-        throw error;
-      },
-    });
-    expect(seen).toEqual([1]); // already held by the hub: delivered before pushTo returns
+    const reader = readByPush(followLive(hub));
+    expect(reader.seen).toEqual([1]); // already held by the hub: delivered before pushTo returns
     hub.push(contentEvent('r', 2));
-    expect(seen).toEqual([1, 2]); // in the same call as the hub's push
-    wantMore = false;
+    expect(reader.seen).toEqual([1, 2]); // in the same call as the hub's push
+    reader.wantMore = false;
     hub.push(contentEvent('r', 3));
     hub.push(contentEvent('r', 4));
     hub.push(contentEvent('r', 5));
-    expect(seen).toEqual([1, 2, 3]); // paused after 3
-    wantMore = true;
-    control.resume();
-    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(reader.seen).toEqual([1, 2, 3]); // paused after 3
+    reader.wantMore = true;
+    reader.control.resume();
+    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
     hub.push({ type: 'run.cancelled', runId: 'r', seq: 6, createdAt: 0 } as RunEvent);
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(ended).toBe(true);
+    expect(reader.seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(reader.ended).toBe(true);
   });
 
   it('reads from the log what the hub let go while the reader was paused, then goes on live', async () => {
@@ -122,28 +126,10 @@ describe('followRun', () => {
     const hub = new RunHub();
     const push = (seq: number) => hub.push(contentEvent(run.runId, seq));
     push(1);
-    const seen: number[] = [];
-    let wantMore = true;
-    let ended = false;
-    const control = followRun({
-      store,
-      hubOf: () => hub,
-      userId: 'u',
-      runId: run.runId,
-      afterSeq: 0,
-    })[pushTo]({
-      value: (event) => {
-        seen.push(event.seq);
-        return wantMore;
-      },
-      end: () => {
-        ended = true;
-      },
-      fail: (error) => {
-        throw error;
-      },
-    });
-    wantMore = false;
+    const reader = readByPush(
+      followRun({ store, hubOf: () => hub, userId: 'u', runId: run.runId, afterSeq: 0 }),
+    );
+    reader.wantMore = false;
     push(2); // delivered, then the reader pauses
     push(3);
     push(4);
@@ -155,15 +141,15 @@ describe('followRun', () => {
     hub.trimThrough(4);
     expect(hub.events).toEqual([]);
     expect(hub.firstSeq).toBe(5);
-    wantMore = true;
-    control.resume();
-    await expect.poll(() => seen).toEqual([1, 2, 3, 4]);
+    reader.wantMore = true;
+    reader.control.resume();
+    await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
     // Caught up, it is live again: the next event comes in the hub's own call.
     push(5);
-    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
     hub.push({ type: 'run.cancelled', runId: run.runId, seq: 6, createdAt: 0 } as RunEvent);
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(ended).toBe(true);
+    expect(reader.seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(reader.ended).toBe(true);
   });
 
   it('keeps a failing reader from failing the run that pushes to it', () => {
