@@ -69,7 +69,7 @@ async function serverStreams(url: string, path: ServerPath) {
  * `agentrpc serve` with the load config on the upstreams; `env` adds to the
  * process's. The built server through its bin, as an installed package runs
  * (bench:load builds it first): from the TypeScript sources the process would
- * also hold Node's type stripper and every source file, some 17 MiB more.
+ * also hold Node's type stripper and every source file, some 16 MiB more.
  */
 export function startLoadServer(options: {
   upstreams: Upstreams;
