@@ -1,12 +1,40 @@
 // `pnpm --filter @agentrpc/bench bench:history`: a session's 1,000th run against
-// its first on each store (MongoStore when MONGODB_URL is set), printed as a table.
+// its first on each store (MongoStore when MONGODB_URL is set), written to its
+// section of bench/RESULTS.md.
+import { cpus } from 'node:os';
 import { measureHistoryScaling } from './history-scaling.ts';
+import { writeResultsSection } from './results-file.ts';
 
-const figures = await measureHistoryScaling(Number(process.env.RUNS ?? 1000));
-console.log('| store | first runs ms | 1,000th runs ms | ratio |');
-console.log('| --- | ---: | ---: | ---: |');
-for (const f of figures) {
-  console.log(
-    `| ${f.store} | ${f.firstMs.toFixed(2)} | ${f.thousandthMs.toFixed(2)} | ${(f.thousandthMs / f.firstMs).toFixed(2)} |`,
-  );
-}
+const runs = Number(process.env.RUNS ?? 1000);
+const figures = await measureHistoryScaling(runs);
+const mongo = process.env.MONGODB_URL;
+const section = [
+  '',
+  '## A session’s 1,000th run, per store (`bench:history`)',
+  '',
+  `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores: one session, ${runs} runs in a row`,
+  'with the offline demo model, `numHistoryRuns: 3`; median run time of runs 2–21 against the last 20.',
+  mongo
+    ? 'MongoStore on the MongoDB-wire server at MONGODB_URL (FerretDB 1.24 on SQLite as `scripts/ferretdb.sh` starts it), a new database.'
+    : 'MongoStore left out: MONGODB_URL was not set (`scripts/ferretdb.sh start 27017` starts FerretDB).',
+  '',
+  '| store | first runs ms | last runs ms | ratio |',
+  '| --- | ---: | ---: | ---: |',
+  ...figures.map(
+    (f) =>
+      `| ${f.store} | ${f.firstMs.toFixed(2)} | ${f.thousandthMs.toFixed(2)} | ${(f.thousandthMs / f.firstMs).toFixed(2)} |`,
+  ),
+  '',
+  'Target: the last runs ≤ 1.2× the first on every store. What keeps MongoStore flat on FerretDB 1.x,',
+  'which scans a collection for every read and update (only inserts use its indexes): a run is updated',
+  'only while it is pending, running or paused, in `active_runs`, which holds the runs in flight; it',
+  'moves to `runs` when it ends and is not updated there; `run_ids` keeps run ids unique across the',
+  'two; and the history window (the ids of the last 50 completed runs, copies of the newest 10 within',
+  '256 KiB) is on the session document, one read by _id. Nothing a run does reads or updates a',
+  'collection that grows with the session (sessions grow with the number of sessions, not of runs).',
+  '',
+  'Rerun: `MONGODB_URL=mongodb://… pnpm --filter @agentrpc/bench bench:history` (RUNS).',
+  '',
+].join('\n');
+console.log(section);
+writeResultsSection('## A session’s 1,000th run, per store', section);

@@ -2,14 +2,10 @@
 // were per user (sessions and runs had their own id as _id, events
 // `runId:seq` with a unique index on (runId, seq)), and from the first
 // per-user form, `${userId}\0${id}`. Each document is copied under its new _id
-// and the old one removed; it runs once per database (marked in the meta
-// collection) and may run on two instances at once, since every step can be
-// repeated.
+// and the old one removed; every step can be repeated (migrations.ts).
 import type { Collection, Db, Document } from 'mongodb';
 import { docId, eventDocId } from './doc-ids.ts';
 import { isDuplicateKey } from './mongo-errors.ts';
-
-const marker = 'ids-per-user-printable';
 
 type AnyDoc = Document & { _id: string };
 
@@ -27,8 +23,6 @@ async function rewrite(collection: Collection<AnyDoc>, idOf: (doc: AnyDoc) => st
 }
 
 export async function migrateToIdsPerUser(db: Db, prefix: string): Promise<void> {
-  const meta = db.collection<{ _id: string; at: number }>(`${prefix}meta`);
-  if (await meta.findOne({ _id: marker })) return;
   const events = db.collection<AnyDoc>(`${prefix}events`);
   // The old unique index would refuse an event's copy beside its original.
   const indexes = await events.indexes().catch(() => []);
@@ -39,10 +33,4 @@ export async function migrateToIdsPerUser(db: Db, prefix: string): Promise<void>
   );
   await rewrite(db.collection<AnyDoc>(`${prefix}runs`), (doc) => docId(doc.userId, doc.runId));
   await rewrite(events, (doc) => eventDocId(doc.userId, doc.runId, doc.seq));
-  try {
-    await meta.updateOne({ _id: marker }, { $set: { at: Date.now() } }, { upsert: true });
-  } catch (error) {
-    // Two instances starting together both upsert the marker: one of them wins, and that is all.
-    if (!isDuplicateKey(error)) throw error;
-  }
 }

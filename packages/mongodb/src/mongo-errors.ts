@@ -1,10 +1,16 @@
 // Turns driver failures into AgentRpcErrors: duplicate keys into CONFLICT,
 // everything else into STORE_ERROR with the cause, never into "not found".
 import { AgentRpcError } from '@agentrpc/core';
-import { MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 
 export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === 11000;
+}
+
+/** True when a bulk insert failed only on documents that were there already. */
+export function isOnlyDuplicates(error: unknown): boolean {
+  const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+  return writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
 }
 
 export function toStoreError(error: unknown, action: string): AgentRpcError {

@@ -5,13 +5,14 @@ import {
   sessionFixture,
   storeConformanceSuite,
 } from '@agentrpc/core/testing';
-import { MongoClient } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MongoStore } from './mongo-store.ts';
 
 // MONGODB_URL points at a MongoDB-wire server; .ci/run starts FerretDB and sets it.
 const url = process.env.MONGODB_URL;
 const stores: MongoStore[] = [];
+const clients: MongoClient[] = [];
 
 if (!url) {
   if (process.env.CI === 'true')
@@ -37,6 +38,119 @@ if (!url) {
   });
   afterAll(async () => {
     for (const store of stores) await store.close();
+    for (const client of clients) await client.close();
+  });
+
+  /** A store on a database of its own, and that database read directly. */
+  const storeAndDb = async () => {
+    const dbName = `agentrpc_test_${randomUUID().slice(0, 8)}`;
+    const client = new MongoClient(url);
+    clients.push(client);
+    const store = new MongoStore({ url, dbName });
+    stores.push(store);
+    await store.connect();
+    return { store, db: client.db(dbName) };
+  };
+  const idsIn = (db: Db, name: string) =>
+    db
+      .collection(name)
+      .find({})
+      .map((d) => String(d._id))
+      .toArray();
+
+  describe('MongoStore runs by status', () => {
+    it('keeps a run in active_runs while it runs and moves it to runs when it ends', async () => {
+      const { store, db } = await storeAndDb();
+      const session = await store.createSession(sessionFixture('u'));
+      const run = runFixture(session, { runId: 'r1', status: 'running', content: '' });
+      await store.appendRun(run);
+      expect(await idsIn(db, 'active_runs')).toEqual(['1:u:r1']);
+      expect(await idsIn(db, 'runs')).toEqual([]);
+      await store.updateRun({ userId: 'u', runId: 'r1' }, { cancelRequestedAt: 5 });
+      const done = await store.updateRun(
+        { userId: 'u', runId: 'r1' },
+        { status: 'completed', content: 'answer' },
+      );
+      expect(done).toMatchObject({ status: 'completed', content: 'answer', cancelRequestedAt: 5 });
+      expect(await idsIn(db, 'active_runs')).toEqual([]);
+      expect(await idsIn(db, 'runs')).toEqual(['1:u:r1']);
+      expect(await store.getRun({ userId: 'u', runId: 'r1' })).toEqual(done);
+      // Its id stays taken after it moved, and stays the user's own.
+      await expect(store.appendRun(run)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await store.getRun({ userId: 'v', runId: 'r1' })).toBeNull();
+      expect(await store.listUnfinishedRuns()).toEqual([]);
+    });
+
+    it('answers the history window from the session document, and from runs past its size budget', async () => {
+      const { store, db } = await storeAndDb();
+      const session = await store.createSession(sessionFixture('u'));
+      const big = 'x'.repeat(300 * 1024);
+      const runs = [
+        runFixture(session, { runId: 'a', createdAt: 1, content: big }),
+        runFixture(session, { runId: 'b', createdAt: 2 }),
+        runFixture(session, { runId: 'c', createdAt: 3 }),
+      ];
+      for (const run of runs) await store.appendRun(run);
+      const window = { userId: 'u', sessionId: session.sessionId, status: 'completed' as const };
+      expect(await store.listRuns({ ...window, limit: 3 })).toEqual([...runs].reverse());
+      // The two small ones are copies on the session document: still answered with their runs gone.
+      await db.collection<{ _id: string }>('runs').deleteMany({ _id: { $in: ['1:u:b', '1:u:c'] } });
+      expect((await store.listRuns({ ...window, limit: 3 })).map((r) => r.runId)).toEqual([
+        'c',
+        'b',
+        'a',
+      ]);
+      // A completed run updated later is answered as updated; one no longer completed drops out.
+      await store.appendRun(runFixture(session, { runId: 'd', createdAt: 4 }));
+      await store.updateRun({ userId: 'u', runId: 'd' }, { content: 'edited' });
+      expect((await store.listRuns({ ...window, limit: 1 }))[0]?.content).toBe('edited');
+      await store.updateRun({ userId: 'u', runId: 'd' }, { status: 'error' });
+      expect((await store.listRuns({ ...window, limit: 1 }))[0]?.runId).toBe('c');
+      expect(await store.getSession({ userId: 'u', sessionId: session.sessionId })).toEqual(
+        session,
+      );
+    });
+
+    it('counts a run found in both collections once, as a move cut short leaves it', async () => {
+      const { store, db } = await storeAndDb();
+      const session = await store.createSession(sessionFixture('u'));
+      const run = runFixture(session, { runId: 'r1', status: 'running' });
+      await store.appendRun(run);
+      const ended = { ...run, _id: '1:u:r1', status: 'completed', updatedAt: run.updatedAt + 1 };
+      await db.collection('runs').insertOne(ended as never);
+      const listed = await store.listRuns({ userId: 'u', sessionId: session.sessionId });
+      expect(listed.map((r) => [r.runId, r.status])).toEqual([['r1', 'completed']]);
+      // Ending it again finishes the move.
+      await store.updateRun({ userId: 'u', runId: 'r1' }, { status: 'completed' });
+      expect(await idsIn(db, 'active_runs')).toEqual([]);
+      expect(await idsIn(db, 'runs')).toEqual(['1:u:r1']);
+    });
+
+    it('moves a database from one runs collection, keeping every run and its id', async () => {
+      const dbName = `agentrpc_test_${randomUUID().slice(0, 8)}`;
+      const client = new MongoClient(url);
+      clients.push(client);
+      const db = client.db(dbName);
+      const session = sessionFixture('u', { sessionId: 's1' });
+      const running = runFixture(session, { runId: 'r1', status: 'running', createdAt: 1 });
+      const done = runFixture(session, { runId: 'r2', createdAt: 2 });
+      await db.collection('meta').insertOne({ _id: 'ids-per-user-printable', at: 1 } as never);
+      await db.collection('sessions').insertOne({ ...session, _id: '1:u:s1', _v: 0 } as never);
+      for (const run of [running, done]) {
+        await db.collection('runs').insertOne({ ...run, _id: `1:u:${run.runId}` } as never);
+      }
+      const store = new MongoStore({ url, dbName });
+      stores.push(store);
+      expect(await store.listUnfinishedRuns()).toEqual([running]);
+      expect(await idsIn(db, 'active_runs')).toEqual(['1:u:r1']);
+      expect(await idsIn(db, 'runs')).toEqual(['1:u:r2']);
+      await expect(store.appendRun(done)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(
+        await store.listRuns({ userId: 'u', sessionId: 's1', status: 'completed', limit: 3 }),
+      ).toEqual([done]);
+      expect(await store.deleteSession({ userId: 'u', sessionId: 's1' })).toBe(true);
+      expect(await idsIn(db, 'run_ids')).toEqual([]);
+    });
   });
 
   describe('MongoStore database', () => {

@@ -1,6 +1,7 @@
 // MongoStore: the Store on MongoDB (or any MongoDB-wire server such as FerretDB).
-// Runs and events are documents of their own; appends are idempotent through
-// unique keys; nothing needs multi-document transactions or change streams.
+// Runs and events are documents of their own (runs split by status, see
+// run-docs.ts); appends are idempotent through unique keys; nothing needs
+// multi-document transactions or change streams.
 import {
   AgentRpcError,
   type CachedResponse,
@@ -25,18 +26,30 @@ import {
   type Store,
 } from '@agentrpc/core';
 import { clampLimit, decodeCursor, pageOfSessions } from '@agentrpc/core/internal';
+import { type Db, type Filter, MongoClient, type MongoClientOptions } from 'mongodb';
 import {
-  type Collection,
-  type Db,
-  type Filter,
-  MongoBulkWriteError,
-  MongoClient,
-  type MongoClientOptions,
-} from 'mongodb';
+  type Collections,
+  collections,
+  type Doc,
+  findOwned,
+  type SessionDoc,
+  strip,
+} from './collections.ts';
 import { docId, eventDocId } from './doc-ids.ts';
 import { escapeRegex } from './escape-regex.ts';
-import { migrateToIdsPerUser } from './ids-per-user-migration.ts';
-import { guarded, isDuplicateKey } from './mongo-errors.ts';
+import { migrate } from './migrations.ts';
+import { guarded, isDuplicateKey, isOnlyDuplicates } from './mongo-errors.ts';
+import { emptyWindow, recentCompletedRuns, rememberRun } from './recent-runs.ts';
+import {
+  deleteRunsOf,
+  existingRunIds,
+  findRun,
+  findRuns,
+  insertRun,
+  listRunsOf,
+  listUnfinishedRuns,
+  patchRun,
+} from './run-docs.ts';
 
 export interface MongoStoreOptions {
   /** mongodb://… connection string. */
@@ -47,53 +60,6 @@ export interface MongoStoreOptions {
   collectionPrefix?: string;
   clientOptions?: MongoClientOptions;
 }
-
-type Doc<T> = T & { _id: string };
-type SessionDoc = Doc<Session> & { _v: number; _recentRuns?: string[] };
-type EventDoc = { _id: string; runId: string; seq: number; userId: string; event: RunEvent };
-
-function strip<T>(doc: Doc<T> | null): T | null {
-  if (!doc) return null;
-  const { _id, _v, _recentRuns, ...rest } = doc as Doc<T> & { _v?: number; _recentRuns?: string[] };
-  return rest as T;
-}
-
-/** How many recently completed run ids a session document keeps for history. */
-const recentRunsKept = 50;
-
-/**
- * Reads a user's document by _id alone, which carries the user: _id is the one
- * lookup every MongoDB-wire server serves from an index (FerretDB's SQLite
- * backend scans the collection for any other filter). The owner is checked
- * again in code.
- */
-async function findOwned<T extends { userId: string }>(
-  collection: Collection<Doc<T>>,
-  id: string,
-  userId: string,
-): Promise<Doc<T> | null> {
-  const filter = { _id: docId(userId, id) } as Filter<Doc<T>>;
-  const doc = (await collection.findOne(filter)) as Doc<T> | null;
-  return doc && doc.userId === userId ? doc : null;
-}
-
-function collections(db: Db, prefix: string) {
-  return {
-    sessions: db.collection<SessionDoc>(`${prefix}sessions`),
-    runs: db.collection<Doc<RunRecord>>(`${prefix}runs`),
-    events: db.collection<EventDoc>(`${prefix}events`),
-    memories: db.collection<Doc<Memory>>(`${prefix}memories`),
-    locks: db.collection<{ _id: string; owner: string; expiresAt: number }>(`${prefix}locks`),
-    cache: db.collection<{
-      _id: string;
-      userId: string;
-      expiresAt: number;
-      response: CachedResponse;
-    }>(`${prefix}response_cache`),
-  };
-}
-
-type Collections = ReturnType<typeof collections>;
 
 export class MongoStore implements Store {
   readonly #options: MongoStoreOptions;
@@ -115,7 +81,7 @@ export class MongoStore implements Store {
       const db = this.#client.db(
         this.#options.dbName ?? (new URL(this.#options.url).pathname.slice(1) || 'agentrpc'),
       );
-      await migrateToIdsPerUser(db, this.#options.collectionPrefix ?? '');
+      await migrate(db, this.#options.collectionPrefix ?? '');
       await this.#createIndexes(db);
       return db;
     }).catch((error) => {
@@ -130,9 +96,11 @@ export class MongoStore implements Store {
     await c.sessions.createIndex({ userId: 1, updatedAt: -1, _id: -1 });
     await c.sessions.createIndex({ userId: 1, createdAt: -1, _id: -1 });
     await c.sessions.createIndex({ updatedAt: 1 });
-    await c.runs.createIndex({ userId: 1, sessionId: 1, createdAt: 1 });
-    await c.runs.createIndex({ userId: 1, status: 1 });
-    await c.runs.createIndex({ status: 1, createdAt: 1 });
+    for (const runs of [c.runs, c.activeRuns]) {
+      await runs.createIndex({ userId: 1, sessionId: 1, createdAt: 1 });
+      await runs.createIndex({ status: 1, createdAt: 1 });
+    }
+    await c.runIds.createIndex({ userId: 1, sessionId: 1 });
     await c.events.createIndex({ userId: 1, runId: 1, seq: 1 }, { unique: true });
     await c.memories.createIndex({ userId: 1, updatedAt: -1 });
   }
@@ -149,6 +117,7 @@ export class MongoStore implements Store {
           ...structuredClone(session),
           _id: docId(session.userId, session.sessionId),
           _v: 0,
+          ...emptyWindow,
         });
       } catch (error) {
         if (isDuplicateKey(error))
@@ -250,115 +219,47 @@ export class MongoStore implements Store {
         _id: docId(key.userId, key.sessionId),
       });
       if (!deletedCount) return false;
-      await this.#deleteRunsOf(c, [key]);
+      await deleteRunsOf(c, [key]);
       return true;
     });
-  }
-
-  async #deleteRunsOf(c: Collections, sessions: SessionKey[]) {
-    for (const { userId, sessionId } of sessions) {
-      const runIds = (
-        await c.runs.find({ userId, sessionId }, { projection: { runId: 1 } }).toArray()
-      ).map((r) => r.runId);
-      if (runIds.length) await c.events.deleteMany({ userId, runId: { $in: runIds } });
-      await c.runs.deleteMany({ userId, sessionId });
-    }
   }
 
   appendRun(run: RunRecord): Promise<void> {
     return guarded('append a run', async () => {
       const c = await this.#c();
-      try {
-        await c.runs.insertOne({ ...structuredClone(run), _id: docId(run.userId, run.runId) });
-      } catch (error) {
-        if (isDuplicateKey(error)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
-        throw error;
-      }
-      if (run.status === 'completed') await this.#rememberCompleted(c, run);
+      await insertRun(c, run);
+      if (run.status === 'completed') await rememberRun(c, run);
     });
   }
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
     return guarded('update a run', async () => {
       const c = await this.#c();
-      const before = await findOwned(c.runs, key.runId, key.userId);
-      if (!before) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-      const doc = await c.runs.findOneAndUpdate(
-        { _id: docId(key.userId, key.runId) },
-        { $set: { ...structuredClone(patch), updatedAt: Date.now() } },
-        { returnDocument: 'after' },
-      );
-      if (!doc) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-      if (patch.status === 'completed' && before.status !== 'completed') {
-        await this.#rememberCompleted(c, before);
-      }
-      return strip(doc) as RunRecord;
+      const { before, after } = await patchRun(c, key, patch);
+      const record = strip(after) as RunRecord;
+      if (before.status === 'completed' || after.status === 'completed')
+        await rememberRun(c, record);
+      return record;
     });
   }
 
   getRun(key: RunKey): Promise<RunRecord | null> {
-    return guarded('read a run', async () => {
-      const { runs } = await this.#c();
-      return strip(await findOwned(runs, key.runId, key.userId));
-    });
+    return guarded('read a run', async () => strip(await findRun(await this.#c(), key)));
   }
 
   getRuns(keys: RunKey[]): Promise<(RunRecord | null)[]> {
     return guarded('read runs', async () => {
       if (keys.length === 0) return [];
-      const { runs } = await this.#c();
-      const docs = await runs
-        .find({ _id: { $in: keys.map((key) => docId(key.userId, key.runId)) } })
-        .toArray();
-      const byId = new Map(docs.map((doc) => [doc._id, doc]));
-      return keys.map((key) => {
-        const doc = byId.get(docId(key.userId, key.runId));
-        return strip(doc && doc.userId === key.userId ? doc : null);
-      });
+      return (await findRuns(await this.#c(), keys)).map((doc) => strip(doc));
     });
-  }
-
-  /**
-   * Keeps the ids of a session's latest completed runs in its document, so the
-   * history window is read by _id, as fast for the 1,000th run as for the first.
-   * Only the run holding the session's lease completes runs, so no update races.
-   */
-  async #rememberCompleted(c: Collections, run: Pick<RunRecord, 'userId' | 'sessionId' | 'runId'>) {
-    const _id = docId(run.userId, run.sessionId);
-    const session = await c.sessions.findOne({ _id });
-    if (!session) return;
-    const recent = [...(session._recentRuns ?? []), run.runId].slice(-recentRunsKept);
-    await c.sessions.updateOne({ _id }, { $set: { _recentRuns: recent } });
-  }
-
-  /** The history window by _id lookups, when the session document can serve it. */
-  async #recentCompleted(c: Collections, query: RunQuery): Promise<RunRecord[] | undefined> {
-    const limit = clampLimit(query.limit, 100, 10_000);
-    if (query.status !== 'completed' || query.order === 'asc' || limit > recentRunsKept)
-      return undefined;
-    const session = await findOwned(c.sessions, query.sessionId, query.userId);
-    if (!session) return [];
-    if (!session._recentRuns) return undefined;
-    const ids = session._recentRuns.slice(-limit).reverse();
-    const docs = await Promise.all(ids.map((id) => findOwned(c.runs, id, query.userId)));
-    return docs.filter((d) => d?.status === 'completed').map((d) => strip(d) as RunRecord);
   }
 
   listRuns(query: RunQuery): Promise<RunRecord[]> {
     return guarded('list runs', async () => {
       const c = await this.#c();
-      const recent = await this.#recentCompleted(c, query);
+      const recent = await recentCompletedRuns(c, query);
       if (recent) return recent;
-      const { runs } = c;
-      const dir = query.order === 'asc' ? 1 : -1;
-      const filter: Filter<Doc<RunRecord>> = { userId: query.userId, sessionId: query.sessionId };
-      if (query.status) filter.status = query.status;
-      const docs = await runs
-        .find(filter)
-        .sort({ createdAt: dir, _id: dir })
-        .limit(clampLimit(query.limit, 100, 10_000))
-        .toArray();
-      return docs.map((d) => strip(d) as RunRecord);
+      return (await listRunsOf(c, query)).map((d) => strip(d) as RunRecord);
     });
   }
 
@@ -371,9 +272,7 @@ export class MongoStore implements Store {
       const c = await this.#c();
       // Every run must be its user's before anything is written.
       const ids = [...new Set(batches.map(({ key }) => docId(key.userId, key.runId)))];
-      const owned = new Set<string>();
-      const found = c.runs.find({ _id: { $in: ids } }, { projection: { _id: 1 } });
-      for await (const run of found) owned.add(run._id);
+      const owned = await existingRunIds(c, ids);
       for (const { key } of batches) {
         if (!owned.has(docId(key.userId, key.runId))) {
           throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
@@ -393,8 +292,7 @@ export class MongoStore implements Store {
         await c.events.insertMany(docs, { ordered: false });
       } catch (error) {
         // Events already stored (a retried batch) are fine; anything else is not.
-        const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
-        if (!writeErrors.length || writeErrors.some((e) => e.code !== 11000)) throw error;
+        if (!isOnlyDuplicates(error)) throw error;
       }
     });
   }
@@ -557,15 +455,9 @@ export class MongoStore implements Store {
   }
 
   listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
-    return guarded('list unfinished runs', async () => {
-      const { runs } = await this.#c();
-      const docs = await runs
-        .find({ status: { $in: ['running', 'pending'] } })
-        .sort({ createdAt: 1, _id: 1 })
-        .limit(clampLimit(limit, 100, 10_000))
-        .toArray();
-      return docs.map((d) => strip(d) as RunRecord);
-    });
+    return guarded('list unfinished runs', async () =>
+      (await listUnfinishedRuns(await this.#c(), limit)).map((d) => strip(d) as RunRecord),
+    );
   }
 
   deleteIdleSessions(before: number): Promise<number> {
@@ -576,7 +468,7 @@ export class MongoStore implements Store {
         .toArray();
       if (!idle.length) return 0;
       // Runs and events first: a crash part-way leaves sessions to retry, not orphans.
-      await this.#deleteRunsOf(c, idle);
+      await deleteRunsOf(c, idle);
       const { deletedCount } = await c.sessions.deleteMany({
         _id: { $in: idle.map((session) => session._id) },
         updatedAt: { $lt: before },

@@ -1,0 +1,66 @@
+// The MongoStore's collections, their document shapes, and the one way it
+// reads a user's document. Runs live in two collections by status (see
+// run-docs.ts), so every collection a run updates stays small.
+import type { CachedResponse, Memory, RunEvent, RunRecord, Session } from '@agentrpc/core';
+import type { Collection, Db, Filter } from 'mongodb';
+import { docId } from './doc-ids.ts';
+
+export type Doc<T> = T & { _id: string };
+
+export type SessionDoc = Doc<Session> & {
+  _v: number;
+  /** Ids of the session's latest completed runs, oldest first (recent-runs.ts). */
+  _recentRuns?: string[];
+  /** Copies of the newest of those runs, oldest first, within a size budget. */
+  _recentRecords?: RunRecord[];
+};
+
+export type EventDoc = { _id: string; runId: string; seq: number; userId: string; event: RunEvent };
+
+/** One per run ever appended (until its session is deleted): run ids stay unique across both run collections. */
+export type RunIdDoc = { _id: string; userId: string; sessionId: string };
+
+export function collections(db: Db, prefix: string) {
+  return {
+    sessions: db.collection<SessionDoc>(`${prefix}sessions`),
+    /** Runs that have ended: completed, cancelled or error. Written once, when the run ends. */
+    runs: db.collection<Doc<RunRecord>>(`${prefix}runs`),
+    /** Runs pending, running or paused: the ones that are still updated. */
+    activeRuns: db.collection<Doc<RunRecord>>(`${prefix}active_runs`),
+    runIds: db.collection<RunIdDoc>(`${prefix}run_ids`),
+    events: db.collection<EventDoc>(`${prefix}events`),
+    memories: db.collection<Doc<Memory>>(`${prefix}memories`),
+    locks: db.collection<{ _id: string; owner: string; expiresAt: number }>(`${prefix}locks`),
+    cache: db.collection<{
+      _id: string;
+      userId: string;
+      expiresAt: number;
+      response: CachedResponse;
+    }>(`${prefix}response_cache`),
+  };
+}
+
+export type Collections = ReturnType<typeof collections>;
+
+/** The public record of a document: without _id and the store's own fields. */
+export function strip<T>(doc: Doc<T> | null | undefined): T | null {
+  if (!doc) return null;
+  const { _id, _v, _recentRuns, _recentRecords, ...rest } = doc as Doc<T> & Partial<SessionDoc>;
+  return rest as T;
+}
+
+/**
+ * Reads a user's document by _id alone, which carries the user: _id is the one
+ * lookup every MongoDB-wire server serves from an index (FerretDB's SQLite
+ * backend scans the collection for any other filter). The owner is checked
+ * again in code.
+ */
+export async function findOwned<T extends { userId: string }>(
+  collection: Collection<Doc<T>>,
+  id: string,
+  userId: string,
+): Promise<Doc<T> | null> {
+  const filter = { _id: docId(userId, id) } as Filter<Doc<T>>;
+  const doc = (await collection.findOne(filter)) as Doc<T> | null;
+  return doc && doc.userId === userId ? doc : null;
+}

@@ -1,0 +1,177 @@
+// A run's documents. Pending, running and paused runs live in active_runs;
+// a run moves to runs when it ends, and is not updated there; run_ids holds
+// every run's id, so ids stay unique across the two. Whatever a run does
+// while it runs (updates, reads by id) touches only the runs in flight, never
+// every run there ever was: FerretDB 1.x scans a collection for every read and
+// update (only inserts use an index), so with one runs collection a session's
+// 1,000th run paid for the 999 before it. On MongoDB, where reads by _id are
+// index lookups anyway, the split costs an insert and a delete more per run.
+import {
+  AgentRpcError,
+  type RunKey,
+  type RunPatch,
+  type RunQuery,
+  type RunRecord,
+  type RunStatus,
+} from '@agentrpc/core';
+import { clampLimit } from '@agentrpc/core/internal';
+import type { Collection, Filter } from 'mongodb';
+import { type Collections, type Doc, findOwned } from './collections.ts';
+import { docId } from './doc-ids.ts';
+import { isDuplicateKey } from './mongo-errors.ts';
+
+type RunDoc = Doc<RunRecord>;
+
+const endedStatuses: ReadonlySet<RunStatus> = new Set(['completed', 'cancelled', 'error']);
+
+/** True for a status a run never leaves (a paused run may be continued). */
+export function hasEnded(status: RunStatus): boolean {
+  return endedStatuses.has(status);
+}
+
+function homeOf(c: Collections, status: RunStatus): Collection<RunDoc> {
+  return hasEnded(status) ? c.runs : c.activeRuns;
+}
+
+/** Throws CONFLICT when the user has a run with this id, in either collection. */
+export async function insertRun(c: Collections, run: RunRecord): Promise<void> {
+  const _id = docId(run.userId, run.runId);
+  let taken = false;
+  try {
+    await c.runIds.insertOne({ _id, userId: run.userId, sessionId: run.sessionId });
+    taken = true;
+    await homeOf(c, run.status).insertOne({ ...structuredClone(run), _id });
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
+    if (!taken) throw error;
+    // Give the id back, so that retrying this append is not refused as a conflict.
+    await c.runIds.deleteOne({ _id }).catch((cleanup: unknown) => {
+      throw new AggregateError([error, cleanup], 'and could not give the run id back');
+    });
+    throw error;
+  }
+}
+
+/** A user's runs by document id, from either collection (absent ones are left out). */
+async function runsById(
+  c: Collections,
+  ids: string[],
+  projection?: Record<string, 1>,
+): Promise<Map<string, RunDoc>> {
+  const found = new Map<string, RunDoc>();
+  for (const collection of [c.activeRuns, c.runs]) {
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length === 0) break;
+    const docs = collection.find({ _id: { $in: missing } }, projection ? { projection } : {});
+    for await (const doc of docs) found.set(doc._id, doc);
+  }
+  return found;
+}
+
+export async function findRun(c: Collections, key: RunKey): Promise<RunDoc | null> {
+  return (
+    (await findOwned(c.activeRuns, key.runId, key.userId)) ??
+    (await findOwned(c.runs, key.runId, key.userId))
+  );
+}
+
+export async function findRuns(c: Collections, keys: RunKey[]): Promise<(RunDoc | null)[]> {
+  const ids = keys.map((key) => docId(key.userId, key.runId));
+  const found = await runsById(c, ids);
+  return keys.map((key, i) => {
+    const doc = found.get(ids[i] as string);
+    return doc && doc.userId === key.userId ? doc : null;
+  });
+}
+
+/** Which of these run document ids exist (each carries its user). */
+export async function existingRunIds(c: Collections, ids: string[]): Promise<Set<string>> {
+  return new Set((await runsById(c, ids, { _id: 1 })).keys());
+}
+
+/**
+ * Moves a run whose status says it belongs elsewhere. Copy first, then delete:
+ * a move cut short leaves the run in both, which the readers allow for.
+ */
+async function move(doc: RunDoc, from: Collection<RunDoc>, to: Collection<RunDoc>) {
+  try {
+    await to.insertOne(doc);
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    await to.replaceOne({ _id: doc._id }, doc); // left there by a move cut short
+  }
+  await from.deleteOne({ _id: doc._id });
+}
+
+/** Patches a run; its record before and after. Throws NOT_FOUND when the user has no such run. */
+export async function patchRun(
+  c: Collections,
+  key: RunKey,
+  patch: RunPatch,
+): Promise<{ before: RunDoc; after: RunDoc }> {
+  const update = { $set: { ...structuredClone(patch), updatedAt: Date.now() } };
+  // Active first: that is where runs are updated; an ended run is updated only by hand.
+  for (const collection of [c.activeRuns, c.runs]) {
+    const before = await findOwned(collection, key.runId, key.userId);
+    if (!before) continue;
+    const after = await collection.findOneAndUpdate({ _id: before._id }, update, {
+      returnDocument: 'after',
+    });
+    if (!after) continue; // moved to the other collection meanwhile
+    const home = homeOf(c, after.status);
+    if (home.collectionName !== collection.collectionName) await move(after, collection, home);
+    return { before, after };
+  }
+  throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+}
+
+/** A session's runs as listRuns answers them, from both collections. */
+export async function listRunsOf(c: Collections, query: RunQuery): Promise<RunDoc[]> {
+  const dir = query.order === 'asc' ? 1 : -1;
+  const limit = clampLimit(query.limit, 100, 10_000);
+  const filter: Filter<RunDoc> = { userId: query.userId, sessionId: query.sessionId };
+  if (query.status) filter.status = query.status;
+  const sources = query.status ? [homeOf(c, query.status)] : [c.activeRuns, c.runs];
+  const lists = await Promise.all(
+    sources.map((collection) =>
+      collection.find(filter).sort({ createdAt: dir, _id: dir }).limit(limit).toArray(),
+    ),
+  );
+  // A run found in both (a move cut short) counts once, as last written.
+  const byId = new Map<string, RunDoc>();
+  for (const doc of lists.flat()) {
+    const seen = byId.get(doc._id);
+    if (!seen || doc.updatedAt > seen.updatedAt) byId.set(doc._id, doc);
+  }
+  return [...byId.values()]
+    .sort((a, b) => dir * (a.createdAt - b.createdAt || a._id.localeCompare(b._id)))
+    .slice(0, limit);
+}
+
+/** Runs still pending or running, oldest first, across users. */
+export function listUnfinishedRuns(c: Collections, limit?: number): Promise<RunDoc[]> {
+  return c.activeRuns
+    .find({ status: { $in: ['running', 'pending'] } })
+    .sort({ createdAt: 1, _id: 1 })
+    .limit(clampLimit(limit, 100, 10_000))
+    .toArray();
+}
+
+/** Deletes the sessions' runs with their events and ids; the ids last, so a crash part-way frees no id of a stored run. */
+export async function deleteRunsOf(
+  c: Collections,
+  sessions: { userId: string; sessionId: string }[],
+): Promise<void> {
+  for (const { userId, sessionId } of sessions) {
+    const filter = { userId, sessionId };
+    const runIds: string[] = [];
+    for (const collection of [c.activeRuns, c.runs]) {
+      const docs = collection.find(filter, { projection: { runId: 1 } });
+      for await (const doc of docs) runIds.push(doc.runId);
+    }
+    if (runIds.length) await c.events.deleteMany({ userId, runId: { $in: runIds } });
+    await c.activeRuns.deleteMany(filter);
+    await c.runs.deleteMany(filter);
+    await c.runIds.deleteMany(filter);
+  }
+}
