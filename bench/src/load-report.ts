@@ -57,13 +57,21 @@ function peerRatios(measured: Measured[]): string[] {
 function overloadLines(overload: Measured[]): string[] {
   const floor = overload.find((m) => m.path.startsWith('node:http'));
   const own = floor ? percentile(floor.figures.ttfts, 50) : 0;
-  return overload
-    .filter((m) => m !== floor)
-    .map((m) => {
-      const added = ttftP99(m) - own;
-      const bound = 2 * gapP99(m);
-      return `- ${m.path}: added TTFT p99 ${added.toFixed(0)} ms (TTFT p99 ${ttftP99(m).toFixed(0)} less ${own.toFixed(0)}) against 2 × gap p99 = ${bound.toFixed(0)} ms (${meets(added <= bound)}); ${m.figures.shed} of ${m.streams} shed, ${m.figures.errors} errors.`;
-    });
+  // The same measure with no server at all: what the client and the machine spread on their own.
+  const floorLine = floor
+    ? [
+        `- ${floor.path}, no server: TTFT p99 less p50 ${(ttftP99(floor) - own).toFixed(0)} ms against 2 × gap p99 = ${(2 * gapP99(floor)).toFixed(0)} ms.`,
+      ]
+    : [];
+  return floorLine.concat(
+    overload
+      .filter((m) => m !== floor)
+      .map((m) => {
+        const added = ttftP99(m) - own;
+        const bound = 2 * gapP99(m);
+        return `- ${m.path}: added TTFT p99 ${added.toFixed(0)} ms (TTFT p99 ${ttftP99(m).toFixed(0)} less ${own.toFixed(0)}) against 2 × gap p99 = ${bound.toFixed(0)} ms (${meets(added <= bound)}); ${m.figures.shed} of ${m.streams} shed, ${m.figures.errors} errors.`;
+      }),
+  );
 }
 
 export interface LoadReport {

@@ -1,5 +1,6 @@
 // Separates `<think>…</think>` reasoning from content in a streamed answer,
 // even when a tag is split across chunks.
+import { TextBuilder } from './text-builder.ts';
 
 const open = '<think>';
 const close = '</think>';
@@ -14,8 +15,8 @@ function partialTagAt(text: string, tag: string): number {
 }
 
 export class ThinkTagSplitter {
-  content = '';
-  reasoning = '';
+  #content = new TextBuilder();
+  #reasoning = new TextBuilder();
   #inThink = false;
   #pending = '';
   #trimNextContent = false;
@@ -23,7 +24,7 @@ export class ThinkTagSplitter {
   /** Splits one delta; the parts are appended to `content` / `reasoning` and returned. */
   push(delta: string): { content: string; reasoning: string } {
     if (!this.#pending && !this.#inThink && !this.#trimNextContent && !delta.includes('<')) {
-      this.content += delta;
+      this.#content.append(delta);
       return { content: delta, reasoning: '' };
     }
     let text = this.#pending + delta;
@@ -49,9 +50,19 @@ export class ThinkTagSplitter {
       content = content.replace(/^\s+/, '');
       if (content) this.#trimNextContent = false;
     }
-    this.content += content;
-    this.reasoning += reasoning;
+    this.#content.append(content);
+    this.#reasoning.append(reasoning);
     return { content, reasoning };
+  }
+
+  /** All the content so far. */
+  get content(): string {
+    return this.#content.toString();
+  }
+
+  /** All the reasoning so far. */
+  get reasoning(): string {
+    return this.#reasoning.toString();
   }
 
   /** Flushes a held-back partial tag at the end of the stream. */
@@ -59,10 +70,10 @@ export class ThinkTagSplitter {
     const rest = this.#pending;
     this.#pending = '';
     if (this.#inThink) {
-      this.reasoning += rest;
+      this.#reasoning.append(rest);
       return { content: '', reasoning: rest };
     }
-    this.content += rest;
+    this.#content.append(rest);
     return { content: rest, reasoning: '' };
   }
 }
