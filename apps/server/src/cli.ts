@@ -6,6 +6,7 @@ import { defaultConfig } from './config/default-config.ts';
 import { findConfigFile, loadConfigFile } from './config/load-config.ts';
 import { describeStore, storeFromEnv } from './config/store-from-env.ts';
 import { startServer } from './http/create-server.ts';
+import { limitOldGenerationGrowth } from './node-flags.ts';
 
 const usage = `usage:
   agentrpc serve   [--config agentrpc.config.ts] [--port 3000] [--host 127.0.0.1]
@@ -90,6 +91,7 @@ async function main() {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
+  limitOldGenerationGrowth();
   const loaded = await loadConfig(values.config);
   const file = loaded.file;
   const port = Number(values.port);
