@@ -35,14 +35,14 @@ import {
   type SessionDoc,
   strip,
 } from './collections.ts';
-import { docId, eventDocId } from './doc-ids.ts';
+import { docId } from './doc-ids.ts';
 import { escapeRegex } from './escape-regex.ts';
+import { findEventBatches, findEvents, insertEvents } from './event-docs.ts';
 import { migrate } from './migrations.ts';
-import { guarded, isDuplicateKey, isOnlyDuplicates } from './mongo-errors.ts';
+import { guarded, isDuplicateKey } from './mongo-errors.ts';
 import { emptyWindow, recentCompletedRuns, rememberRun } from './recent-runs.ts';
 import {
   deleteRunsOf,
-  existingRunIds,
   findRun,
   findRuns,
   insertRun,
@@ -268,84 +268,17 @@ export class MongoStore implements Store {
   }
 
   appendEventBatches(batches: EventBatch[]): Promise<void> {
-    return guarded('append events', async () => {
-      const c = await this.#c();
-      // Every run must be its user's before anything is written.
-      const ids = [...new Set(batches.map(({ key }) => docId(key.userId, key.runId)))];
-      const owned = await existingRunIds(c, ids);
-      for (const { key } of batches) {
-        if (!owned.has(docId(key.userId, key.runId))) {
-          throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-        }
-      }
-      const docs = batches.flatMap(({ key, events }) =>
-        events.map((event) => ({
-          _id: eventDocId(key.userId, key.runId, event.seq),
-          runId: key.runId,
-          seq: event.seq,
-          userId: key.userId,
-          event: structuredClone(event),
-        })),
-      );
-      if (docs.length === 0) return;
-      try {
-        await c.events.insertMany(docs, { ordered: false });
-      } catch (error) {
-        // Events already stored (a retried batch) are fine; anything else is not.
-        if (!isOnlyDuplicates(error)) throw error;
-      }
-    });
+    return guarded('append events', async () => insertEvents(await this.#c(), batches));
   }
 
   readEvents(query: EventQuery): Promise<RunEvent[]> {
-    return guarded('read events', async () => {
-      const { events } = await this.#c();
-      const docs = await events
-        .find({ runId: query.runId, userId: query.userId, seq: { $gt: query.afterSeq ?? 0 } })
-        .sort({ seq: 1 })
-        .limit(clampLimit(query.limit, 1000, 10_000))
-        .toArray();
-      return docs.map((d) => d.event);
-    });
+    return guarded('read events', async () => findEvents(await this.#c(), query));
   }
 
   readEventBatches(queries: EventQuery[]): Promise<RunEvent[][]> {
-    return guarded('read events', async () => {
-      if (queries.length === 0) return [];
-      const { events } = await this.#c();
-      // One find for every run: a server polls all the runs it follows on
-      // other instances at once. A run whose events fall past the overall
-      // limit gets a shorter list (a prefix), and the rest on its next read.
-      const limits = queries.map((query) => clampLimit(query.limit, 1000, 10_000));
-      const docs = await events
-        .find({
-          $or: queries.map((query) => ({
-            runId: query.runId,
-            userId: query.userId,
-            seq: { $gt: query.afterSeq ?? 0 },
-          })),
-        })
-        .sort({ runId: 1, seq: 1 })
-        .limit(
-          Math.min(
-            10_000,
-            limits.reduce((sum, limit) => sum + limit, 0),
-          ),
-        )
-        .toArray();
-      const byRun = new Map<string, RunEvent[]>();
-      for (const doc of docs) {
-        const key = `${doc.userId}\u0000${doc.runId}`;
-        const list = byRun.get(key);
-        if (list) list.push(doc.event);
-        else byRun.set(key, [doc.event]);
-      }
-      return queries.map((query, i) =>
-        (byRun.get(`${query.userId}\u0000${query.runId}`) ?? [])
-          .filter((event) => event.seq > (query.afterSeq ?? 0))
-          .slice(0, limits[i]),
-      );
-    });
+    return guarded('read events', async () =>
+      queries.length === 0 ? [] : findEventBatches(await this.#c(), queries),
+    );
   }
 
   createMemory(memory: Memory): Promise<Memory> {
