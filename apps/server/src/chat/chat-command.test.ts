@@ -22,21 +22,32 @@ if (!hasTmux && process.env.CI === 'true')
 
 const emails: string[] = [];
 let server: AgentRpcServer;
-const pane = `agentrpc-chat-${process.pid}`;
+const pane = 'chat';
+/**
+ * Each test's terminal gets a tmux server of its own (its own socket): a
+ * server whose last session was just killed exits, and a new session asked of
+ * it meanwhile fails with "server exited unexpectedly".
+ */
+let socket = '';
+let terminals = 0;
+const tmuxArgs = (...args: string[]) => ['-L', socket, ...args];
 
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 const screen = () =>
-  execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', pane, '-S', '-500'], {
+  execFileSync('tmux', tmuxArgs('capture-pane', '-p', '-J', '-t', pane, '-S', '-500'), {
     encoding: 'utf8',
   });
-const keys = (...input: string[]) => execFileSync('tmux', ['send-keys', '-t', pane, ...input]);
-const alive = () => spawnSync('tmux', ['has-session', '-t', pane]).status === 0;
+const keys = (...input: string[]) =>
+  execFileSync('tmux', tmuxArgs('send-keys', '-t', pane, ...input));
+const alive = () => spawnSync('tmux', tmuxArgs('has-session', '-t', pane)).status === 0;
 
 function openChat() {
   const command = [...node, 'chat', '--url', server.url, '--key', 'chat-key']
     .map((part) => `'${part}'`)
     .join(' ');
-  execFileSync('tmux', ['new-session', '-d', '-s', pane, '-x', '160', '-y', '50', command]);
+  terminals += 1;
+  socket = `agentrpc-chat-${process.pid}-${terminals}`;
+  execFileSync('tmux', tmuxArgs('new-session', '-d', '-s', pane, '-x', '160', '-y', '50', command));
 }
 
 describe.skipIf(!hasTmux)(`agentrpc chat${hasTmux ? '' : ': skipped, tmux is needed'}`, () => {
@@ -67,7 +78,7 @@ describe.skipIf(!hasTmux)(`agentrpc chat${hasTmux ? '' : ': skipped, tmux is nee
     ({ fake, store, server } = world);
   });
   afterEach(() => {
-    if (alive()) spawnSync('tmux', ['kill-session', '-t', pane]);
+    if (socket) spawnSync('tmux', tmuxArgs('kill-server'));
     fake.reset();
   });
 
