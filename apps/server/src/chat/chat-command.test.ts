@@ -1,10 +1,13 @@
 // `agentrpc chat` in a real terminal (tmux's pseudo-terminal) against a real
 // server: a streamed reply, an approval, Ctrl-C mid-reply; and piped input.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, defineTool, type MemoryStore } from '@agentrpc/core';
 import type { FakeOpenAI } from '@agentrpc/testing';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { AgentRpcServer } from '../http/create-server.ts';
 import { useServerOnFake } from '../test-support/server-on-fake.ts';
@@ -28,9 +31,10 @@ const pane = 'chat';
  * server whose last session was just killed exits, and a new session asked of
  * it meanwhile fails with "server exited unexpectedly".
  */
+let sockets = '';
 let socket = '';
 let terminals = 0;
-const tmuxArgs = (...args: string[]) => ['-L', socket, ...args];
+const tmuxArgs = (...args: string[]) => ['-S', socket, ...args];
 
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 const screen = () =>
@@ -46,7 +50,7 @@ function openChat() {
     .map((part) => `'${part}'`)
     .join(' ');
   terminals += 1;
-  socket = `agentrpc-chat-${process.pid}-${terminals}`;
+  socket = join(sockets, `tmux-${terminals}`);
   execFileSync('tmux', tmuxArgs('new-session', '-d', '-s', pane, '-x', '160', '-y', '50', command));
 }
 
@@ -76,7 +80,9 @@ describe.skipIf(!hasTmux)(`agentrpc chat${hasTmux ? '' : ': skipped, tmux is nee
   let store: MemoryStore;
   beforeAll(() => {
     ({ fake, store, server } = world);
+    sockets = mkdtempSync(join(tmpdir(), 'agentrpc-chat-'));
   });
+  afterAll(() => rmSync(sockets, { recursive: true, force: true }));
   afterEach(() => {
     if (socket) spawnSync('tmux', tmuxArgs('kill-server'));
     fake.reset();
