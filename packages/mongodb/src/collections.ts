@@ -17,6 +17,12 @@ export type SessionDoc = Doc<Session> & {
 
 export type EventDoc = { _id: string; runId: string; seq: number; userId: string; event: RunEvent };
 
+/** A page of the live feed (feed-pages.ts): one append's events as one JSON string. */
+export type FeedPageDoc = { _id: string; at: number; events: string };
+
+/** A feed writer's newest page and the oldest it still keeps. */
+export type FeedWriterDoc = { _id: string; page: number; oldest: number; at: number };
+
 /** One per run ever appended (until its session is deleted): run ids stay unique across both run collections. */
 export type RunIdDoc = { _id: string; userId: string; sessionId: string };
 
@@ -29,6 +35,9 @@ export function collections(db: Db, prefix: string) {
     activeRuns: db.collection<Doc<RunRecord>>(`${prefix}active_runs`),
     runIds: db.collection<RunIdDoc>(`${prefix}run_ids`),
     events: db.collection<EventDoc>(`${prefix}events`),
+    /** The last second or so of appends, for other instances that follow those runs (live-feed.ts). */
+    feedPages: db.collection<FeedPageDoc>(`${prefix}event_feed`),
+    feedWriters: db.collection<FeedWriterDoc>(`${prefix}event_feed_writers`),
     memories: db.collection<Doc<Memory>>(`${prefix}memories`),
     locks: db.collection<{ _id: string; owner: string; expiresAt: number }>(`${prefix}locks`),
     cache: db.collection<{

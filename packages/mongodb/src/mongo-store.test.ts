@@ -6,50 +6,22 @@ import {
   storeConformanceSuite,
 } from '@agentrpc/core/testing';
 import { type Db, MongoClient } from 'mongodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MongoStore } from './mongo-store.ts';
+import { mongoUrlOrSkip, testDatabases } from './test-support/test-database.ts';
 
-// MONGODB_URL points at a MongoDB-wire server; .ci/run starts FerretDB and sets it.
-const url = process.env.MONGODB_URL;
-const stores: MongoStore[] = [];
-const clients: MongoClient[] = [];
-
-if (!url) {
-  if (process.env.CI === 'true')
-    throw new Error('MONGODB_URL must be set in CI (.ci/run starts FerretDB)');
-  // Said in the test report as a skipped test, never silently.
-  describe('MongoStore', () => {
-    it.skipIf(true)(
-      'skipped: set MONGODB_URL (a MongoDB or FerretDB server) or install Go; `scripts/ferretdb.sh start 27017` starts one',
-      () => {},
-    );
-  });
-} else {
-  const create = async () => {
-    // A database per run of the suite, so runs never see each other's data.
-    const store = new MongoStore({ url, dbName: `agentrpc_test_${randomUUID().slice(0, 8)}` });
-    stores.push(store);
-    await store.connect();
-    return store;
-  };
+const url = mongoUrlOrSkip('MongoStore');
+if (url) {
+  const { newDbName, storeOn, dbNamed, stores, clients } = testDatabases(url);
   storeConformanceSuite('MongoStore', {
-    create,
+    create: () => storeOn(newDbName()),
     breakBackend: (store) => (store as MongoStore).close(),
-  });
-  afterAll(async () => {
-    for (const store of stores) await store.close();
-    for (const client of clients) await client.close();
   });
 
   /** A store on a database of its own, and that database read directly. */
   const storeAndDb = async () => {
-    const dbName = `agentrpc_test_${randomUUID().slice(0, 8)}`;
-    const client = new MongoClient(url);
-    clients.push(client);
-    const store = new MongoStore({ url, dbName });
-    stores.push(store);
-    await store.connect();
-    return { store, db: client.db(dbName) };
+    const dbName = newDbName();
+    return { store: await storeOn(dbName), db: dbNamed(dbName) };
   };
   const idsIn = (db: Db, name: string) =>
     db

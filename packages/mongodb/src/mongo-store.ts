@@ -38,6 +38,7 @@ import {
 import { docId } from './doc-ids.ts';
 import { escapeRegex } from './escape-regex.ts';
 import { findEventBatches, findEvents, insertEvents } from './event-docs.ts';
+import { LiveFeed } from './live-feed.ts';
 import { migrate } from './migrations.ts';
 import { guarded, isDuplicateKey } from './mongo-errors.ts';
 import { emptyWindow, recentCompletedRuns, rememberRun } from './recent-runs.ts';
@@ -65,6 +66,7 @@ export class MongoStore implements Store {
   readonly #options: MongoStoreOptions;
   #client: MongoClient | undefined;
   #ready: Promise<Db> | undefined;
+  readonly #feed = new LiveFeed();
 
   constructor(options: MongoStoreOptions) {
     this.#options = options;
@@ -219,7 +221,7 @@ export class MongoStore implements Store {
         _id: docId(key.userId, key.sessionId),
       });
       if (!deletedCount) return false;
-      await deleteRunsOf(c, [key]);
+      await this.#feed.forget(c, await deleteRunsOf(c, [key]));
       return true;
     });
   }
@@ -268,17 +270,33 @@ export class MongoStore implements Store {
   }
 
   appendEventBatches(batches: EventBatch[]): Promise<void> {
-    return guarded('append events', async () => insertEvents(await this.#c(), batches));
+    return guarded('append events', async () => {
+      const c = await this.#c();
+      await insertEvents(c, batches);
+      await this.#feed.publish(c, batches);
+    });
   }
 
-  readEvents(query: EventQuery): Promise<RunEvent[]> {
-    return guarded('read events', async () => findEvents(await this.#c(), query));
+  async readEvents(query: EventQuery): Promise<RunEvent[]> {
+    return (await this.readEventBatches([query]))[0] as RunEvent[];
   }
 
+  /** From the live feed where it can answer, else from the events collection. */
   readEventBatches(queries: EventQuery[]): Promise<RunEvent[][]> {
-    return guarded('read events', async () =>
-      queries.length === 0 ? [] : findEventBatches(await this.#c(), queries),
-    );
+    return guarded('read events', async () => {
+      if (queries.length === 0) return [];
+      const c = await this.#c();
+      const fromFeed = await this.#feed.read(c, queries);
+      const rest = queries.filter((_, i) => !fromFeed[i]);
+      const stored =
+        rest.length === 0
+          ? []
+          : rest.length === 1
+            ? [await findEvents(c, rest[0] as EventQuery)]
+            : await findEventBatches(c, rest);
+      let next = 0;
+      return fromFeed.map((events) => events ?? (stored[next++] as RunEvent[]));
+    });
   }
 
   createMemory(memory: Memory): Promise<Memory> {
@@ -401,7 +419,7 @@ export class MongoStore implements Store {
         .toArray();
       if (!idle.length) return 0;
       // Runs and events first: a crash part-way leaves sessions to retry, not orphans.
-      await deleteRunsOf(c, idle);
+      await this.#feed.forget(c, await deleteRunsOf(c, idle));
       const { deletedCount } = await c.sessions.deleteMany({
         _id: { $in: idle.map((session) => session._id) },
         updatedAt: { $lt: before },
@@ -417,6 +435,8 @@ export class MongoStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Pages this store could not remove (the server is down) are swept by other writers in a minute.
+    if (this.#client) await this.#feed.retire(await this.#c()).catch(() => undefined);
     const client = this.#client;
     this.#client = undefined;
     this.#ready = Promise.reject(new AgentRpcError('STORE_ERROR', 'the MongoStore is closed'));

@@ -158,10 +158,12 @@ export function listUnfinishedRuns(c: Collections, limit?: number): Promise<RunD
 }
 
 /** Deletes the sessions' runs with their events and ids; the ids last, so a crash part-way frees no id of a stored run. */
+/** Deletes the sessions' runs and events; the keys of the runs deleted. */
 export async function deleteRunsOf(
   c: Collections,
   sessions: { userId: string; sessionId: string }[],
-): Promise<void> {
+): Promise<RunKey[]> {
+  const deleted: RunKey[] = [];
   for (const { userId, sessionId } of sessions) {
     const filter = { userId, sessionId };
     const runIds: string[] = [];
@@ -173,5 +175,7 @@ export async function deleteRunsOf(
     await c.activeRuns.deleteMany(filter);
     await c.runs.deleteMany(filter);
     await c.runIds.deleteMany(filter);
+    for (const runId of runIds) deleted.push({ userId, runId });
   }
+  return deleted;
 }

@@ -69,6 +69,39 @@ describe('EventLog', () => {
     expect(await seqs(store, a.runId)).toEqual([1, 2]);
   });
 
+  it('writes the flushes asked for during a write together, after it', async () => {
+    const { store, a, b, calls } = await storeWithRuns();
+    const log = new EventLog({
+      store,
+      flushMs: 10_000,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    log.add(a, contentEvent(a.runId, 1));
+    const first = log.flush();
+    while (!calls.includes('appendEventBatches')) await Promise.resolve();
+    // Both come while the first write is going: they share the write after it.
+    const ended = log.add(a, {
+      type: 'run.cancelled',
+      runId: a.runId,
+      seq: 2,
+      createdAt: 0,
+    } as RunEvent);
+    const other = log.add(b, {
+      type: 'run.cancelled',
+      runId: b.runId,
+      seq: 1,
+      createdAt: 0,
+    } as RunEvent);
+    expect(ended).toBe(other);
+    await Promise.all([first, ended]);
+    // One write for the first flush, one for both that came during it (not one each).
+    expect(calls).toEqual(['appendEventBatches', 'appendEventBatches']);
+    expect(await seqs(store, a.runId)).toEqual([1, 2]);
+    expect(await seqs(store, b.runId)).toEqual([1]);
+  });
+
   it('keeps a run that is gone from holding back the others, and drops its events', async () => {
     const { store, a, calls } = await storeWithRuns();
     const errors: unknown[] = [];

@@ -2,8 +2,9 @@
 // every run added in the last interval goes out together, in one store call
 // where the store takes several runs at once (one transaction in SQLite, one
 // bulk write in MongoDB). A terminal event goes out at once, with everything
-// pending. With many streams, a write per run per interval was most of the
-// store's load, and on SQLite a large share of the server's CPU.
+// pending; flushes asked for while a write is going join the next one. With
+// many streams, a write per run per interval was most of the store's load, and
+// on SQLite a large share of the server's CPU.
 import {
   type EventBatch,
   isAgentRpcError,
@@ -32,6 +33,8 @@ export class EventLog {
   #pending = new Map<string, EventBatch>();
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
+  /** The next write, while it waits for the one before: it takes whatever is pending when it starts. */
+  #next: Promise<void> | undefined;
   readonly #options: EventLogOptions;
 
   constructor(options: EventLogOptions) {
@@ -59,11 +62,18 @@ export class EventLog {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batches = [...this.#pending.values()];
-    this.#pending = new Map();
-    // Writes go one after another, so a run's log never has a gap.
-    this.#writing = this.#writing.then(() => this.#write(batches));
-    return this.#writing;
+    if (this.#next) return this.#next;
+    // Writes go one after another, so a run's log never has a gap. Ending runs
+    // each ask for a flush: under load, those that come during a write share one.
+    const next = this.#writing.then(() => {
+      this.#next = undefined;
+      const batches = [...this.#pending.values()];
+      this.#pending = new Map();
+      return this.#write(batches);
+    });
+    this.#next = next;
+    this.#writing = next;
+    return next;
   }
 
   async #write(batches: EventBatch[]): Promise<void> {

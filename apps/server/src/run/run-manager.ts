@@ -374,13 +374,15 @@ export class RunManager {
      * heard it, and a process that dies right after, then lose nothing. A store
      * that is failing does not hold the end back longer than endWaitMs.
      */
+    let ending: Promise<void> | undefined;
     const accept = (event: RunEvent): true | Promise<void> => {
       const stored = this.#eventLog.add(key, event);
       if (!stored) {
         publish(event);
         return true;
       }
-      return Promise.race([stored, sleep(endWaitMs)]).then(() => publish(event));
+      ending = Promise.race([stored, sleep(endWaitMs)]).then(() => publish(event));
+      return ending;
     };
     accept(first.value);
     const log = this.#logger.child({ runId, userId });
@@ -425,6 +427,9 @@ export class RunManager {
         this.#onError(error as AgentRpcError);
       } finally {
         await this.#eventLog.flush();
+        // The feed can end before its last event is published (that waits for the
+        // log); closing the hub first would end its readers without that event.
+        await ending;
         hub.close();
         uncountIfDone();
         const last = hub.last;

@@ -1,0 +1,128 @@
+// The live feed's pages: besides its event documents, every append writes one
+// page holding the same events as a single JSON string, numbered per writer
+// (one writer per MongoStore). Another instance following those runs reads the
+// few new pages by _id instead of querying the events collection. Pages are
+// kept about a second and a half: enough for a reader polling every 100 ms,
+// and a small collection is what keeps those reads cheap where the server
+// scans for every read (FerretDB 1.x).
+import { randomUUID } from 'node:crypto';
+import type { EventBatch, RunEvent, RunKey } from '@agentrpc/core';
+import type { Collections } from './collections.ts';
+
+/** How long a page is kept after it is written. */
+export const pageKeepMs = 1500;
+/** Pages and writers left by stores that stopped without retiring are removed after this long. */
+const abandonedMs = 60_000;
+/** A page's text stays under this many characters (a document holds 16 MiB). */
+const pageChars = 4 * 1024 * 1024;
+
+/** One run's events in a page; null for a run that was deleted. */
+export interface PageRun {
+  userId: string;
+  runId: string;
+  events: RunEvent[] | null;
+}
+
+export function pageId(writer: string, page: number): string {
+  return `${writer}:${page}`;
+}
+
+/**
+ * The batches as page texts: each a JSON array of [userId, runId, events]
+ * entries, split so that none outgrows the page size (a run whose events are
+ * larger is spread over several pages, in order).
+ */
+export function pageTexts(batches: EventBatch[]): string[] {
+  const texts: string[] = [];
+  let entries: string[] = [];
+  let chars = 0;
+  const add = (entry: string) => {
+    if (chars + entry.length > pageChars && entries.length > 0) {
+      texts.push(`[${entries.join(',')}]`);
+      entries = [];
+      chars = 0;
+    }
+    entries.push(entry);
+    chars += entry.length + 1;
+  };
+  for (const { key, events } of batches) {
+    if (events.length === 0) continue;
+    const head = JSON.stringify([key.userId, key.runId]).slice(0, -1);
+    const all = JSON.stringify(events);
+    if (all.length <= pageChars) {
+      add(`${head},${all}]`);
+      continue;
+    }
+    for (const event of events) add(`${head},[${JSON.stringify(event)}]]`);
+  }
+  if (entries.length > 0) texts.push(`[${entries.join(',')}]`);
+  return texts;
+}
+
+/** A page telling readers that these runs were deleted, with their events. */
+export function deletionText(keys: RunKey[]): string {
+  return JSON.stringify(keys.map(({ userId, runId }) => [userId, runId, null]));
+}
+
+export function parsePage(text: string): PageRun[] {
+  const entries = JSON.parse(text) as [string, string, RunEvent[] | null][];
+  return entries.map(([userId, runId, events]) => ({ userId, runId, events }));
+}
+
+/**
+ * Writes one store's pages, one after another in page order. A writer's
+ * document says its newest page and the oldest it still keeps, so a reader
+ * knows what to read and whether it missed any.
+ */
+export class FeedWriter {
+  readonly id = randomUUID();
+  #page = 0;
+  /** Pages still kept, oldest first. */
+  #kept: { page: number; at: number }[] = [];
+  #writing: Promise<unknown> = Promise.resolve();
+  #sweptAt = Date.now();
+
+  /** Writes the texts as the next pages; fails when the store does (the append is then retried). */
+  publish(c: Collections, texts: string[]): Promise<void> {
+    const next = this.#writing.then(
+      () => this.#write(c, texts),
+      () => this.#write(c, texts),
+    );
+    this.#writing = next;
+    return next;
+  }
+
+  async #write(c: Collections, texts: string[]): Promise<void> {
+    for (const events of texts) {
+      // The number is taken before the write: a page that failed is a gap readers notice.
+      const page = ++this.#page;
+      const at = Date.now();
+      await c.feedPages.insertOne({ _id: pageId(this.id, page), at, events });
+      this.#kept.push({ page, at });
+    }
+    const oldest = this.#kept.findIndex(({ at }) => at >= Date.now() - pageKeepMs);
+    const expired = oldest < 0 ? this.#kept.length - 1 : oldest;
+    const dropped = this.#kept.splice(0, expired);
+    await c.feedWriters.updateOne(
+      { _id: this.id },
+      { $set: { page: this.#page, oldest: this.#kept[0]?.page ?? this.#page, at: Date.now() } },
+      { upsert: true },
+    );
+    // By _id, one at a time: the one delete every MongoDB-wire server does without a scan in code.
+    for (const { page } of dropped) await c.feedPages.deleteOne({ _id: pageId(this.id, page) });
+    if (Date.now() - this.#sweptAt > abandonedMs / 2) {
+      this.#sweptAt = Date.now();
+      const before = Date.now() - abandonedMs;
+      await c.feedPages.deleteMany({ at: { $lt: before } });
+      await c.feedWriters.deleteMany({ at: { $lt: before } });
+    }
+  }
+
+  /** Removes this writer's pages and document (the store is closing). */
+  async retire(c: Collections): Promise<void> {
+    await this.#writing.catch(() => undefined);
+    for (const { page } of this.#kept.splice(0))
+      await c.feedPages.deleteOne({ _id: pageId(this.id, page) });
+    await c.feedWriters.deleteOne({ _id: this.id });
+  }
+}

@@ -1,0 +1,118 @@
+// The live feed: how instances on one database get each other's new events
+// without querying the events collection, which on a server that scans for
+// every read (FerretDB 1.x) cost a scan of every event ever written, per poll.
+// Every append also writes a page (feed-pages.ts); a store that reads events
+// first reads the pages written since its last read, one by _id each, into
+// its cache (feed-cache.ts), and answers from that. It asks the events
+// collection only for what the cache cannot answer: a run it has no unbroken
+// stretch of, from the reader's position, because the run began before this
+// store read the feed, or pages were missed.
+import type { EventBatch, EventQuery, RunEvent, RunKey } from '@agentrpc/core';
+import type { Collections } from './collections.ts';
+import { FeedCache } from './feed-cache.ts';
+import { deletionText, FeedWriter, pageId, pageTexts, parsePage } from './feed-pages.ts';
+import { findRun, findRuns } from './run-docs.ts';
+
+export class LiveFeed {
+  readonly #writer = new FeedWriter();
+  readonly #cache = new FeedCache();
+  /** The last page read, by writer. */
+  readonly #read = new Map<string, number>();
+  /** Set by the first read: until then nothing is cached, not even this store's own pages. */
+  #reading = false;
+  #refreshing: Promise<void> = Promise.resolve();
+  /** The next refresh, while it waits for the one going: it reads whatever is new when it starts. */
+  #nextRefresh: Promise<void> | undefined;
+
+  /** Writes the batches' page(s), after their events are stored. */
+  async publish(c: Collections, batches: EventBatch[]): Promise<void> {
+    const texts = pageTexts(batches);
+    if (texts.length === 0) return;
+    await this.#writer.publish(c, texts);
+    // This store's own runs, for a reader of this process that has no live copy of them.
+    if (this.#reading)
+      for (const text of texts) this.#cache.absorb(this.#writer.id, parsePage(text));
+  }
+
+  /**
+   * Each query's events from the feed, or undefined where the events
+   * collection must be asked.
+   */
+  async read(c: Collections, queries: EventQuery[]): Promise<(RunEvent[] | undefined)[]> {
+    if (!this.#reading) {
+      this.#reading = true;
+      this.#cache.uncovered();
+    }
+    await this.#refresh(c);
+    const answers = queries.map((query) => this.#cache.answer(query));
+    const unknown = queries.filter((_, i) => answers[i] === 'no-entry');
+    // A run with no entry has no events yet if it is still going and began after the
+    // cache covered every page; for any other run the events collection knows.
+    const runs =
+      unknown.length === 1
+        ? [await findRun(c, unknown[0] as EventQuery)] // by _id, the cheapest read there is
+        : unknown.length > 1
+          ? await findRuns(c, unknown)
+          : [];
+    const coveredSince = this.#cache.coveredSince;
+    let next = 0;
+    return answers.map((answer) => {
+      if (Array.isArray(answer)) return answer;
+      if (answer === 'not-covered') return undefined;
+      const run = runs[next++];
+      const going = run && (run.status === 'pending' || run.status === 'running');
+      return going && run.createdAt > coveredSince ? [] : undefined;
+    });
+  }
+
+  /** Forgets deleted runs here, and tells other stores through a page. */
+  async forget(c: Collections, keys: RunKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    const text = deletionText(keys);
+    this.#cache.absorb(this.#writer.id, parsePage(text));
+    await this.#writer.publish(c, [text]);
+  }
+
+  /** Removes this store's pages (it is closing). */
+  retire(c: Collections): Promise<void> {
+    return this.#writer.retire(c);
+  }
+
+  /**
+   * Reads the new pages. A read asked for while one is going joins the next:
+   * it must see every page written before it was asked for.
+   */
+  #refresh(c: Collections): Promise<void> {
+    if (this.#nextRefresh) return this.#nextRefresh;
+    const next = this.#refreshing
+      .catch(() => undefined) // that failure was its readers' to see
+      .then(() => {
+        this.#nextRefresh = undefined;
+        return this.#readNewPages(c);
+      });
+    this.#nextRefresh = next;
+    this.#refreshing = next;
+    return next;
+  }
+
+  async #readNewPages(c: Collections): Promise<void> {
+    const writers = await c.feedWriters.find({}).toArray();
+    for (const { _id: writer, page, oldest } of writers) {
+      if (writer === this.#writer.id) continue;
+      const last = this.#read.get(writer) ?? 0;
+      if (page <= last) continue;
+      let from = last + 1;
+      if (from < oldest) {
+        this.#cache.missed(writer); // pages were dropped before this store read them
+        from = oldest;
+      }
+      const ids = Array.from({ length: page - from + 1 }, (_, i) => pageId(writer, from + i));
+      const docs = await Promise.all(ids.map((_id) => c.feedPages.findOne({ _id })));
+      for (const doc of docs) {
+        if (doc) this.#cache.absorb(writer, parsePage(doc.events));
+        else this.#cache.missed(writer); // a page that failed, or was dropped meanwhile
+      }
+      this.#read.set(writer, page);
+    }
+  }
+}
