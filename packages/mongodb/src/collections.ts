@@ -23,6 +23,9 @@ export type FeedPageDoc = { _id: string; at: number; events: string };
 /** A feed writer's newest page and the oldest it still keeps. */
 export type FeedWriterDoc = { _id: string; page: number; oldest: number; at: number };
 
+/** How far a store reading the feed has read, by writer: writers keep pages until all have read them. */
+export type FeedReaderDoc = { _id: string; at: number; read: Record<string, number> };
+
 /** One per run ever appended (until its session is deleted): run ids stay unique across both run collections. */
 export type RunIdDoc = { _id: string; userId: string; sessionId: string };
 
@@ -38,6 +41,7 @@ export function collections(db: Db, prefix: string) {
     /** The last second or so of appends, for other instances that follow those runs (live-feed.ts). */
     feedPages: db.collection<FeedPageDoc>(`${prefix}event_feed`),
     feedWriters: db.collection<FeedWriterDoc>(`${prefix}event_feed_writers`),
+    feedReaders: db.collection<FeedReaderDoc>(`${prefix}event_feed_readers`),
     memories: db.collection<Doc<Memory>>(`${prefix}memories`),
     locks: db.collection<{ _id: string; owner: string; expiresAt: number }>(`${prefix}locks`),
     cache: db.collection<{

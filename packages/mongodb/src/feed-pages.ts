@@ -1,16 +1,22 @@
 // The live feed's pages: besides its event documents, every append writes one
 // page holding the same events as a single JSON string, numbered per writer
 // (one writer per MongoStore). Another instance following those runs reads the
-// few new pages by _id instead of querying the events collection. Pages are
-// kept about a second and a half: enough for a reader polling every 100 ms,
-// and a small collection is what keeps those reads cheap where the server
-// scans for every read (FerretDB 1.x).
+// few new pages by _id instead of querying the events collection. A page is
+// kept until every store reading the feed has read it (and at least 1.5 s, for
+// one that starts reading), at most 30 s: a small collection is what keeps
+// those reads cheap where the server scans for every read (FerretDB 1.x), and
+// a reader that is slow under load must not miss pages, or it has to query
+// the events collection, which is the load it was spared.
 import { randomUUID } from 'node:crypto';
 import type { EventBatch, RunEvent, RunKey } from '@agentrpc/core';
 import type { Collections } from './collections.ts';
 
-/** How long a page is kept after it is written. */
-export const pageKeepMs = 1500;
+/** How long a page is kept after it is written, read or not. */
+const pageKeepMs = 1500;
+/** Longest a page is kept for a reader that has not read it. */
+const maxKeepMs = 30_000;
+/** A reader that has not read for this long is not waited for. */
+const readerLiveMs = 10_000;
 /** Pages and writers left by stores that stopped without retiring are removed after this long. */
 const abandonedMs = 60_000;
 /** A page's text stays under this many characters (a document holds 16 MiB). */
@@ -100,8 +106,14 @@ export class FeedWriter {
       await c.feedPages.insertOne({ _id: pageId(this.id, page), at, events });
       this.#kept.push({ page, at });
     }
-    const oldest = this.#kept.findIndex(({ at }) => at >= Date.now() - pageKeepMs);
-    const expired = oldest < 0 ? this.#kept.length - 1 : oldest;
+    const readByAll = await this.#readByAll(c);
+    const now = Date.now();
+    let expired = 0; // the newest page stays, for the page number it carries
+    while (expired < this.#kept.length - 1) {
+      const { page, at } = this.#kept[expired] as { page: number; at: number };
+      if (at >= now - maxKeepMs && (page > readByAll || at >= now - pageKeepMs)) break;
+      expired++;
+    }
     const dropped = this.#kept.splice(0, expired);
     await c.feedWriters.updateOne(
       { _id: this.id },
@@ -115,7 +127,18 @@ export class FeedWriter {
       const before = Date.now() - abandonedMs;
       await c.feedPages.deleteMany({ at: { $lt: before } });
       await c.feedWriters.deleteMany({ at: { $lt: before } });
+      await c.feedReaders.deleteMany({ at: { $lt: before } });
     }
+  }
+
+  /** The newest of this writer's pages that every store reading the feed has read. */
+  async #readByAll(c: Collections): Promise<number> {
+    const readers = await c.feedReaders.find({ at: { $gt: Date.now() - readerLiveMs } }).toArray();
+    let page = Number.POSITIVE_INFINITY;
+    for (const reader of readers) {
+      if (reader._id !== this.id) page = Math.min(page, reader.read[this.id] ?? 0);
+    }
+    return page;
   }
 
   /** Removes this writer's pages and document (the store is closing). */
@@ -124,5 +147,6 @@ export class FeedWriter {
     for (const { page } of this.#kept.splice(0))
       await c.feedPages.deleteOne({ _id: pageId(this.id, page) });
     await c.feedWriters.deleteOne({ _id: this.id });
+    await c.feedReaders.deleteOne({ _id: this.id });
   }
 }

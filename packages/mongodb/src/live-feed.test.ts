@@ -96,6 +96,26 @@ if (url) {
       expect(await b.readEvents(key)).toEqual([]);
     });
 
+    it('keeps pages until every instance reading the feed has read them', async () => {
+      const { a, b, db } = await twoInstances();
+      const pages = () =>
+        db
+          .collection('event_feed')
+          .find({})
+          .map((page) => String(page._id).split(':')[1])
+          .toArray();
+      await b.readEvents({ userId: 'u', runId: 'none' }); // b reads the feed from now on
+      const key = await runningRun(a);
+      await a.appendEvents(key, [contentEvent(key.runId, 1)]);
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      await a.appendEvents(key, [contentEvent(key.runId, 2)]);
+      expect(await pages()).toEqual(['1', '2']); // b has read neither
+      expect(seqsOf(await b.readEvents(key))).toEqual([1, 2]);
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      await a.appendEvents(key, [contentEvent(key.runId, 3)]);
+      expect(await pages()).toEqual(['3']);
+    }, 10_000);
+
     it('removes its pages when it closes', async () => {
       const { a, b, db } = await twoInstances();
       const key = await runningRun(a);

@@ -114,5 +114,13 @@ export class LiveFeed {
       }
       this.#read.set(writer, page);
     }
+    // Tells the writers how far this store has read, so they keep what it has not.
+    const live = new Set(writers.map((w) => w._id));
+    const read = Object.fromEntries([...this.#read].filter(([writer]) => live.has(writer)));
+    await c.feedReaders.updateOne(
+      { _id: this.#writer.id },
+      { $set: { at: Date.now(), read } },
+      { upsert: true },
+    );
   }
 }

@@ -83,6 +83,18 @@ if (url) {
       );
     });
 
+    it('answers an id no run has from run_ids, without reading runs', async () => {
+      const { store, db } = await storeAndDb();
+      const session = await store.createSession(sessionFixture('u'));
+      const ended = runFixture(session, { runId: 'r1' });
+      await store.appendRun(ended);
+      expect(await store.getRun({ userId: 'u', runId: 'r1' })).toEqual(ended);
+      // A document in runs without its id in run_ids is not one the store wrote: never found.
+      const stray = { ...runFixture(session, { runId: 'r2' }), _id: '1:u:r2' };
+      await db.collection('runs').insertOne(stray as never);
+      expect(await store.getRun({ userId: 'u', runId: 'r2' })).toBeNull();
+    });
+
     it('counts a run found in both collections once, as a move cut short leaves it', async () => {
       const { store, db } = await storeAndDb();
       const session = await store.createSession(sessionFixture('u'));
