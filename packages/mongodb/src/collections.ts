@@ -55,6 +55,17 @@ export function collections(db: Db, prefix: string) {
 
 export type Collections = ReturnType<typeof collections>;
 
+/**
+ * Find options that bring all of at most `count` results in the first reply.
+ * FerretDB holds one of its 100 SQLite connections for every cursor until it
+ * is read to the end; with each driver connection busy with a request that
+ * waits for one of those, the getMore that would end a cursor cannot be sent,
+ * and everything stops. Hundreds of runs on two instances got there.
+ */
+export function wholeBatch(count: number): { batchSize: number } {
+  return { batchSize: count + 1 };
+}
+
 /** The public record of a document: without _id and the store's own fields. */
 export function strip<T>(doc: Doc<T> | null | undefined): T | null {
   if (!doc) return null;

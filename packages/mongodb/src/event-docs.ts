@@ -3,7 +3,7 @@
 // skips them.
 import { AgentRpcError, type EventBatch, type EventQuery, type RunEvent } from '@agentrpc/core';
 import { clampLimit } from '@agentrpc/core/internal';
-import type { Collections } from './collections.ts';
+import { type Collections, wholeBatch } from './collections.ts';
 import { docId, eventDocId } from './doc-ids.ts';
 import { isOnlyDuplicates } from './mongo-errors.ts';
 import { existingRunIds } from './run-docs.ts';
@@ -36,10 +36,14 @@ export async function insertEvents(c: Collections, batches: EventBatch[]): Promi
 }
 
 export async function findEvents(c: Collections, query: EventQuery): Promise<RunEvent[]> {
+  const limit = clampLimit(query.limit, 1000, 10_000);
   const docs = await c.events
-    .find({ runId: query.runId, userId: query.userId, seq: { $gt: query.afterSeq ?? 0 } })
+    .find(
+      { runId: query.runId, userId: query.userId, seq: { $gt: query.afterSeq ?? 0 } },
+      wholeBatch(limit),
+    )
     .sort({ seq: 1 })
-    .limit(clampLimit(query.limit, 1000, 10_000))
+    .limit(limit)
     .toArray();
   return docs.map((d) => d.event);
 }
@@ -54,21 +58,23 @@ export async function findEventBatches(
   queries: EventQuery[],
 ): Promise<RunEvent[][]> {
   const limits = queries.map((query) => clampLimit(query.limit, 1000, 10_000));
+  const limit = Math.min(
+    10_000,
+    limits.reduce((sum, each) => sum + each, 0),
+  );
   const docs = await c.events
-    .find({
-      $or: queries.map((query) => ({
-        runId: query.runId,
-        userId: query.userId,
-        seq: { $gt: query.afterSeq ?? 0 },
-      })),
-    })
-    .sort({ runId: 1, seq: 1 })
-    .limit(
-      Math.min(
-        10_000,
-        limits.reduce((sum, limit) => sum + limit, 0),
-      ),
+    .find(
+      {
+        $or: queries.map((query) => ({
+          runId: query.runId,
+          userId: query.userId,
+          seq: { $gt: query.afterSeq ?? 0 },
+        })),
+      },
+      wholeBatch(limit),
     )
+    .sort({ runId: 1, seq: 1 })
+    .limit(limit)
     .toArray();
   const byRun = new Map<string, RunEvent[]>();
   for (const doc of docs) {

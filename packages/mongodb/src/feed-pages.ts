@@ -9,7 +9,7 @@
 // the events collection, which is the load it was spared.
 import { randomUUID } from 'node:crypto';
 import type { EventBatch, RunEvent, RunKey } from '@agentrpc/core';
-import type { Collections } from './collections.ts';
+import { type Collections, wholeBatch } from './collections.ts';
 
 /** How long a page is kept after it is written, read or not. */
 const pageKeepMs = 1500;
@@ -133,7 +133,9 @@ export class FeedWriter {
 
   /** The newest of this writer's pages that every store reading the feed has read. */
   async #readByAll(c: Collections): Promise<number> {
-    const readers = await c.feedReaders.find({ at: { $gt: Date.now() - readerLiveMs } }).toArray();
+    const readers = await c.feedReaders
+      .find({ at: { $gt: Date.now() - readerLiveMs } }, wholeBatch(10_000))
+      .toArray();
     let page = Number.POSITIVE_INFINITY;
     for (const reader of readers) {
       if (reader._id !== this.id) page = Math.min(page, reader.read[this.id] ?? 0);

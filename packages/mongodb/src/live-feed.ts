@@ -8,7 +8,7 @@
 // stretch of, from the reader's position, because the run began before this
 // store read the feed, or pages were missed.
 import type { EventBatch, EventQuery, RunEvent, RunKey } from '@agentrpc/core';
-import type { Collections } from './collections.ts';
+import { type Collections, wholeBatch } from './collections.ts';
 import { FeedCache } from './feed-cache.ts';
 import { deletionText, FeedWriter, pageId, pageTexts, parsePage } from './feed-pages.ts';
 import { findRun, findRuns } from './run-docs.ts';
@@ -96,7 +96,7 @@ export class LiveFeed {
   }
 
   async #readNewPages(c: Collections): Promise<void> {
-    const writers = await c.feedWriters.find({}).toArray();
+    const writers = await c.feedWriters.find({}, wholeBatch(10_000)).toArray();
     for (const { _id: writer, page, oldest } of writers) {
       if (writer === this.#writer.id) continue;
       const last = this.#read.get(writer) ?? 0;

@@ -34,6 +34,7 @@ import {
   findOwned,
   type SessionDoc,
   strip,
+  wholeBatch,
 } from './collections.ts';
 import { docId } from './doc-ids.ts';
 import { escapeRegex } from './escape-regex.ts';
@@ -156,7 +157,7 @@ export class MongoStore implements Store {
         ];
       }
       const docs = await sessions
-        .find(filter)
+        .find(filter, wholeBatch(limit + 1))
         .sort({ [sortBy]: dir, _id: dir })
         .limit(limit + 1)
         .toArray();
@@ -318,10 +319,11 @@ export class MongoStore implements Store {
       const { memories } = await this.#c();
       const filter: Filter<Doc<Memory>> = { userId: query.userId };
       if (query.agentId) filter.agentId = query.agentId;
+      const limit = clampLimit(query.limit, 100, 1000);
       const docs = await memories
-        .find(filter)
+        .find(filter, wholeBatch(limit))
         .sort({ updatedAt: -1, _id: -1 })
-        .limit(clampLimit(query.limit, 100, 1000))
+        .limit(limit)
         .toArray();
       return docs.map((d) => strip(d) as Memory);
     });
@@ -415,7 +417,10 @@ export class MongoStore implements Store {
     return guarded('delete idle sessions', async () => {
       const c = await this.#c();
       const idle = await c.sessions
-        .find({ updatedAt: { $lt: before } }, { projection: { _id: 1, userId: 1, sessionId: 1 } })
+        .find(
+          { updatedAt: { $lt: before } },
+          { projection: { _id: 1, userId: 1, sessionId: 1 }, ...wholeBatch(100_000) },
+        )
         .toArray();
       if (!idle.length) return 0;
       // Runs and events first: a crash part-way leaves sessions to retry, not orphans.

@@ -16,7 +16,7 @@ import {
 } from '@agentrpc/core';
 import { clampLimit } from '@agentrpc/core/internal';
 import type { Collection, Filter } from 'mongodb';
-import { type Collections, type Doc, findOwned } from './collections.ts';
+import { type Collections, type Doc, findOwned, wholeBatch } from './collections.ts';
 import { docId } from './doc-ids.ts';
 import { isDuplicateKey } from './mongo-errors.ts';
 
@@ -62,7 +62,10 @@ async function runsById(
   for (const collection of [c.activeRuns, c.runs]) {
     const missing = ids.filter((id) => !found.has(id));
     if (missing.length === 0) break;
-    const docs = collection.find({ _id: { $in: missing } }, projection ? { projection } : {});
+    const docs = collection.find(
+      { _id: { $in: missing } },
+      { ...(projection ? { projection } : {}), ...wholeBatch(missing.length) },
+    );
     for await (const doc of docs) found.set(doc._id, doc);
   }
   return found;
@@ -137,7 +140,11 @@ export async function listRunsOf(c: Collections, query: RunQuery): Promise<RunDo
   const sources = query.status ? [homeOf(c, query.status)] : [c.activeRuns, c.runs];
   const lists = await Promise.all(
     sources.map((collection) =>
-      collection.find(filter).sort({ createdAt: dir, _id: dir }).limit(limit).toArray(),
+      collection
+        .find(filter, wholeBatch(limit))
+        .sort({ createdAt: dir, _id: dir })
+        .limit(limit)
+        .toArray(),
     ),
   );
   // A run found in both (a move cut short) counts once, as last written.
@@ -153,15 +160,18 @@ export async function listRunsOf(c: Collections, query: RunQuery): Promise<RunDo
 
 /** Runs still pending or running, oldest first, across users. */
 export function listUnfinishedRuns(c: Collections, limit?: number): Promise<RunDoc[]> {
+  const count = clampLimit(limit, 100, 10_000);
   return c.activeRuns
-    .find({ status: { $in: ['running', 'pending'] } })
+    .find({ status: { $in: ['running', 'pending'] } }, wholeBatch(count))
     .sort({ createdAt: 1, _id: 1 })
-    .limit(clampLimit(limit, 100, 10_000))
+    .limit(count)
     .toArray();
 }
 
-/** Deletes the sessions' runs with their events and ids; the ids last, so a crash part-way frees no id of a stored run. */
-/** Deletes the sessions' runs and events; the keys of the runs deleted. */
+/**
+ * Deletes the sessions' runs with their events and ids (the ids last, so a
+ * crash part-way frees no id of a stored run); the keys of the runs deleted.
+ */
 export async function deleteRunsOf(
   c: Collections,
   sessions: { userId: string; sessionId: string }[],
@@ -171,7 +181,7 @@ export async function deleteRunsOf(
     const filter = { userId, sessionId };
     const runIds: string[] = [];
     for (const collection of [c.activeRuns, c.runs]) {
-      const docs = collection.find(filter, { projection: { runId: 1 } });
+      const docs = collection.find(filter, { projection: { runId: 1 }, ...wholeBatch(100_000) });
       for await (const doc of docs) runIds.push(doc.runId);
     }
     if (runIds.length) await c.events.deleteMany({ userId, runId: { $in: runIds } });
