@@ -109,14 +109,16 @@ const section = [
   `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores: two agentrpc server`,
   `processes on one store (${store.startsWith('sqlite:') ? 'one SQLite file, WAL' : store.split('://')[0]}), ${streams} runs of ${chunks} chunks ${gapMs} ms apart started over`,
   `${rampMs / 1000} s, alternately on each instance; half of them (two in every four) are also followed (runs.events) from the other`,
-  'instance, which reads it from the store (every 100 ms, one store read for all the runs that instance follows).',
+  'instance, which reads it from the store (every 100 ms, one store read for all the runs that instance follows;',
+  "on MongoDB, from the live feed's pages: docs/deployment.md).",
   '',
   '| runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | wall s |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   `| ${streams} | ${followed.length} | ${events} | ${lost} | ${repeated} | ${failures} | ${ms(50)} | ${ms(99)} | ${wallS.toFixed(1)} |`,
   '',
   'Delay: how much later an event reached the follower than the stream of the instance running it.',
-  'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, STORE=mongodb://…).',
+  'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, STORE=mongodb://…;',
+  'on FerretDB 1.x with SQLite add `?maxPoolSize=20`, see docs/deployment.md).',
   '',
 ].join('\n');
 console.log(section);
