@@ -34,16 +34,23 @@ async function storeWithRuns(options: { batches?: boolean } = {}) {
 const seqs = async (store: Store, runId: string) =>
   (await store.readEvents({ userId: 'u', runId })).map((e) => e.seq);
 
+/** A log that fails the test on any write error. */
+const strictLog = (store: Store, flushMs: number) =>
+  new EventLog({
+    store,
+    flushMs,
+    onError: (error) => {
+      throw error;
+    },
+  });
+
+const cancelled = (runId: string, seq: number) =>
+  ({ type: 'run.cancelled', runId, seq, createdAt: 0 }) as RunEvent;
+
 describe('EventLog', () => {
   it("writes every run's pending events in one store call per interval", async () => {
     const { store, a, b, calls } = await storeWithRuns();
-    const log = new EventLog({
-      store,
-      flushMs: 20,
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const log = strictLog(store, 20);
     log.add(a, contentEvent(a.runId, 1));
     log.add(b, contentEvent(b.runId, 1));
     log.add(a, contentEvent(a.runId, 2));
@@ -56,44 +63,22 @@ describe('EventLog', () => {
 
   it('writes at once at a terminal event', async () => {
     const { store, a } = await storeWithRuns();
-    const log = new EventLog({
-      store,
-      flushMs: 10_000,
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const log = strictLog(store, 10_000);
     log.add(a, contentEvent(a.runId, 1));
-    log.add(a, { type: 'run.cancelled', runId: a.runId, seq: 2, createdAt: 0 } as RunEvent);
+    log.add(a, cancelled(a.runId, 2));
     await log.flush();
     expect(await seqs(store, a.runId)).toEqual([1, 2]);
   });
 
   it('writes the flushes asked for during a write together, after it', async () => {
     const { store, a, b, calls } = await storeWithRuns();
-    const log = new EventLog({
-      store,
-      flushMs: 10_000,
-      onError: (error) => {
-        throw error;
-      },
-    });
+    const log = strictLog(store, 10_000);
     log.add(a, contentEvent(a.runId, 1));
     const first = log.flush();
     while (!calls.includes('appendEventBatches')) await Promise.resolve();
     // Both come while the first write is going: they share the write after it.
-    const ended = log.add(a, {
-      type: 'run.cancelled',
-      runId: a.runId,
-      seq: 2,
-      createdAt: 0,
-    } as RunEvent);
-    const other = log.add(b, {
-      type: 'run.cancelled',
-      runId: b.runId,
-      seq: 1,
-      createdAt: 0,
-    } as RunEvent);
+    const ended = log.add(a, cancelled(a.runId, 2));
+    const other = log.add(b, cancelled(b.runId, 1));
     expect(ended).toBe(other);
     await Promise.all([first, ended]);
     // One write for the first flush, one for both that came during it (not one each).
