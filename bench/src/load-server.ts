@@ -33,8 +33,11 @@ export interface ServerPath {
   transports: 'agentrpc' | 'trpc';
   transport: 'sse' | 'ws';
   client: ClientKind;
-  /** On one core (taskset), with load shedding at this event-loop delay (ms; 0 is off). */
-  overload?: { maxEventLoopDelayMs: number };
+  /**
+   * On one core (taskset), with load shedding at this event-loop delay (ms; 0
+   * is off), or above this many running runs.
+   */
+  overload?: { maxEventLoopDelayMs: number; maxRunningRuns?: number };
 }
 
 /** Streams runs of `agentId` through the server as `path` says; `close` ends the clients. */
@@ -106,6 +109,7 @@ export async function measureServer(
     env: {
       AGENTRPC_TRANSPORTS: path.transports,
       MAX_EVENT_LOOP_DELAY_MS: String(path.overload?.maxEventLoopDelayMs ?? 0),
+      MAX_RUNNING_RUNS: String(path.overload?.maxRunningRuns ?? 100_000),
     },
   });
   const pinned = path.overload !== undefined && pinToServerCore(server.child.pid ?? 0);
@@ -120,10 +124,14 @@ export async function measureServer(
     path.transports === 'trpc' ? "agentrpc server on tRPC's adapters" : 'agentrpc server';
   const reader = path.client === 'sdk' ? 'SDK' : 'raw client';
   const shedAt = path.overload?.maxEventLoopDelayMs;
+  const cap = path.overload?.maxRunningRuns;
+  const shedding = cap
+    ? `shedding above ${cap} running runs`
+    : shedAt
+      ? `shedding at ${shedAt} ms loop delay`
+      : 'no shedding';
   const overload =
-    shedAt === undefined
-      ? ''
-      : ` (${pinned ? 'one core' : 'not pinned'}, ${shedAt ? `shedding at ${shedAt} ms loop delay` : 'no shedding'})`;
+    shedAt === undefined ? '' : ` (${pinned ? 'one core' : 'not pinned'}, ${shedding})`;
   const label = `${where} + ${reader}, ${transportName[path.transport]}${overload}`;
   return { path: label, streams, figures, middle };
 }

@@ -28,6 +28,14 @@ const clients = list(process.env.CLIENTS ?? 'raw') as ClientKind[];
 const overloadStreams = Number(process.env.OVERLOAD_STREAMS ?? 1000);
 /** Loop delays (ms) the overload rows shed at; 0 is a row without shedding. */
 const shedAtMs = list(process.env.SHED_AT_MS ?? '0,100,30').map(Number);
+/**
+ * Running-run caps the overload rows shed above (with loop-delay shedding
+ * off): by default 300, about what one core carries at this pace with its
+ * first tokens on time (the peers rows: 100 and 400).
+ */
+const capAt = list(process.env.CAP_AT ?? '300')
+  .map(Number)
+  .filter((n) => n > 0);
 /** Sizes at which agno and agentrpc are compared, each on one core (0 skips). */
 const peerSizes = list(process.env.PEER_STREAMS ?? '100,400')
   .map(Number)
@@ -68,6 +76,11 @@ if (overloadStreams > 0) {
   for (const maxEventLoopDelayMs of shedAtMs) {
     const path = { transports: 'agentrpc', transport: 'sse', client: 'raw' } as const;
     const pinned = { ...path, overload: { maxEventLoopDelayMs } };
+    overload.push(measured(await measureServer(overloadStreams, upstreams, pinned)));
+  }
+  for (const maxRunningRuns of capAt) {
+    const path = { transports: 'agentrpc', transport: 'sse', client: 'raw' } as const;
+    const pinned = { ...path, overload: { maxEventLoopDelayMs: 0, maxRunningRuns } };
     overload.push(measured(await measureServer(overloadStreams, upstreams, pinned)));
   }
 }
