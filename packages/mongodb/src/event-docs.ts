@@ -35,8 +35,13 @@ export async function insertEvents(c: Collections, batches: EventBatch[]): Promi
   }
 }
 
+/** How many events one read of a run returns at most: its limit, else 1,000, never over 10,000. */
+export function eventReadLimit(query: EventQuery): number {
+  return clampLimit(query.limit, 1000, 10_000);
+}
+
 export async function findEvents(c: Collections, query: EventQuery): Promise<RunEvent[]> {
-  const limit = clampLimit(query.limit, 1000, 10_000);
+  const limit = eventReadLimit(query);
   const docs = await c.events
     .find(
       { runId: query.runId, userId: query.userId, seq: { $gt: query.afterSeq ?? 0 } },
@@ -57,7 +62,7 @@ export async function findEventBatches(
   c: Collections,
   queries: EventQuery[],
 ): Promise<RunEvent[][]> {
-  const limits = queries.map((query) => clampLimit(query.limit, 1000, 10_000));
+  const limits = queries.map(eventReadLimit);
   const limit = Math.min(
     10_000,
     limits.reduce((sum, each) => sum + each, 0),

@@ -6,8 +6,8 @@
 // page written after it has been read (see live-feed.ts).
 
 import { type EventQuery, isTerminalEvent, type RunEvent } from '@agentrpc/core';
-import { clampLimit } from '@agentrpc/core/internal';
 import { docId } from './doc-ids.ts';
+import { eventReadLimit } from './event-docs.ts';
 import type { PageRun } from './feed-pages.ts';
 
 /** Events held at most, over all runs. */
@@ -69,7 +69,7 @@ export class FeedCache {
     if (!entry || first === undefined) return 'no-entry';
     const start = (query.afterSeq ?? 0) + 1 - first;
     if (start < 0) return 'not-covered';
-    return entry.events.slice(start, start + clampLimit(query.limit, 1000, 10_000));
+    return entry.events.slice(start, start + eventReadLimit(query));
   }
 
   /**
