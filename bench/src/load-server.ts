@@ -128,7 +128,7 @@ export async function measureServer(
   const shedding = cap
     ? `shedding above ${cap} running runs`
     : shedAt
-      ? `shedding at ${shedAt} ms loop delay`
+      ? `shedding at ${shedAt} ms loop delay, with the admission limit`
       : 'no shedding';
   const overload =
     shedAt === undefined ? '' : ` (${pinned ? 'one core' : 'not pinned'}, ${shedding})`;

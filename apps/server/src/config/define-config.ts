@@ -52,13 +52,19 @@ export interface Limits {
   maxSubscriptionsPerUser: number;
   /** Failed credentials one client address may send per minute before RATE_LIMITED (default 60). */
   authFailuresPerMinute: number;
-  /** Runs this server process runs at once, over all users (default 1,000). */
+  /**
+   * Runs this server process runs at once, over all users (default 1,000);
+   * also the most the admission limit grows to.
+   */
   maxRunningRuns: number;
   /**
    * New runs are refused (RATE_LIMITED, Retry-After) while the event loop's
    * median delay over the last 250 ms is above this (default 100 ms; 0
    * turns it off): the process is saturated, and a run started then would
    * wait for its first token while slowing every stream already going.
+   * With it, new runs are also refused above an admission limit learned
+   * from the load: it starts at 64 running runs and grows while the loop
+   * has time to spare (docs/deployment.md).
    */
   maxEventLoopDelayMs: number;
   /** A run still going after this long ends as RUN_TIMEOUT (default 10 minutes). */

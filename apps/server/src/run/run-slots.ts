@@ -5,7 +5,10 @@
 import { AgentRpcError } from '@agentrpc/core';
 import { createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
 import type { Limits } from '../config/define-config.ts';
+import { AdmissionLimit } from './admission-limit.ts';
 import type { EventLoopLoad } from './event-loop-load.ts';
+
+type Load = Pick<EventLoopLoad, 'saturated' | 'delayMs' | 'utilization' | 'windows'>;
 
 export type SlotLimits = Pick<
   Limits,
@@ -38,15 +41,22 @@ function once(release: () => void): Release {
 
 export class RunSlots {
   readonly #limits: SlotLimits;
-  readonly #load: Pick<EventLoopLoad, 'saturated' | 'delayMs'> | undefined;
+  readonly #load: Load | undefined;
+  readonly #admission: AdmissionLimit;
+  /** The load window the admission limit last followed. */
+  #followed = 0;
   readonly #runsByUser = counter();
   readonly #subscriptionsByUser = counter();
   #runs = 0;
 
-  /** With `load`, new runs are refused while it says the process is saturated. */
-  constructor(limits: SlotLimits, load?: Pick<EventLoopLoad, 'saturated' | 'delayMs'>) {
+  /**
+   * With `load`, new runs are refused while it says the process is saturated,
+   * and above an admission limit learned from it (admission-limit.ts).
+   */
+  constructor(limits: SlotLimits, load?: Load) {
     this.#limits = limits;
     this.#load = load;
+    this.#admission = new AdmissionLimit({ max: limits.maxRunningRuns });
   }
 
   /** Runs going in this process. */
@@ -67,13 +77,7 @@ export class RunSlots {
         { retryAfter: 1 },
       );
     }
-    if (this.#load?.saturated) {
-      throw new AgentRpcError(
-        'RATE_LIMITED',
-        `the server is saturated (its event loop runs ${Math.round(this.#load.delayMs)} ms late); retry shortly`,
-        { retryAfter: 1 },
-      );
-    }
+    if (this.#load) this.#admit(this.#load);
     const mine = this.#runsByUser.get(userId);
     if (mine >= this.#limits.maxConcurrentRunsPerUser) {
       throw new AgentRpcError(
@@ -88,6 +92,29 @@ export class RunSlots {
       this.#runs--;
       this.#runsByUser.add(userId, -1);
     });
+  }
+
+  /** Throws RATE_LIMITED while the process is saturated or at its admission limit. */
+  #admit(load: Load): void {
+    if (load.windows !== this.#followed) {
+      this.#followed = load.windows;
+      const { saturated, utilization } = load;
+      this.#admission.adjust({ running: this.#runs, utilization, saturated });
+    }
+    if (load.saturated) {
+      throw new AgentRpcError(
+        'RATE_LIMITED',
+        `the server is saturated (its event loop runs ${Math.round(load.delayMs)} ms late); retry shortly`,
+        { retryAfter: 1 },
+      );
+    }
+    if (this.#runs >= this.#admission.value) {
+      throw new AgentRpcError(
+        'RATE_LIMITED',
+        `the server takes ${this.#admission.value} runs at once for now (its event loop is busy ${Math.round(load.utilization * 100)} % of the time); retry shortly`,
+        { retryAfter: 1 },
+      );
+    }
   }
 
   /** Takes a subscription slot for `userId`, or throws RATE_LIMITED at the limit. */

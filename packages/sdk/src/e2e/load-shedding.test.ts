@@ -94,3 +94,39 @@ describe('load shedding', () => {
     ws.close();
   });
 });
+
+describe('admission limit', () => {
+  it('takes 64 runs at once on a fresh server and refuses the rest before they start', async () => {
+    const fresh = await startServer(
+      {
+        store: new MemoryStore(),
+        agents: [new Agent({ id: 'a', model: new DemoModel({ chunkDelayMs: 200 }) })],
+        limits: { maxConcurrentRunsPerUser: 1000, requestsPerMinute: 10_000 },
+        auth: { apiKeys: [{ key: 'k', userId: 'u' }] },
+      },
+      { port: 0 },
+    );
+    const client = createClient({ url: fresh.url, apiKey: 'k' });
+    try {
+      // The limit grows only a quarter per 250 ms, so 300 at once cannot all get in.
+      const outcomes = await Promise.all(
+        Array.from({ length: 300 }, () =>
+          client.runs.start(streamInput).then(
+            () => 'started' as const,
+            (error: unknown) => error as AgentRpcClientError,
+          ),
+        ),
+      );
+      const refused = outcomes.filter((outcome) => outcome !== 'started');
+      expect(refused.length).toBeGreaterThan(0);
+      expect(300 - refused.length).toBeGreaterThanOrEqual(64);
+      for (const error of refused) {
+        expect(error).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: 1 });
+        expect(error.message).toMatch(/takes \d+ runs at once/);
+      }
+    } finally {
+      client.close();
+      await fresh.close(100);
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import { AgentRpcError } from '@agentrpc/core';
+import { describe, expect, it } from 'vitest';
+import { AdmissionLimit, type LoadWindow } from './admission-limit.ts';
+import { RunSlots } from './run-slots.ts';
+
+const calm: Omit<LoadWindow, 'running'> = { utilization: 0.3, saturated: false };
+
+describe('AdmissionLimit', () => {
+  it('starts at 64 and grows by a quarter per calm window while it holds runs back', () => {
+    const limit = new AdmissionLimit({ max: 1000 });
+    expect(limit.value).toBe(64);
+    limit.adjust({ running: 64, ...calm });
+    expect(limit.value).toBe(80);
+    limit.adjust({ running: 72, ...calm }); // 90 % of the limit taken counts as holding back
+    expect(limit.value).toBe(100);
+  });
+
+  it('does not grow while runs stay under it, or while the loop is busy', () => {
+    const limit = new AdmissionLimit({ max: 1000 });
+    limit.adjust({ running: 20, ...calm });
+    expect(limit.value).toBe(64);
+    limit.adjust({ running: 64, utilization: 0.8, saturated: false });
+    expect(limit.value).toBe(64);
+  });
+
+  it('drops under the runs going while the loop runs late, never below its floor', () => {
+    const limit = new AdmissionLimit({ max: 1000, initial: 500 });
+    limit.adjust({ running: 400, utilization: 1, saturated: true });
+    expect(limit.value).toBe(360);
+    limit.adjust({ running: 400, utilization: 1, saturated: true });
+    expect(limit.value).toBe(360); // from the runs going, not from itself: no collapse while they drain
+    limit.adjust({ running: 10, utilization: 1, saturated: true });
+    expect(limit.value).toBe(32);
+  });
+
+  it('stays within maxRunningRuns', () => {
+    const small = new AdmissionLimit({ max: 10 });
+    expect(small.value).toBe(10);
+    small.adjust({ running: 10, ...calm });
+    expect(small.value).toBe(10);
+    small.adjust({ running: 0, utilization: 1, saturated: true });
+    expect(small.value).toBe(10);
+  });
+});
+
+describe('RunSlots with a load', () => {
+  const limits = {
+    maxRunningRuns: 1000,
+    maxConcurrentRunsPerUser: 1000,
+    maxSubscriptionsPerUser: 1,
+  };
+  const load = { saturated: false, delayMs: 0, utilization: 0.3, windows: 0 };
+
+  const refusal = (slots: RunSlots) => {
+    try {
+      slots.reserveRun('u');
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it('refuses runs above the admission limit until a window lets it grow', () => {
+    const slots = new RunSlots(limits, load);
+    for (let i = 0; i < 64; i++) slots.reserveRun('u');
+    expect(refusal(slots)).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryAfter: 1,
+      message: expect.stringContaining('takes 64 runs at once'),
+    });
+    load.windows++;
+    for (let i = 0; i < 16; i++) slots.reserveRun('u');
+    expect(slots.running).toBe(80);
+    expect(refusal(slots)).toBeInstanceOf(AgentRpcError);
+  });
+
+  it('refuses every new run while saturated, and lowers the limit under the runs going', () => {
+    const busy = { ...load, windows: 1 };
+    const slots = new RunSlots(limits, busy);
+    const releases = Array.from({ length: 50 }, () => slots.reserveRun('u'));
+    busy.saturated = true;
+    busy.delayMs = 120;
+    busy.windows++;
+    expect(refusal(slots)).toMatchObject({ message: expect.stringContaining('saturated') });
+    busy.saturated = false;
+    busy.windows++;
+    for (const release of releases.slice(0, 20)) release();
+    // 45 now, from the 50 going then: 30 going and 15 to come.
+    for (let i = 0; i < 15; i++) slots.reserveRun('u');
+    expect(refusal(slots)).toMatchObject({ message: expect.stringContaining('takes 45 runs') });
+  });
+});
