@@ -6,7 +6,6 @@ import {
   AgentRpcError,
   type CachedResponse,
   type CacheKey,
-  deepMerge,
   type EventBatch,
   type EventQuery,
   type Lease,
@@ -25,24 +24,16 @@ import {
   type SessionQuery,
   type Store,
 } from '@agentrpc/core';
-import { clampLimit, decodeCursor, pageOfSessions } from '@agentrpc/core/internal';
-import { type Db, type Filter, MongoClient, type MongoClientOptions } from 'mongodb';
-import {
-  type Collections,
-  collections,
-  type Doc,
-  findOwned,
-  type SessionDoc,
-  strip,
-  wholeBatch,
-} from './collections.ts';
+import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
+import { type Collections, collections, findOwned, strip, wholeBatch } from './collections.ts';
 import { docId } from './doc-ids.ts';
-import { escapeRegex } from './escape-regex.ts';
 import { findEventBatches, findEvents, insertEvents } from './event-docs.ts';
+import { dropLease, extendLease, takeLease } from './lease-docs.ts';
 import { LiveFeed } from './live-feed.ts';
+import { deleteMemoryDoc, findMemories, insertMemory, patchMemory } from './memory-docs.ts';
 import { migrate } from './migrations.ts';
-import { guarded, isDuplicateKey } from './mongo-errors.ts';
-import { emptyWindow, recentCompletedRuns, rememberRun } from './recent-runs.ts';
+import { guarded } from './mongo-errors.ts';
+import { recentCompletedRuns, rememberRun } from './recent-runs.ts';
 import {
   deleteRunsOf,
   findRun,
@@ -52,6 +43,7 @@ import {
   listUnfinishedRuns,
   patchRun,
 } from './run-docs.ts';
+import { insertSession, listSessionDocs, mergeSessionState, patchSession } from './session-docs.ts';
 
 export interface MongoStoreOptions {
   /** mongodb://… connection string. */
@@ -114,19 +106,7 @@ export class MongoStore implements Store {
 
   createSession(session: Session): Promise<Session> {
     return guarded('create a session', async () => {
-      const { sessions } = await this.#c();
-      try {
-        await sessions.insertOne({
-          ...structuredClone(session),
-          _id: docId(session.userId, session.sessionId),
-          _v: 0,
-          ...emptyWindow,
-        });
-      } catch (error) {
-        if (isDuplicateKey(error))
-          throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
-        throw error;
-      }
+      await insertSession(await this.#c(), session);
       return session;
     });
   }
@@ -139,79 +119,17 @@ export class MongoStore implements Store {
   }
 
   listSessions(query: SessionQuery): Promise<Page<Session>> {
-    return guarded('list sessions', async () => {
-      const { sessions } = await this.#c();
-      const sortBy = query.sortBy ?? 'updatedAt';
-      const dir = query.order === 'asc' ? 1 : -1;
-      const limit = clampLimit(query.limit);
-      const filter: Filter<SessionDoc> = { userId: query.userId };
-      if (query.agentId) filter.agentId = query.agentId;
-      if (query.name) filter.name = { $regex: escapeRegex(query.name), $options: 'i' };
-      if (query.cursor) {
-        const after = decodeCursor(query.cursor);
-        const beyond = dir === 1 ? '$gt' : '$lt';
-        filter.$or = [
-          { [sortBy]: { [beyond]: after.value } },
-          // Every _id here starts with the same user, so they order as the session ids do.
-          { [sortBy]: after.value, _id: { [beyond]: docId(query.userId, after.id) } },
-        ];
-      }
-      const docs = await sessions
-        .find(filter, wholeBatch(limit + 1))
-        .sort({ [sortBy]: dir, _id: dir })
-        .limit(limit + 1)
-        .toArray();
-      return pageOfSessions(
-        docs.map((d) => strip(d) as Session),
-        limit,
-        (session) => session[sortBy],
-      );
-    });
+    return guarded('list sessions', async () => listSessionDocs(await this.#c(), query));
   }
 
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
-    return guarded('update a session', async () => {
-      const { sessions } = await this.#c();
-      const { addRuns, addUsage, ...fields } = patch;
-      const usage = Object.fromEntries(
-        Object.entries(addUsage ?? {}).map(([name, value]) => [`usage.${name}`, value ?? 0]),
-      );
-      if (!(await findOwned(sessions, key.sessionId, key.userId))) {
-        throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-      }
-      const doc = await sessions.findOneAndUpdate(
-        { _id: docId(key.userId, key.sessionId) },
-        {
-          $set: { ...structuredClone(fields), updatedAt: Date.now() },
-          $inc: { runCount: addRuns ?? 0, _v: 1, ...usage },
-        },
-        { returnDocument: 'after' },
-      );
-      if (!doc) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-      return strip(doc) as Session;
-    });
+    return guarded('update a session', async () => patchSession(await this.#c(), key, patch));
   }
 
   updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
-    return guarded('update session state', async () => {
-      const { sessions } = await this.#c();
-      // Compare-and-set on a version counter: concurrent merges never lose a write.
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const current = await findOwned(sessions, key.sessionId, key.userId);
-        if (!current) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-        const state = deepMerge(current.state, patch);
-        const doc = await sessions.findOneAndUpdate(
-          { _id: docId(key.userId, key.sessionId), _v: current._v },
-          { $set: { state, updatedAt: Date.now() }, $inc: { _v: 1 } },
-          { returnDocument: 'after' },
-        );
-        if (doc) return strip(doc) as Session;
-      }
-      throw new AgentRpcError(
-        'CONFLICT',
-        `session ${key.sessionId} changed too often to merge its state; retry`,
-      );
-    });
+    return guarded('update session state', async () =>
+      mergeSessionState(await this.#c(), key, patch),
+    );
   }
 
   deleteSession(key: SessionKey): Promise<boolean> {
@@ -302,89 +220,33 @@ export class MongoStore implements Store {
 
   createMemory(memory: Memory): Promise<Memory> {
     return guarded('create a memory', async () => {
-      const { memories } = await this.#c();
-      try {
-        await memories.insertOne({ ...structuredClone(memory), _id: memory.memoryId });
-      } catch (error) {
-        if (isDuplicateKey(error))
-          throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
-        throw error;
-      }
+      await insertMemory(await this.#c(), memory);
       return memory;
     });
   }
 
   listMemories(query: MemoryQuery): Promise<Memory[]> {
-    return guarded('list memories', async () => {
-      const { memories } = await this.#c();
-      const filter: Filter<Doc<Memory>> = { userId: query.userId };
-      if (query.agentId) filter.agentId = query.agentId;
-      const limit = clampLimit(query.limit, 100, 1000);
-      const docs = await memories
-        .find(filter, wholeBatch(limit))
-        .sort({ updatedAt: -1, _id: -1 })
-        .limit(limit)
-        .toArray();
-      return docs.map((d) => strip(d) as Memory);
-    });
+    return guarded('list memories', async () => findMemories(await this.#c(), query));
   }
 
   updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
-    return guarded('update a memory', async () => {
-      const { memories } = await this.#c();
-      const doc = await memories.findOneAndUpdate(
-        { _id: key.memoryId, userId: key.userId },
-        { $set: { ...structuredClone(patch), updatedAt: Date.now() } },
-        { returnDocument: 'after' },
-      );
-      if (!doc) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
-      return strip(doc) as Memory;
-    });
+    return guarded('update a memory', async () => patchMemory(await this.#c(), key, patch));
   }
 
   deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
-    return guarded('delete a memory', async () => {
-      const { memories } = await this.#c();
-      return (await memories.deleteOne({ _id: key.memoryId, userId: key.userId })).deletedCount > 0;
-    });
+    return guarded('delete a memory', async () => deleteMemoryDoc(await this.#c(), key));
   }
 
   acquireLease(lease: Lease): Promise<boolean> {
-    return guarded('acquire a lease', async () => {
-      const { locks } = await this.#c();
-      const now = Date.now();
-      try {
-        await locks.insertOne({ _id: lease.key, owner: lease.owner, expiresAt: now + lease.ttlMs });
-        return true;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-      // Taken: take it over only if it is ours already or has expired (one atomic update).
-      const doc = await locks.findOneAndUpdate(
-        { _id: lease.key, $or: [{ owner: lease.owner }, { expiresAt: { $lte: now } }] },
-        { $set: { owner: lease.owner, expiresAt: now + lease.ttlMs } },
-        { returnDocument: 'after' },
-      );
-      return doc?.owner === lease.owner;
-    });
+    return guarded('acquire a lease', async () => takeLease(await this.#c(), lease));
   }
 
   renewLease(lease: Lease): Promise<boolean> {
-    return guarded('renew a lease', async () => {
-      const { locks } = await this.#c();
-      const result = await locks.updateOne(
-        { _id: lease.key, owner: lease.owner },
-        { $set: { expiresAt: Date.now() + lease.ttlMs } },
-      );
-      return result.matchedCount > 0;
-    });
+    return guarded('renew a lease', async () => extendLease(await this.#c(), lease));
   }
 
   releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
-    return guarded('release a lease', async () => {
-      const { locks } = await this.#c();
-      await locks.deleteOne({ _id: lease.key, owner: lease.owner });
-    });
+    return guarded('release a lease', async () => dropLease(await this.#c(), lease));
   }
 
   getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {

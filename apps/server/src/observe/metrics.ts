@@ -1,5 +1,6 @@
 // Prometheus metrics for /metrics: runs, tokens, cost, latency, live runs and
-// subscriptions, and how long store calls take. One registry per server.
+// subscriptions, runs refused and the admission limit, and how long store
+// calls take. One registry per server.
 import type { RunEvent, Store } from '@agentrpc/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -53,6 +54,23 @@ export class ServerMetrics {
     help: 'Readers following runs',
     registers: [this.registry],
   });
+  readonly runsRefused = new Counter({
+    name: 'agentrpc_runs_refused_total',
+    help: 'New runs refused before they started, by the limit that refused them',
+    labelNames: ['limit'],
+    registers: [this.registry],
+  });
+  /** Where the admission limit is read from; none while admission is off. */
+  #admission: (() => number | undefined) | undefined;
+  readonly admissionLimit = new Gauge({
+    name: 'agentrpc_admission_limit',
+    help: 'Runs this process takes at once for now, learned from its load (absent while off)',
+    registers: [this.registry],
+    collect: () => {
+      const limit = this.#admission?.();
+      if (limit !== undefined) this.admissionLimit.set(limit);
+    },
+  });
   readonly storeLatency = new Histogram({
     name: 'agentrpc_store_operation_seconds',
     help: 'Store call duration, by operation and outcome',
@@ -63,6 +81,11 @@ export class ServerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'agentrpc_process_' });
+  }
+
+  /** Reports the admission limit `read` gives at every scrape. */
+  followAdmission(read: () => number | undefined): void {
+    this.#admission = read;
   }
 
   /** Records a run's terminal event. */

@@ -61,7 +61,9 @@ describe('RunSlots with a load', () => {
   };
 
   it('refuses runs above the admission limit until a window lets it grow', () => {
-    const slots = new RunSlots(limits, load);
+    const refused: string[] = [];
+    const slots = new RunSlots(limits, { load, onRefused: (limit) => refused.push(limit) });
+    expect(slots.admissionLimit).toBe(64);
     for (let i = 0; i < 64; i++) slots.reserveRun('u');
     expect(refusal(slots)).toMatchObject({
       code: 'RATE_LIMITED',
@@ -71,12 +73,20 @@ describe('RunSlots with a load', () => {
     load.windows++;
     for (let i = 0; i < 16; i++) slots.reserveRun('u');
     expect(slots.running).toBe(80);
+    expect(slots.admissionLimit).toBe(80);
     expect(refusal(slots)).toBeInstanceOf(AgentRpcError);
+    expect(refused).toEqual(['admission', 'admission']);
+  });
+
+  it('has no admission limit without a load to learn it from', () => {
+    const slots = new RunSlots(limits);
+    for (let i = 0; i < 200; i++) slots.reserveRun('u');
+    expect(slots.admissionLimit).toBeUndefined();
   });
 
   it('refuses every new run while saturated, and lowers the limit under the runs going', () => {
     const busy = { ...load, windows: 1 };
-    const slots = new RunSlots(limits, busy);
+    const slots = new RunSlots(limits, { load: busy });
     const releases = Array.from({ length: 50 }, () => slots.reserveRun('u'));
     busy.saturated = true;
     busy.delayMs = 120;

@@ -12,19 +12,19 @@ import {
   type RunOptions,
   type Store,
 } from '@agentrpc/core';
-import { consumeFeed, type Feed } from '@agentrpc/core/internal';
+import type { Feed } from '@agentrpc/core/internal';
 import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { AgentRegistry } from './agent-registry.ts';
+import { cancelStoredRun } from './cancel-run.ts';
 import { CancelWatch } from './cancel-watch.ts';
 import { EventLog } from './event-log.ts';
 import type { EventLoopLoad } from './event-loop-load.ts';
 import { followRun, pollMs } from './follow-run.ts';
 import { LogPoller } from './log-poller.ts';
-import { errorIdOf } from './public-errors.ts';
-import { endOrphanedRun } from './recover-runs.ts';
+import { type PumpServices, pumpRun } from './pump-run.ts';
 import { RunHub } from './run-hub.ts';
 import { type Release, RunSlots, releasedAtEnd, type SlotLimits } from './run-slots.ts';
 import { sleep } from './wait.ts';
@@ -58,16 +58,8 @@ export interface LiveRun {
 /** The #active key of a user's run. */
 const activeKey = (key: RunKey) => `${key.userId}\u0000${key.runId}`;
 
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Deltas closer together than this are merged when the reader lags (see the pump). */
-const fastDeltaMs = 1;
-
 /** How long a finished run's hub stays in memory for late readers. */
 const hubGraceMs = 30_000;
-
-/** Longest a run's end waits for its event log to be stored before readers hear it. */
-const endWaitMs = 2_000;
 
 /** How often a live run checks the store for a cancel that reached another instance. */
 const cancelPollMs = 1_000;
@@ -89,7 +81,8 @@ export class RunManager {
 
   readonly #metrics: ServerMetrics;
 
-  readonly #limits: Pick<Limits, 'runTimeoutMs'>;
+  /** What pumpRun needs of this process, for every run. */
+  readonly #pumpServices: PumpServices;
 
   readonly #slots: RunSlots;
 
@@ -109,8 +102,11 @@ export class RunManager {
     load?: EventLoopLoad;
   }) {
     this.#instanceId = options.instanceId;
-    this.#limits = options.limits;
-    this.#slots = new RunSlots(options.limits, options.load);
+    this.#slots = new RunSlots(options.limits, {
+      load: options.load,
+      onRefused: (limit) => options.metrics.runsRefused.inc({ limit }),
+    });
+    options.metrics.followAdmission(() => this.#slots.admissionLimit);
     this.#load = options.load;
     this.#store = options.store;
     this.#agents = options.agents;
@@ -129,6 +125,14 @@ export class RunManager {
       intervalMs: cancelPollMs,
       onError: this.#onError,
     });
+    this.#pumpServices = {
+      eventLog: this.#eventLog,
+      cancelWatch: this.#cancelWatch,
+      logger: this.#logger,
+      metrics: this.#metrics,
+      runTimeoutMs: options.limits.runTimeoutMs,
+      onError: this.#onError,
+    };
   }
 
   /** Whether the run is going in this process. */
@@ -228,43 +232,15 @@ export class RunManager {
    * within cancelPollMs and cancels it.
    */
   async cancel(principal: Principal, runId: string): Promise<{ status: string }> {
-    const record = await this.#store.getRun({ userId: principal.userId, runId });
+    const key = { userId: principal.userId, runId };
+    const record = await this.#store.getRun(key);
     if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
-    const active = this.#active.get(activeKey({ userId: principal.userId, runId }));
+    const active = this.#active.get(activeKey(key));
     if (active && !active.hub.done) {
       active.controller.abort();
       return { status: 'cancelling' };
     }
-    if (record.status === 'paused') {
-      const output = { ...record, status: 'cancelled' as const, updatedAt: Date.now() };
-      await this.#store.updateRun(
-        { userId: principal.userId, runId },
-        { status: 'cancelled', lastSeq: record.lastSeq + 1 },
-      );
-      const event: RunEvent = {
-        type: 'run.cancelled',
-        runId,
-        seq: record.lastSeq + 1,
-        createdAt: Date.now(),
-        output,
-      };
-      await this.#store.appendEvents({ userId: principal.userId, runId }, [event]);
-      return { status: 'cancelled' };
-    }
-    if (record.status === 'running' || record.status === 'pending') {
-      // Nobody runs it (its process died): end it here and now.
-      if (await endOrphanedRun(this.#store, { run: record, ending: 'cancelled' })) {
-        return { status: 'cancelled' };
-      }
-      // Live on another instance: ask it through the store, where it looks every cancelPollMs.
-      const marked = await this.#store.updateRun(
-        { userId: principal.userId, runId },
-        { cancelRequestedAt: Date.now() },
-      );
-      const live = marked.status === 'running' || marked.status === 'pending';
-      return { status: live ? 'cancelling' : marked.status };
-    }
-    return { status: record.status };
+    return cancelStoredRun(this.#store, key, record);
   }
 
   /**
@@ -330,7 +306,7 @@ export class RunManager {
     return this.activeCount;
   }
 
-  /** Pumps a run's events into its hub and the store; resolves with the first event. */
+  /** Registers a run live here and starts pumping its events (pump-run.ts); resolves with its first event. */
   async #launch(
     events: RunEventStream,
     run: { controller: AbortController; userId: string; release: Release },
@@ -360,101 +336,19 @@ export class RunManager {
       sessionId: opening?.sessionId ?? '',
       startedAt: Date.now(),
     });
-    // A run gives its slot back when its hub is done: at its terminal event, or when it closes.
-    const uncountIfDone = () => {
-      if (hub.done) release();
-    };
-    const publish = (event: RunEvent) => {
-      hub.push(event);
-      uncountIfDone();
-    };
-    /**
-     * Hands an event to the hub and the log. The end of a run (or of a stretch
-     * of it, a pause) is published once the whole log is stored: a reader that
-     * heard it, and a process that dies right after, then lose nothing. A store
-     * that is failing does not hold the end back longer than endWaitMs.
-     */
-    let ending: Promise<void> | undefined;
-    const accept = (event: RunEvent): true | Promise<void> => {
-      const stored = this.#eventLog.add(key, event);
-      if (!stored) {
-        publish(event);
-        return true;
-      }
-      ending = Promise.race([stored, sleep(endWaitMs)]).then(() => publish(event));
-      return ending;
-    };
-    accept(first.value);
-    const log = this.#logger.child({ runId, userId });
-    const started = performance.now();
-    this.#metrics.activeRuns.inc();
-    const timeout = setTimeout(() => {
-      const seconds = Math.round(this.#limits.runTimeoutMs / 1000);
-      controller.abort(
-        new RpcError(
-          'RUN_TIMEOUT',
-          `the run went on longer than the server's limit of ${seconds} s`,
-        ),
-      );
-    }, this.#limits.runTimeoutMs);
-    timeout.unref();
-    const unwatchCancel = this.#cancelWatch.watch({ userId, runId }, () => {
-      if (!hub.done) controller.abort();
-    });
-    if (first.value.type === 'run.started') {
-      log.info({ agentId: first.value.agentId, sessionId: first.value.sessionId }, 'run started');
-    } else {
-      log.info({ event: first.value.type }, 'run resumed');
-    }
-    void (async () => {
-      try {
-        let lastDeltaAt = 0;
-        // Events are pushed here as the run makes them, so one reaches the
-        // subscribers' sockets in the same call that read it from the model.
-        await consumeFeed(events, (event) => {
-          const accepted = accept(event);
-          if (accepted !== true) return accepted;
-          if (event.type !== 'run.content' && event.type !== 'run.reasoning') return true;
-          // When deltas come fast, let the model stream run ahead: deltas that
-          // arrive meanwhile merge into one event, so the stream costs fewer
-          // writes to subscribers. A paced stream has nothing to merge.
-          const now = performance.now();
-          const fast = now - lastDeltaAt < fastDeltaMs;
-          lastDeltaAt = now;
-          return fast ? yieldToIo() : true;
-        });
-      } catch (error) {
-        this.#onError(error as AgentRpcError);
-      } finally {
-        await this.#eventLog.flush();
-        // The feed can end before its last event is published (that waits for the
-        // log); closing the hub first would end its readers without that event.
-        await ending;
-        hub.close();
-        uncountIfDone();
-        const last = hub.last;
-        const output = last && 'output' in last ? last.output : undefined;
-        clearTimeout(timeout);
-        unwatchCancel();
-        this.#metrics.activeRuns.dec();
-        if (last && output) this.#metrics.runEnded(output.agentId, last);
-        log[last?.type === 'run.error' ? 'warn' : 'info'](
-          {
-            status: output?.status ?? last?.type,
-            // The whole story for the operator; the client sees it only by this id.
-            ...(last?.type === 'run.error'
-              ? { code: last.code, reason: last.message, errorId: errorIdOf(runId, last.seq) }
-              : {}),
-            durationMs: Math.round(performance.now() - started),
-            totalTokens: output?.metrics.totalTokens,
-          },
-          'run ended',
-        );
+    pumpRun(this.#pumpServices, {
+      events,
+      first: first.value,
+      hub,
+      key,
+      controller,
+      release,
+      onEnded: () => {
         setTimeout(() => {
           if (this.#active.get(activeKey(key))?.hub === hub) this.#active.delete(activeKey(key));
         }, hubGraceMs).unref();
-      }
-    })();
+      },
+    });
     return first.value;
   }
 }

@@ -15,6 +15,9 @@ export type SlotLimits = Pick<
   'maxRunningRuns' | 'maxConcurrentRunsPerUser' | 'maxSubscriptionsPerUser'
 >;
 
+/** Which limit refused a run, as agentrpc_runs_refused_total labels it. */
+export type RunLimit = 'running_runs' | 'saturated' | 'admission' | 'user_runs';
+
 /** Gives a slot back; calling it again does nothing. */
 export type Release = () => void;
 
@@ -45,6 +48,7 @@ export class RunSlots {
   readonly #admission: AdmissionLimit;
   /** The load window the admission limit last followed. */
   #followed = 0;
+  readonly #onRefused: (limit: RunLimit) => void;
   readonly #runsByUser = counter();
   readonly #subscriptionsByUser = counter();
   #runs = 0;
@@ -53,10 +57,25 @@ export class RunSlots {
    * With `load`, new runs are refused while it says the process is saturated,
    * and above an admission limit learned from it (admission-limit.ts).
    */
-  constructor(limits: SlotLimits, load?: Load) {
+  constructor(
+    limits: SlotLimits,
+    watch: { load?: Load | undefined; onRefused?: (limit: RunLimit) => void } = {},
+  ) {
     this.#limits = limits;
-    this.#load = load;
+    this.#load = watch.load;
+    this.#onRefused = watch.onRefused ?? (() => {});
     this.#admission = new AdmissionLimit({ max: limits.maxRunningRuns });
+  }
+
+  /** Runs the process takes at once for now; undefined without a load to learn it from. */
+  get admissionLimit(): number | undefined {
+    return this.#load ? this.#admission.value : undefined;
+  }
+
+  /** The refusal, counted. */
+  #refuse(limit: RunLimit, message: string): AgentRpcError {
+    this.#onRefused(limit);
+    return new AgentRpcError('RATE_LIMITED', message, { retryAfter: 1 });
   }
 
   /** Runs going in this process. */
@@ -71,19 +90,17 @@ export class RunSlots {
   /** Takes a run slot for `userId`, or throws RATE_LIMITED when either limit is reached. */
   reserveRun(userId: string): Release {
     if (this.#runs >= this.#limits.maxRunningRuns) {
-      throw new AgentRpcError(
-        'RATE_LIMITED',
+      throw this.#refuse(
+        'running_runs',
         `the server runs ${this.#runs} runs, its limit; retry shortly`,
-        { retryAfter: 1 },
       );
     }
     if (this.#load) this.#admit(this.#load);
     const mine = this.#runsByUser.get(userId);
     if (mine >= this.#limits.maxConcurrentRunsPerUser) {
-      throw new AgentRpcError(
-        'RATE_LIMITED',
+      throw this.#refuse(
+        'user_runs',
         `you have ${mine} runs going; the limit is ${this.#limits.maxConcurrentRunsPerUser}`,
-        { retryAfter: 1 },
       );
     }
     this.#runs++;
@@ -102,17 +119,15 @@ export class RunSlots {
       this.#admission.adjust({ running: this.#runs, utilization, saturated });
     }
     if (load.saturated) {
-      throw new AgentRpcError(
-        'RATE_LIMITED',
+      throw this.#refuse(
+        'saturated',
         `the server is saturated (its event loop runs ${Math.round(load.delayMs)} ms late); retry shortly`,
-        { retryAfter: 1 },
       );
     }
     if (this.#runs >= this.#admission.value) {
-      throw new AgentRpcError(
-        'RATE_LIMITED',
+      throw this.#refuse(
+        'admission',
         `the server takes ${this.#admission.value} runs at once for now (its event loop is busy ${Math.round(load.utilization * 100)} % of the time); retry shortly`,
-        { retryAfter: 1 },
       );
     }
   }

@@ -124,6 +124,11 @@ describe('admission limit', () => {
         expect(error).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: 1 });
         expect(error.message).toMatch(/takes \d+ runs at once/);
       }
+      // Operators see both in the metrics.
+      const metrics = await fresh.services.metrics.registry.metrics();
+      expect(metrics).toContain(`agentrpc_runs_refused_total{limit="admission"} ${refused.length}`);
+      const limit = Number(/agentrpc_admission_limit (\d+)/.exec(metrics)?.[1]);
+      expect(limit).toBeGreaterThanOrEqual(64);
     } finally {
       client.close();
       await fresh.close(100);

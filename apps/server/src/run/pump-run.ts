@@ -1,0 +1,148 @@
+// Drives a run that has started in this process to its end: each event goes
+// to the run's hub (its live readers) and, in batches, to the store's event
+// log; the end is published once the log holding it is stored. Also the
+// run's timeout, its watch for cancels from other instances, its metrics and
+// its log lines.
+import {
+  type AgentRpcError,
+  AgentRpcError as RpcError,
+  type RunEvent,
+  type RunEventStream,
+  type RunKey,
+} from '@agentrpc/core';
+import { consumeFeed } from '@agentrpc/core/internal';
+import type { Logger } from '../observe/logger.ts';
+import type { ServerMetrics } from '../observe/metrics.ts';
+import type { CancelWatch } from './cancel-watch.ts';
+import type { EventLog } from './event-log.ts';
+import { errorIdOf } from './public-errors.ts';
+import type { RunHub } from './run-hub.ts';
+import type { Release } from './run-slots.ts';
+import { sleep } from './wait.ts';
+
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Deltas closer together than this are merged when the reader lags (see the pump). */
+const fastDeltaMs = 1;
+
+/** Longest a run's end waits for its event log to be stored before readers hear it. */
+const endWaitMs = 2_000;
+
+/** What every run of the process shares. */
+export interface PumpServices {
+  eventLog: EventLog;
+  cancelWatch: CancelWatch;
+  logger: Logger;
+  metrics: ServerMetrics;
+  runTimeoutMs: number;
+  onError: (error: unknown) => void;
+}
+
+export interface PumpedRun {
+  events: RunEventStream;
+  /** The event the run opened with, already read from `events`. */
+  first: RunEvent;
+  hub: RunHub;
+  key: RunKey;
+  controller: AbortController;
+  /** Gives the run's slot back; called once its hub is done. */
+  release: Release;
+  /** Called once the run has ended and its hub is closed. */
+  onEnded: () => void;
+}
+
+/** Starts pumping; returns at once, the run goes on in the background. */
+export function pumpRun(services: PumpServices, run: PumpedRun): void {
+  const { events, first, hub, key, controller, release } = run;
+  const { runId, userId } = key;
+  // A run gives its slot back when its hub is done: at its terminal event, or when it closes.
+  const uncountIfDone = () => {
+    if (hub.done) release();
+  };
+  const publish = (event: RunEvent) => {
+    hub.push(event);
+    uncountIfDone();
+  };
+  /**
+   * Hands an event to the hub and the log. The end of a run (or of a stretch
+   * of it, a pause) is published once the whole log is stored: a reader that
+   * heard it, and a process that dies right after, then lose nothing. A store
+   * that is failing does not hold the end back longer than endWaitMs.
+   */
+  let ending: Promise<void> | undefined;
+  const accept = (event: RunEvent): true | Promise<void> => {
+    const stored = services.eventLog.add(key, event);
+    if (!stored) {
+      publish(event);
+      return true;
+    }
+    ending = Promise.race([stored, sleep(endWaitMs)]).then(() => publish(event));
+    return ending;
+  };
+  accept(first);
+  const log = services.logger.child({ runId, userId });
+  const started = performance.now();
+  services.metrics.activeRuns.inc();
+  const timeout = setTimeout(() => {
+    const seconds = Math.round(services.runTimeoutMs / 1000);
+    controller.abort(
+      new RpcError('RUN_TIMEOUT', `the run went on longer than the server's limit of ${seconds} s`),
+    );
+  }, services.runTimeoutMs);
+  timeout.unref();
+  const unwatchCancel = services.cancelWatch.watch({ userId, runId }, () => {
+    if (!hub.done) controller.abort();
+  });
+  if (first.type === 'run.started') {
+    log.info({ agentId: first.agentId, sessionId: first.sessionId }, 'run started');
+  } else {
+    log.info({ event: first.type }, 'run resumed');
+  }
+  void (async () => {
+    try {
+      let lastDeltaAt = 0;
+      // Events are pushed here as the run makes them, so one reaches the
+      // subscribers' sockets in the same call that read it from the model.
+      await consumeFeed(events, (event) => {
+        const accepted = accept(event);
+        if (accepted !== true) return accepted;
+        if (event.type !== 'run.content' && event.type !== 'run.reasoning') return true;
+        // When deltas come fast, let the model stream run ahead: deltas that
+        // arrive meanwhile merge into one event, so the stream costs fewer
+        // writes to subscribers. A paced stream has nothing to merge.
+        const now = performance.now();
+        const fast = now - lastDeltaAt < fastDeltaMs;
+        lastDeltaAt = now;
+        return fast ? yieldToIo() : true;
+      });
+    } catch (error) {
+      services.onError(error as AgentRpcError);
+    } finally {
+      await services.eventLog.flush();
+      // The feed can end before its last event is published (that waits for the
+      // log); closing the hub first would end its readers without that event.
+      await ending;
+      hub.close();
+      uncountIfDone();
+      const last = hub.last;
+      const output = last && 'output' in last ? last.output : undefined;
+      clearTimeout(timeout);
+      unwatchCancel();
+      services.metrics.activeRuns.dec();
+      if (last && output) services.metrics.runEnded(output.agentId, last);
+      log[last?.type === 'run.error' ? 'warn' : 'info'](
+        {
+          status: output?.status ?? last?.type,
+          // The whole story for the operator; the client sees it only by this id.
+          ...(last?.type === 'run.error'
+            ? { code: last.code, reason: last.message, errorId: errorIdOf(runId, last.seq) }
+            : {}),
+          durationMs: Math.round(performance.now() - started),
+          totalTokens: output?.metrics.totalTokens,
+        },
+        'run ended',
+      );
+      run.onEnded();
+    }
+  })();
+}
