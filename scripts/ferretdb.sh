@@ -3,6 +3,7 @@
 # into .tools/ferretdb/ once, then starts it. Used by .ci/run for the MongoDB tests.
 #   scripts/ferretdb.sh build          -> prints the binary's path
 #   scripts/ferretdb.sh start <port>   -> starts it in the background, prints its mongodb:// URL
+#   scripts/ferretdb.sh start-pg <port> -> the same on a PostgreSQL cluster of its own (benches)
 set -euo pipefail
 
 version=v1.24.2
@@ -28,6 +29,20 @@ build() {
   rm -rf "$work"
 }
 
+# Prints the URL once FerretDB listens on port $1; its log and a failure after 10 s.
+announce() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+      echo "mongodb://127.0.0.1:$1/"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "ferretdb: did not start; log:" >&2
+  cat "$dir/ferretdb-$1.log" >&2
+  return 1
+}
+
 case "${1:-}" in
   build)
     build
@@ -41,19 +56,39 @@ case "${1:-}" in
     "$bin" --handler=sqlite --sqlite-url="file:$data/" --listen-addr="127.0.0.1:$port" \
       --telemetry=disable --state-dir=- --debug-addr=- --log-level=warn > "$dir/ferretdb-$port.log" 2>&1 &
     echo $! > "$dir/ferretdb-$port.pid"
-    for _ in $(seq 1 100); do
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        echo "mongodb://127.0.0.1:$port/"
-        exit 0
-      fi
-      sleep 0.1
-    done
-    echo "ferretdb: did not start; log:" >&2
-    cat "$dir/ferretdb-$port.log" >&2
-    exit 1
+    announce "$port"
+    ;;
+  start-pg)
+    # FerretDB on PostgreSQL instead of SQLite, for the two-instance bench (docs/deployment.md):
+    # a cluster of its own under .tools/ferretdb/pg-<port>, listening on <port>+1, from Debian's
+    # postgresql package (installed once when missing). PostgreSQL refuses to run as root, so
+    # as root the cluster runs as the package's postgres user.
+    port="${2:?port}"
+    build
+    pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    if [ -z "$pgbin" ]; then
+      apt-get install -y postgresql >&2
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    fi
+    as_pg=()
+    [ "$(id -u)" = 0 ] && as_pg=(runuser -u postgres --)
+    pgdata="$dir/pg-$port"
+    pgport=$((port + 1))
+    [ -f "$pgdata/postmaster.pid" ] && "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -m fast stop >&2 || true
+    rm -rf "$pgdata" && mkdir -p "$pgdata"
+    [ "$(id -u)" = 0 ] && chown postgres "$pgdata"
+    "${as_pg[@]}" "$pgbin/initdb" -D "$pgdata" -A trust -U postgres >/dev/null
+    "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
+      -o "-p $pgport -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+    "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U postgres ferretdb
+    "$bin" --handler=pg --postgresql-url="postgres://postgres@127.0.0.1:$pgport/ferretdb" \
+      --listen-addr="127.0.0.1:$port" --telemetry=disable --state-dir=- --debug-addr=- \
+      --log-level=warn > "$dir/ferretdb-$port.log" 2>&1 &
+    echo $! > "$dir/ferretdb-$port.pid"
+    announce "$port"
     ;;
   *)
-    echo "usage: scripts/ferretdb.sh build | start <port>" >&2
+    echo "usage: scripts/ferretdb.sh build | start <port> | start-pg <port>" >&2
     exit 2
     ;;
 esac

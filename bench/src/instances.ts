@@ -118,7 +118,8 @@ const section = [
   '',
   'Delay: how much later an event reached the follower than the stream of the instance running it.',
   'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, STORE=mongodb://…;',
-  'on FerretDB 1.x with SQLite add `?maxPoolSize=20`, see docs/deployment.md).',
+  'on FerretDB 1.x add `?maxPoolSize=20`; `scripts/ferretdb.sh start|start-pg <port>` starts one on SQLite or PostgreSQL,',
+  'see docs/deployment.md).',
   '',
 ].join('\n');
 console.log(section);
