@@ -63,10 +63,17 @@ export interface Limits {
    * turns it off): the process is saturated, and a run started then would
    * wait for its first token while slowing every stream already going.
    * With it, new runs are also refused above an admission limit learned
-   * from the load: it starts at 64 running runs and grows while the loop
-   * has time to spare (docs/deployment.md).
+   * from the load: it starts at admissionStart running runs and grows while
+   * the loop has time to spare (docs/deployment.md).
    */
   maxEventLoopDelayMs: number;
+  /**
+   * Where the admission limit starts, and the least it drops to is half of
+   * it (default 64). A process that must take large bursts at once from its
+   * start can set it up to maxRunningRuns; above the load it carries, the
+   * runs let in then wait for their first token.
+   */
+  admissionStart: number;
   /** A run still going after this long ends as RUN_TIMEOUT (default 10 minutes). */
   runTimeoutMs: number;
   /** How often to look for runs whose process died and end them as INTERRUPTED (default 15 s). */
@@ -86,6 +93,7 @@ export const defaultLimits: Limits = {
   authFailuresPerMinute: 60,
   maxRunningRuns: 1000,
   maxEventLoopDelayMs: 100,
+  admissionStart: 64,
   runTimeoutMs: 600_000,
   orphanSweepMs: 15_000,
 };

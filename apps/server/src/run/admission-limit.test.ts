@@ -30,7 +30,7 @@ describe('AdmissionLimit', () => {
     limit.adjust({ running: 400, utilization: 1, saturated: true });
     expect(limit.value).toBe(360); // from the runs going, not from itself: no collapse while they drain
     limit.adjust({ running: 10, utilization: 1, saturated: true });
-    expect(limit.value).toBe(32);
+    expect(limit.value).toBe(250); // half of where it started
   });
 
   it('stays within maxRunningRuns', () => {
@@ -76,6 +76,20 @@ describe('RunSlots with a load', () => {
     expect(slots.admissionLimit).toBe(80);
     expect(refusal(slots)).toBeInstanceOf(AgentRpcError);
     expect(refused).toEqual(['admission', 'admission']);
+  });
+
+  it('starts where limits.admissionStart says, and drops no lower than half of it', () => {
+    const busy = { ...load };
+    const slots = new RunSlots({ ...limits, admissionStart: 200 }, { load: busy });
+    for (let i = 0; i < 200; i++) slots.reserveRun('u');
+    expect(refusal(slots)).toMatchObject({ message: expect.stringContaining('takes 200 runs') });
+    busy.saturated = true;
+    busy.windows++;
+    refusal(slots);
+    expect(slots.admissionLimit).toBe(180);
+    const low = new AdmissionLimit({ max: 1000, initial: 200 });
+    low.adjust({ running: 0, utilization: 1, saturated: true });
+    expect(low.value).toBe(100);
   });
 
   it('has no admission limit without a load to learn it from', () => {

@@ -10,7 +10,7 @@ export interface AdmissionLimitOptions {
   max: number;
   /** Where it starts (default 64, or max when lower). */
   initial?: number;
-  /** Never below this (default 32, or max when lower). */
+  /** Never below this (default half of initial, or max when lower). */
   floor?: number;
 }
 
@@ -39,8 +39,9 @@ export class AdmissionLimit {
 
   constructor(options: AdmissionLimitOptions) {
     this.#max = options.max;
-    this.#floor = Math.min(options.floor ?? 32, options.max);
-    this.#value = Math.min(options.initial ?? 64, options.max);
+    const initial = options.initial ?? 64;
+    this.#floor = Math.min(options.floor ?? Math.ceil(initial / 2), options.max);
+    this.#value = Math.min(initial, options.max);
   }
 
   /** Runs the process takes at once, for now. */

@@ -13,7 +13,8 @@ type Load = Pick<EventLoopLoad, 'saturated' | 'delayMs' | 'utilization' | 'windo
 export type SlotLimits = Pick<
   Limits,
   'maxRunningRuns' | 'maxConcurrentRunsPerUser' | 'maxSubscriptionsPerUser'
->;
+> &
+  Partial<Pick<Limits, 'admissionStart'>>;
 
 /** Which limit refused a run, as agentrpc_runs_refused_total labels it. */
 export type RunLimit = 'running_runs' | 'saturated' | 'admission' | 'user_runs';
@@ -64,7 +65,10 @@ export class RunSlots {
     this.#limits = limits;
     this.#load = watch.load;
     this.#onRefused = watch.onRefused ?? (() => {});
-    this.#admission = new AdmissionLimit({ max: limits.maxRunningRuns });
+    this.#admission = new AdmissionLimit({
+      max: limits.maxRunningRuns,
+      ...(limits.admissionStart === undefined ? {} : { initial: limits.admissionStart }),
+    });
   }
 
   /** Runs the process takes at once for now; undefined without a load to learn it from. */
