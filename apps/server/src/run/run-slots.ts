@@ -1,5 +1,6 @@
-// Counts what the server's limits cap: runs going (per user and in all) and
-// open subscriptions per user. A slot is taken synchronously, before any
+// Counts what the server's limits cap: runs going (per user, in all, and
+// against the admission limit learned from the process's load) and open
+// subscriptions per user. A slot is taken synchronously, before any
 // await, so a batch of calls (ten runs.start in one HTTP batch, fifty in one
 // WebSocket message) cannot all pass the check before any of them counts.
 import { AgentRpcError } from '@agentrpc/core';
