@@ -101,7 +101,13 @@ describe('admission limit', () => {
       {
         store: new MemoryStore(),
         agents: [new Agent({ id: 'a', model: new DemoModel({ chunkDelayMs: 200 }) })],
-        limits: { maxConcurrentRunsPerUser: 1000, requestsPerMinute: 10_000 },
+        limits: {
+          maxConcurrentRunsPerUser: 1000,
+          requestsPerMinute: 10_000,
+          // Admission stays on, but no loop here runs 10 s late: on a busy machine the
+          // saturation refusal would otherwise take some of the first 64 too.
+          maxEventLoopDelayMs: 10_000,
+        },
         auth: { apiKeys: [{ key: 'k', userId: 'u' }] },
       },
       { port: 0 },
