@@ -8,6 +8,7 @@
 // stretch of, from the reader's position, because the run began before this
 // store read the feed, or pages were missed.
 import type { EventBatch, EventQuery, RunEvent, RunKey } from '@agentrpc/core';
+import { joinedRuns } from '@agentrpc/core/internal';
 import { type Collections, wholeBatch } from './collections.ts';
 import { FeedCache } from './feed-cache.ts';
 import { deletionText, FeedWriter, pageId, pageTexts, parsePage } from './feed-pages.ts';
@@ -20,9 +21,15 @@ export class LiveFeed {
   readonly #read = new Map<string, number>();
   /** Set by the first read: until then nothing is cached, not even this store's own pages. */
   #reading = false;
-  #refreshing: Promise<void> = Promise.resolve();
-  /** The next refresh, while it waits for the one going: it reads whatever is new when it starts. */
-  #nextRefresh: Promise<void> | undefined;
+  /** The collections the next page read goes to (a store's are always the same). */
+  #collections: Collections | undefined;
+  /**
+   * Reads the new pages. A read asked for while one is going joins the next:
+   * it must see every page written before it was asked for.
+   */
+  readonly #refresh = joinedRuns(async () => {
+    if (this.#collections) await this.#readNewPages(this.#collections);
+  });
 
   /** Writes the batches' page(s), after their events are stored. */
   async publish(c: Collections, batches: EventBatch[]): Promise<void> {
@@ -43,7 +50,8 @@ export class LiveFeed {
       this.#reading = true;
       this.#cache.uncovered();
     }
-    await this.#refresh(c);
+    this.#collections = c;
+    await this.#refresh();
     const answers = queries.map((query) => this.#cache.answer(query));
     const unknown = queries.filter((_, i) => answers[i] === 'no-entry');
     // A run with no entry has no events yet if it is still going and began after the
@@ -76,23 +84,6 @@ export class LiveFeed {
   /** Removes this store's pages (it is closing). */
   retire(c: Collections): Promise<void> {
     return this.#writer.retire(c);
-  }
-
-  /**
-   * Reads the new pages. A read asked for while one is going joins the next:
-   * it must see every page written before it was asked for.
-   */
-  #refresh(c: Collections): Promise<void> {
-    if (this.#nextRefresh) return this.#nextRefresh;
-    const next = this.#refreshing
-      .catch(() => undefined) // that failure was its readers' to see
-      .then(() => {
-        this.#nextRefresh = undefined;
-        return this.#readNewPages(c);
-      });
-    this.#nextRefresh = next;
-    this.#refreshing = next;
-    return next;
   }
 
   async #readNewPages(c: Collections): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type RunKey,
   type Store,
 } from '@agentrpc/core';
+import { joinedRuns } from '@agentrpc/core/internal';
 
 export interface EventLogOptions {
   store: Store;
@@ -32,9 +33,16 @@ export class EventLog {
   /** Events waiting to be written, by run. */
   #pending = new Map<string, EventBatch>();
   #timer: NodeJS.Timeout | undefined;
-  #writing: Promise<void> = Promise.resolve();
-  /** The next write, while it waits for the one before: it takes whatever is pending when it starts. */
-  #next: Promise<void> | undefined;
+  /**
+   * Writes go one after another, so a run's log never has a gap. Ending runs
+   * each ask for a flush: under load, those that come during a write share
+   * the next one, which takes whatever is pending when it starts.
+   */
+  readonly #writeNext = joinedRuns(() => {
+    const batches = [...this.#pending.values()];
+    this.#pending = new Map();
+    return this.#write(batches);
+  });
   readonly #options: EventLogOptions;
 
   constructor(options: EventLogOptions) {
@@ -62,18 +70,7 @@ export class EventLog {
   flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#next) return this.#next;
-    // Writes go one after another, so a run's log never has a gap. Ending runs
-    // each ask for a flush: under load, those that come during a write share one.
-    const next = this.#writing.then(() => {
-      this.#next = undefined;
-      const batches = [...this.#pending.values()];
-      this.#pending = new Map();
-      return this.#write(batches);
-    });
-    this.#next = next;
-    this.#writing = next;
-    return next;
+    return this.#writeNext();
   }
 
   async #write(batches: EventBatch[]): Promise<void> {

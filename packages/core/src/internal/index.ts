@@ -19,3 +19,4 @@ export {
   encodeCursor,
   pageOfSessions,
 } from '../store/cursor.ts';
+export { joinedRuns } from '../store/joined-runs.ts';
