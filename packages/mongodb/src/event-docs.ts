@@ -5,13 +5,17 @@ import { AgentRpcError, type EventBatch, type EventQuery, type RunEvent } from '
 import { clampLimit } from '@agentrpc/core/internal';
 import { type Collections, wholeBatch } from './collections.ts';
 import { docId, eventDocId } from './doc-ids.ts';
+import type { KnownRuns } from './known-runs.ts';
 import { isOnlyDuplicates } from './mongo-errors.ts';
-import { existingRunIds } from './run-docs.ts';
 
 /** Appends several runs' events; NOT_FOUND, with nothing written, when a run is not its user's. */
-export async function insertEvents(c: Collections, batches: EventBatch[]): Promise<void> {
+export async function insertEvents(
+  c: Collections,
+  batches: EventBatch[],
+  known: KnownRuns,
+): Promise<void> {
   const ids = [...new Set(batches.map(({ key }) => docId(key.userId, key.runId)))];
-  const owned = await existingRunIds(c, ids);
+  const owned = await known.existing(c, ids);
   for (const { key } of batches) {
     if (!owned.has(docId(key.userId, key.runId))) {
       throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
@@ -53,44 +57,24 @@ export async function findEvents(c: Collections, query: EventQuery): Promise<Run
   return docs.map((d) => d.event);
 }
 
+/** How many of the runs' reads go to the server at once. */
+const concurrentReads = 8;
+
 /**
- * Several runs' events in one find: a server polls all the runs it follows on
- * other instances at once. A run whose events fall past the overall limit gets
- * a shorter list (a prefix), and the rest on its next read.
+ * Several runs' events, a find per run, a few at a time. Not one find with
+ * `$or`: a server that cannot use an index for `$or` (FerretDB 1.x) answers it
+ * by reading every event there is into its own process and filtering there,
+ * seconds per read at a few hundred thousand events; a find on one run's
+ * fields it hands to its backend.
  */
 export async function findEventBatches(
   c: Collections,
   queries: EventQuery[],
 ): Promise<RunEvent[][]> {
-  const limits = queries.map(eventReadLimit);
-  const limit = Math.min(
-    10_000,
-    limits.reduce((sum, each) => sum + each, 0),
-  );
-  const docs = await c.events
-    .find(
-      {
-        $or: queries.map((query) => ({
-          runId: query.runId,
-          userId: query.userId,
-          seq: { $gt: query.afterSeq ?? 0 },
-        })),
-      },
-      wholeBatch(limit),
-    )
-    .sort({ runId: 1, seq: 1 })
-    .limit(limit)
-    .toArray();
-  const byRun = new Map<string, RunEvent[]>();
-  for (const doc of docs) {
-    const key = `${doc.userId}\u0000${doc.runId}`;
-    const list = byRun.get(key);
-    if (list) list.push(doc.event);
-    else byRun.set(key, [doc.event]);
+  const results: RunEvent[][] = [];
+  for (let from = 0; from < queries.length; from += concurrentReads) {
+    const some = queries.slice(from, from + concurrentReads);
+    results.push(...(await Promise.all(some.map((query) => findEvents(c, query)))));
   }
-  return queries.map((query, i) =>
-    (byRun.get(`${query.userId}\u0000${query.runId}`) ?? [])
-      .filter((event) => event.seq > (query.afterSeq ?? 0))
-      .slice(0, limits[i]),
-  );
+  return results;
 }

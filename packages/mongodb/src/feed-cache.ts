@@ -14,6 +14,12 @@ import type { PageRun } from './feed-pages.ts';
 const maxEvents = 200_000;
 /** An ended run's entry is dropped this long after its last event. */
 const endedKeepMs = 10_000;
+/**
+ * A run that ended less than this long ago (by its record, written before its
+ * last events) still has its entry, if its events were read: half of
+ * endedKeepMs, the other half for clocks of instances that disagree.
+ */
+export const recentlyEndedMs = endedKeepMs / 2;
 /** A run that sends nothing for this long is dropped too. */
 const idleKeepMs = 60_000;
 
@@ -93,7 +99,8 @@ export class FeedCache {
       const overfull = this.#events > maxEvents;
       const expired = now - entry.touchedAt > (entry.ended ? endedKeepMs : idleKeepMs);
       if (!overfull && !expired) break; // the rest were touched later
-      if (!entry.ended) this.uncovered();
+      // An entry dropped before its time: a missing entry no longer means "nothing yet".
+      if (overfull || !entry.ended) this.uncovered();
       this.#drop(id, entry);
     }
   }

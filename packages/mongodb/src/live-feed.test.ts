@@ -67,8 +67,14 @@ if (url) {
         event: contentEvent(key.runId, 1),
       } as never);
       expect(await b.readEvents(key)).toEqual([]);
-      // A run that began before, or has ended, is read from the events collection.
+      // A run that has just ended has its last events on their way in the feed: its
+      // record says it ended before they are written.
       await a.updateRun(key, { status: 'completed' });
+      expect(await b.readEvents(key)).toEqual([]);
+      // One that ended a while ago may have had its entry dropped: the events collection knows.
+      await db
+        .collection('runs')
+        .updateOne({ runId: key.runId }, { $set: { updatedAt: Date.now() - 60_000 } });
       expect(seqsOf(await b.readEvents(key))).toEqual([1]);
     });
 

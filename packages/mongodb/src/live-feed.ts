@@ -10,7 +10,7 @@
 import type { EventBatch, EventQuery, RunEvent, RunKey } from '@agentrpc/core';
 import { joinedRuns } from '@agentrpc/core/internal';
 import { type Collections, wholeBatch } from './collections.ts';
-import { FeedCache } from './feed-cache.ts';
+import { FeedCache, recentlyEndedMs } from './feed-cache.ts';
 import { deletionText, FeedWriter, pageId, pageTexts, parsePage } from './feed-pages.ts';
 import { findRun, findRuns } from './run-docs.ts';
 
@@ -54,8 +54,11 @@ export class LiveFeed {
     await this.#refresh();
     const answers = queries.map((query) => this.#cache.answer(query));
     const unknown = queries.filter((_, i) => answers[i] === 'no-entry');
-    // A run with no entry has no events yet if it is still going and began after the
-    // cache covered every page; for any other run the events collection knows.
+    // A run with no entry, begun after the cache covered every page, has no events in
+    // the pages read so far: while it goes, or ended so lately that its entry could not
+    // have been dropped yet, its events are still on their way (a run's record says it
+    // ended before its last events are written). For any other run the events
+    // collection knows.
     const runs =
       unknown.length === 1
         ? [await findRun(c, unknown[0] as EventQuery)] // by _id, the cheapest read there is
@@ -68,8 +71,9 @@ export class LiveFeed {
       if (Array.isArray(answer)) return answer;
       if (answer === 'not-covered') return undefined;
       const run = runs[next++];
-      const going = run && (run.status === 'pending' || run.status === 'running');
-      return going && run.createdAt > coveredSince ? [] : undefined;
+      if (!run || run.createdAt <= coveredSince) return undefined;
+      const going = run.status === 'pending' || run.status === 'running';
+      return going || Date.now() - run.updatedAt < recentlyEndedMs ? [] : undefined;
     });
   }
 

@@ -95,6 +95,45 @@ if (url) {
       expect(await store.getRun({ userId: 'u', runId: 'r2' })).toBeNull();
     });
 
+    it('appends to a run it wrote without asking, and checks one written elsewhere by its id', async () => {
+      const dbName = newDbName();
+      const [a, b] = [await storeOn(dbName), await storeOn(dbName)];
+      const db = dbNamed(dbName);
+      const session = await a.createSession(sessionFixture('u'));
+      await a.appendRun(runFixture(session, { runId: 'r1', status: 'running' }));
+      // b has not seen r1: its id must be in run_ids, whatever else holds a document.
+      await db.collection('run_ids').deleteOne({ _id: '1:u:r1' } as never);
+      await expect(
+        b.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1)]),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      // a wrote r1 a moment ago and knows it.
+      await a.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1)]);
+      await db.collection('run_ids').insertOne({ _id: '1:u:r1', userId: 'u' } as never);
+      await b.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 2)]);
+      // Another user's run of that id is not theirs, known or not.
+      await expect(
+        b.appendEvents({ userId: 'v', runId: 'r1' }, [contentEvent('r1', 3)]),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await a.readEvents({ userId: 'u', runId: 'r1' })).map((e) => e.seq)).toEqual([1, 2]);
+    });
+
+    it('reads ended runs by id rather than all of runs', async () => {
+      const { store, db } = await storeAndDb();
+      const session = await store.createSession(sessionFixture('u'));
+      const runs = ['r1', 'r2', 'r3'].map((runId) => runFixture(session, { runId }));
+      for (const run of runs) await store.appendRun(run);
+      const keys = [
+        ...runs.map(({ runId }) => ({ userId: 'u', runId })),
+        { userId: 'u', runId: 'none' },
+      ];
+      expect(await store.getRuns(keys)).toEqual([...runs, null]);
+      // A stray document under another _id with a matching runId is not read.
+      await db
+        .collection('runs')
+        .insertOne({ ...runs[0], _id: 'stray', content: 'stray' } as never);
+      expect((await store.getRuns([keys[0]!]))[0]?.content).toBe(runs[0]?.content);
+    });
+
     it('counts a run found in both collections once, as a move cut short leaves it', async () => {
       const { store, db } = await storeAndDb();
       const session = await store.createSession(sessionFixture('u'));

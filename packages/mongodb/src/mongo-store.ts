@@ -27,7 +27,8 @@ import {
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
 import { type Collections, collections, findOwned, strip, wholeBatch } from './collections.ts';
 import { docId } from './doc-ids.ts';
-import { findEventBatches, findEvents, insertEvents } from './event-docs.ts';
+import { findEventBatches, insertEvents } from './event-docs.ts';
+import { KnownRuns } from './known-runs.ts';
 import { dropLease, extendLease, takeLease } from './lease-docs.ts';
 import { LiveFeed } from './live-feed.ts';
 import { deleteMemoryDoc, findMemories, insertMemory, patchMemory } from './memory-docs.ts';
@@ -60,6 +61,7 @@ export class MongoStore implements Store {
   #client: MongoClient | undefined;
   #ready: Promise<Db> | undefined;
   readonly #feed = new LiveFeed();
+  readonly #known = new KnownRuns();
 
   constructor(options: MongoStoreOptions) {
     this.#options = options;
@@ -140,7 +142,9 @@ export class MongoStore implements Store {
         _id: docId(key.userId, key.sessionId),
       });
       if (!deletedCount) return false;
-      await this.#feed.forget(c, await deleteRunsOf(c, [key]));
+      const deleted = await deleteRunsOf(c, [key]);
+      this.#known.forget(deleted);
+      await this.#feed.forget(c, deleted);
       return true;
     });
   }
@@ -149,6 +153,7 @@ export class MongoStore implements Store {
     return guarded('append a run', async () => {
       const c = await this.#c();
       await insertRun(c, run);
+      this.#known.add(docId(run.userId, run.runId));
       if (run.status === 'completed') await rememberRun(c, run);
     });
   }
@@ -191,7 +196,7 @@ export class MongoStore implements Store {
   appendEventBatches(batches: EventBatch[]): Promise<void> {
     return guarded('append events', async () => {
       const c = await this.#c();
-      await insertEvents(c, batches);
+      await insertEvents(c, batches, this.#known);
       await this.#feed.publish(c, batches);
     });
   }
@@ -207,12 +212,7 @@ export class MongoStore implements Store {
       const c = await this.#c();
       const fromFeed = await this.#feed.read(c, queries);
       const rest = queries.filter((_, i) => !fromFeed[i]);
-      const stored =
-        rest.length === 0
-          ? []
-          : rest.length === 1
-            ? [await findEvents(c, rest[0] as EventQuery)]
-            : await findEventBatches(c, rest);
+      const stored = await findEventBatches(c, rest);
       let next = 0;
       return fromFeed.map((events) => events ?? (stored[next++] as RunEvent[]));
     });
@@ -286,7 +286,9 @@ export class MongoStore implements Store {
         .toArray();
       if (!idle.length) return 0;
       // Runs and events first: a crash part-way leaves sessions to retry, not orphans.
-      await this.#feed.forget(c, await deleteRunsOf(c, idle));
+      const deleted = await deleteRunsOf(c, idle);
+      this.#known.forget(deleted);
+      await this.#feed.forget(c, deleted);
       const { deletedCount } = await c.sessions.deleteMany({
         _id: { $in: idle.map((session) => session._id) },
         updatedAt: { $lt: before },

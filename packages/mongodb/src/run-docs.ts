@@ -52,21 +52,24 @@ export async function insertRun(c: Collections, run: RunRecord): Promise<void> {
   }
 }
 
-/** A user's runs by document id, from either collection (absent ones are left out). */
-async function runsById(
-  c: Collections,
-  ids: string[],
-  projection?: Record<string, 1>,
-): Promise<Map<string, RunDoc>> {
+/** How many runs are read by _id at once. */
+const concurrentReads = 8;
+
+/**
+ * A user's runs by document id, from either collection (absent ones are left
+ * out): the runs in flight with one `$in`, ended runs by _id a few at a time.
+ * `runs` holds every ended run there is, and a server that cannot use an index
+ * for `$in` (FerretDB 1.x) would read all of them for each call.
+ */
+async function runsById(c: Collections, ids: string[]): Promise<Map<string, RunDoc>> {
   const found = new Map<string, RunDoc>();
-  for (const collection of [c.activeRuns, c.runs]) {
-    const missing = ids.filter((id) => !found.has(id));
-    if (missing.length === 0) break;
-    const docs = collection.find(
-      { _id: { $in: missing } },
-      { ...(projection ? { projection } : {}), ...wholeBatch(missing.length) },
-    );
-    for await (const doc of docs) found.set(doc._id, doc);
+  const active = c.activeRuns.find({ _id: { $in: ids } }, wholeBatch(ids.length));
+  for await (const doc of active) found.set(doc._id, doc);
+  const ended = ids.filter((id) => !found.has(id));
+  for (let from = 0; from < ended.length; from += concurrentReads) {
+    const some = ended.slice(from, from + concurrentReads);
+    const docs = await Promise.all(some.map((_id) => c.runs.findOne({ _id })));
+    for (const doc of docs) if (doc) found.set(doc._id, doc);
   }
   return found;
 }
@@ -88,11 +91,6 @@ export async function findRuns(c: Collections, keys: RunKey[]): Promise<(RunDoc 
     const doc = found.get(ids[i] as string);
     return doc && doc.userId === key.userId ? doc : null;
   });
-}
-
-/** Which of these run document ids exist (each carries its user). */
-export async function existingRunIds(c: Collections, ids: string[]): Promise<Set<string>> {
-  return new Set((await runsById(c, ids, { _id: 1 })).keys());
 }
 
 /**
