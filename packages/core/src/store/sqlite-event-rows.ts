@@ -1,8 +1,12 @@
 // The event log's rows in SQLite, written the same way on the caller's thread
 // and on the worker (sqlite-event-worker.ts): every run must be its user's,
-// else nothing is written; appends are idempotent by (run, seq).
+// else nothing is written; appends are idempotent by (run, seq): an event the
+// log holds is not written again, and where rows overlap the one written first
+// is read. A run's events of one write share a row (migration 6): a streaming
+// run adds an event or two per write, and a row per event cost much more CPU.
 import type { DatabaseSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
+import type { RunEvent } from '../run/events.ts';
 import type { EventBatch } from './types.ts';
 
 /** One run's events, serialised: what goes to the worker. */
@@ -10,6 +14,13 @@ export interface EventRows {
   userId: string;
   runId: string;
   events: [seq: number, data: string][];
+}
+
+/** A row of the events table as read: one event, or (last_seq set) a JSON array of them. */
+export interface EventRow {
+  seq: number;
+  last_seq: number | null;
+  data: string;
 }
 
 export function toEventRows(batches: EventBatch[]): EventRows[] {
@@ -20,16 +31,56 @@ export function toEventRows(batches: EventBatch[]): EventRows[] {
   }));
 }
 
-/** Inserts the rows; throws NOT_FOUND before writing when a run is not its user's. Call it in a transaction. */
+/**
+ * Inserts the rows; throws NOT_FOUND before writing when a run is not its
+ * user's. A write tried again starts where it did before: its row is then
+ * there, and only the events after that row's go in, as a row of their own.
+ * Call it in a transaction.
+ */
 export function insertEventRows(db: DatabaseSync, batches: EventRows[]): void {
   const owned = db.prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?');
   for (const { userId, runId } of batches) {
     if (!owned.get(runId, userId)) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
   }
   const insert = db.prepare(
-    'INSERT INTO events (run_id, seq, user_id, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    'INSERT INTO events (run_id, seq, last_seq, user_id, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );
-  for (const { userId, runId, events } of batches) {
-    for (const [seq, data] of events) insert.run(runId, seq, userId, data);
+  const insertRow = (run: EventRows, events: EventRows['events']): boolean => {
+    const [first] = events;
+    if (!first) return true;
+    const [data, lastSeq] =
+      events.length === 1
+        ? [first[1], null]
+        : [`[${events.map(([, text]) => text).join(',')}]`, (events.at(-1) as [number, string])[0]];
+    return insert.run(run.runId, first[0], lastSeq, run.userId, data).changes > 0;
+  };
+  const lastRow = db.prepare(
+    'SELECT seq, last_seq FROM events WHERE user_id = ? AND run_id = ? ORDER BY seq DESC LIMIT 1',
+  );
+  for (const run of batches) {
+    if (insertRow(run, run.events)) continue;
+    const last = lastRow.get(run.userId, run.runId) as Omit<EventRow, 'data'>;
+    const stored = last.last_seq ?? last.seq;
+    insertRow(
+      run,
+      run.events.filter(([seq]) => seq > stored),
+    );
   }
+}
+
+/** The events of `rows` (in seq order) after `afterSeq`, at most `limit` of them. */
+export function eventsOfRows(rows: EventRow[], afterSeq: number, limit: number): RunEvent[] {
+  const events: RunEvent[] = [];
+  let lastSeq = afterSeq;
+  for (const row of rows) {
+    const parsed = JSON.parse(row.data) as RunEvent | RunEvent[];
+    for (const event of row.last_seq === null ? [parsed as RunEvent] : (parsed as RunEvent[])) {
+      // Rows written by one version and tried again by another may overlap: each seq once.
+      if (event.seq <= lastSeq) continue;
+      events.push(event);
+      lastSeq = event.seq;
+      if (events.length === limit) return events;
+    }
+  }
+  return events;
 }

@@ -126,6 +126,11 @@ const migrations: string[] = [
   ALTER TABLE events_in_order RENAME TO events;
   CREATE UNIQUE INDEX events_by_run ON events (user_id, run_id, seq);
   `,
+  // 6: a run's events of one write in one row (seq its first, last_seq its
+  // last, data a JSON array of them); a row of one event keeps last_seq NULL
+  // and data the event, as before. Streaming runs write an event or two each
+  // per write, and a row per event was most of the event log's cost.
+  `ALTER TABLE events ADD COLUMN last_seq INTEGER;`,
 ];
 
 /** Brings the database up to `target` (default the latest version); returns the version it is at. */

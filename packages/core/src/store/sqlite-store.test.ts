@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../run/events.ts';
-import { sessionFixture, storeConformanceSuite } from '../testing/store-conformance.ts';
+import { runFixture, sessionFixture, storeConformanceSuite } from '../testing/store-conformance.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -34,7 +34,7 @@ describe('SqliteStore file', () => {
     await second.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 5 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 6 });
     raw.close();
   });
 
@@ -103,6 +103,45 @@ describe('SqliteStore file', () => {
       .map((row) => String(row.detail));
     expect(plan).toEqual([expect.stringContaining('USING INDEX events_by_run')]);
     raw.close();
+  });
+
+  it("writes a run's events of one append in one row, and reads from the middle of it", async () => {
+    const path = join(dir, 'rows.db');
+    const store = new SqliteStore({ path });
+    const session = await store.createSession(sessionFixture('u'));
+    const key = { userId: 'u', runId: 'r1' };
+    await store.appendRun(runFixture(session, { runId: 'r1' }));
+    const event = (seq: number) =>
+      ({ type: 'run.content', runId: 'r1', seq, delta: `${seq}`, createdAt: 1 }) as RunEvent;
+    await store.appendEventBatches([{ key, events: [event(1), event(2), event(3)] }]);
+    await store.appendEvents(key, [event(4)]);
+    // Tried again with one more: only the new one is written.
+    await store.appendEvents(key, [event(4), event(5)]);
+    const seqs = async (afterSeq: number, limit?: number) =>
+      (await store.readEvents({ ...key, afterSeq, ...(limit ? { limit } : {}) })).map((e) => e.seq);
+    expect(await seqs(0)).toEqual([1, 2, 3, 4, 5]);
+    expect(await seqs(1)).toEqual([2, 3, 4, 5]);
+    expect(await seqs(2, 2)).toEqual([3, 4]);
+    expect(await seqs(5)).toEqual([]);
+    await store.close();
+    const raw = new DatabaseSync(path);
+    const rows = raw.prepare('SELECT seq, last_seq FROM events ORDER BY seq').all();
+    expect(rows.map((row) => [row.seq, row.last_seq])).toEqual([
+      [1, 3],
+      [4, null],
+      [5, null],
+    ]);
+    // Rows that overlap (written by different versions) still give each event once.
+    raw
+      .prepare(
+        "INSERT INTO events (run_id, seq, last_seq, user_id, data) VALUES ('r1', 2, 4, 'u', ?)",
+      )
+      .run(JSON.stringify([event(2), event(3), event(4)]));
+    raw.close();
+    const reopened = new SqliteStore({ path });
+    const read = await reopened.readEvents({ ...key, afterSeq: 1 });
+    expect(read.map((e) => e.seq)).toEqual([2, 3, 4, 5]);
+    await reopened.close();
   });
 
   it('waits for a write lock another connection holds without blocking the event loop', async () => {

@@ -9,7 +9,7 @@ import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
 import { inTransaction, SqliteConnection } from './sqlite-connection.ts';
-import { insertEventRows, toEventRows } from './sqlite-event-rows.ts';
+import { type EventRow, eventsOfRows, insertEventRows, toEventRows } from './sqlite-event-rows.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
 import type {
   CachedResponse,
@@ -296,11 +296,20 @@ export class SqliteStore implements Store {
   }
 
   #eventsOf(query: EventQuery): RunEvent[] {
-    return this.#sql(
-      'SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-    )
-      .all(query.runId, query.userId, query.afterSeq ?? 0, clampLimit(query.limit, 1000, 10_000))
-      .map((row) => parse<RunEvent>(row));
+    const afterSeq = query.afterSeq ?? 0;
+    const limit = clampLimit(query.limit, 1000, 10_000);
+    const rows: EventRow[] = [];
+    if (afterSeq > 0) {
+      // The row holding afterSeq may hold events after it too.
+      const holding = this.#sql(
+        'SELECT seq, last_seq, data FROM events WHERE user_id = ? AND run_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
+      ).get(query.userId, query.runId, afterSeq) as EventRow | undefined;
+      if (holding?.last_seq && holding.last_seq > afterSeq) rows.push(holding);
+    }
+    const after = this.#sql(
+      'SELECT seq, last_seq, data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ).all(query.runId, query.userId, afterSeq, limit) as unknown as EventRow[];
+    return eventsOfRows(rows.concat(after), afterSeq, limit);
   }
 
   createMemory(memory: Memory): Promise<Memory> {
