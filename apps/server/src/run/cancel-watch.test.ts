@@ -33,6 +33,24 @@ describe('CancelWatch', () => {
     watch.stop();
   });
 
+  it('stops the runs whose record is gone, as when their session is deleted', async () => {
+    const { store, runs } = await storeWithRunningRuns(2);
+    const watch = new CancelWatch({
+      store,
+      intervalMs: 20,
+      onError: (e) => expect.fail(String(e)),
+    });
+    const cancelled: string[] = [];
+    for (const run of runs) watch.watch(run, () => cancelled.push(run.runId));
+    await tick(50);
+    expect(cancelled).toEqual([]);
+    const record = await store.getRun(runs[0]!);
+    await store.deleteSession({ userId: 'u', sessionId: record!.sessionId });
+    await tick(50);
+    expect(cancelled.sort()).toEqual(['r0', 'r1']);
+    watch.stop();
+  });
+
   it('stops watching a run when told, and reads run by run on a store without getRuns', async () => {
     const { store: inner, runs } = await storeWithRunningRuns(2);
     const store: Store = Object.create(inner);

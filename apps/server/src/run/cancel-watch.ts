@@ -1,7 +1,8 @@
 // Watching the runs of this process for cancel requests made on other
-// instances (runs.cancel there records one on the run): one store read per
-// interval for all of them, rather than a timer and a read per run, which at
-// hundreds of runs was a visible share of the event loop.
+// instances (runs.cancel there records one on the run), and for runs whose
+// record is gone (their session was deleted, here or elsewhere), which stop
+// too: one store read per interval for all of them, rather than a timer and a
+// read per run, which at hundreds of runs was a visible share of the event loop.
 import type { RunKey, RunRecord, Store } from '@agentrpc/core';
 
 export class CancelWatch {
@@ -19,7 +20,7 @@ export class CancelWatch {
     this.#onError = options.onError;
   }
 
-  /** Calls `onCancel` once the run's record asks for a cancel; stops when the returned function is called. */
+  /** Calls `onCancel` once the run's record asks for a cancel or is gone; stops when the returned function is called. */
   watch(key: RunKey, onCancel: () => void): () => void {
     this.#watched.set(key, onCancel);
     if (!this.#timer) {
@@ -49,7 +50,7 @@ export class CancelWatch {
         ? await store.getRuns(keys)
         : await Promise.all(keys.map((key) => store.getRun(key)));
       runs.forEach((run, i) => {
-        if (run?.cancelRequestedAt === undefined) return;
+        if (run && run.cancelRequestedAt === undefined) return;
         const key = keys[i] as RunKey;
         const onCancel = this.#watched.get(key);
         this.#watched.delete(key);

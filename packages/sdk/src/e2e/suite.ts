@@ -109,6 +109,27 @@ export function e2eSuite(transport: 'sse' | 'ws') {
       expectWellFormed(events);
     });
 
+    it('stops a run whose session is deleted while it runs', async () => {
+      h.fake.enqueue({ text: 'x'.repeat(300), chunkSize: 1, chunkDelayMs: 10 });
+      const events = await collect(
+        h.alice.runs.stream({ agentId: 'weather', input: 'slow' }),
+        (_event, all) => {
+          if (all.length === 5 && 'sessionId' in all[0]!) {
+            void h.alice.sessions.delete({ sessionId: all[0].sessionId as string });
+          }
+        },
+      );
+      // Its record is gone: the run stops (within the server's cancel check, a second) rather
+      // than streaming all 300 characters, and tells the client it could not be saved.
+      expect(contentOf(events).length).toBeLessThan(300);
+      expect(events.at(-1)).toMatchObject({
+        type: 'run.error',
+        code: 'NOT_FOUND',
+        message: expect.stringContaining('could not be saved'),
+      });
+      expectWellFormed(events);
+    });
+
     it('pauses for confirmation and continues over the wire', async () => {
       h.fake.enqueue({ toolCalls: [{ id: 'r1', name: 'refund', arguments: { amount: 5 } }] });
       const first = await collect(h.alice.runs.stream({ agentId: 'weather', input: 'refund 5' }));
