@@ -1,9 +1,21 @@
-import type { Store } from '@agentrpc/core';
+import type { RunKey, Store } from '@agentrpc/core';
 import { describe, expect, it } from 'vitest';
 import { storeWithRunningRuns } from '../test-support/running-runs.ts';
 import { CancelWatch } from './cancel-watch.ts';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A watch every 20 ms over all of `runs`, and which of them it cancelled. */
+function watchingAll(store: Store, runs: RunKey[]) {
+  const watch = new CancelWatch({
+    store,
+    intervalMs: 20,
+    onError: (e) => expect.fail(String(e)),
+  });
+  const cancelled: string[] = [];
+  for (const run of runs) watch.watch(run, () => cancelled.push(run.runId));
+  return { watch, cancelled };
+}
 
 describe('CancelWatch', () => {
   it('cancels the runs whose record asks for it, reading all watched runs in one call a tick', async () => {
@@ -14,13 +26,7 @@ describe('CancelWatch', () => {
       reads++;
       return inner.getRuns!(keys);
     };
-    const watch = new CancelWatch({
-      store,
-      intervalMs: 20,
-      onError: (e) => expect.fail(String(e)),
-    });
-    const cancelled: string[] = [];
-    for (const run of runs) watch.watch(run, () => cancelled.push(run.runId));
+    const { watch, cancelled } = watchingAll(store, runs);
     await tick(50);
     expect(cancelled).toEqual([]);
     const readsBefore = reads;
@@ -35,13 +41,7 @@ describe('CancelWatch', () => {
 
   it('stops the runs whose record is gone, as when their session is deleted', async () => {
     const { store, runs } = await storeWithRunningRuns(2);
-    const watch = new CancelWatch({
-      store,
-      intervalMs: 20,
-      onError: (e) => expect.fail(String(e)),
-    });
-    const cancelled: string[] = [];
-    for (const run of runs) watch.watch(run, () => cancelled.push(run.runId));
+    const { watch, cancelled } = watchingAll(store, runs);
     await tick(50);
     expect(cancelled).toEqual([]);
     const record = await store.getRun(runs[0]!);
