@@ -5,6 +5,7 @@
 // reason, except under CI, where it must run.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,7 @@ export async function startAgno(
   upstreams: { paced: string; warmUp: string },
 ): Promise<AgnoServer> {
   const port = await freePort();
+  const dbFile = join(tmpdir(), `agno-load-${port}.db`);
   const child: ChildProcess = spawn(
     python,
     [fileURLToPath(new URL('./agno-os.py', import.meta.url))],
@@ -64,7 +66,7 @@ export async function startAgno(
         PORT: String(port),
         UPSTREAM_URL: upstreams.paced,
         WARM_UP_URL: upstreams.warmUp,
-        AGNO_DB_FILE: join(tmpdir(), `agno-load-${port}.db`),
+        AGNO_DB_FILE: dbFile,
         AGNO_TELEMETRY: 'false',
       },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -112,6 +114,8 @@ export async function startAgno(
       const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(forced);
+      for (const suffix of ['', '-wal', '-shm', '-journal'])
+        rmSync(`${dbFile}${suffix}`, { force: true });
     },
   };
 }

@@ -5,6 +5,7 @@
 // every event exactly once, and measures how much later than the
 // runner's own stream each event reaches it. STORE is the shared store:
 // a SQLite file by default (both processes open it), or a mongodb:// URL.
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,8 @@ const streams = Number(process.env.STREAMS ?? 500);
 const chunks = Number(process.env.CHUNKS ?? 100);
 const gapMs = Number(process.env.GAP_MS ?? 50);
 const rampMs = Number(process.env.RAMP_MS ?? 2000);
-const store =
-  process.env.STORE ?? `sqlite:${join(tmpdir(), `agentrpc-instances-${process.pid}.db`)}`;
+const freshFile = join(tmpdir(), `agentrpc-instances-${process.pid}.db`);
+const store = process.env.STORE ?? `sqlite:${freshFile}`;
 const apiKey = 'load-key';
 const headers = { authorization: `Bearer ${apiKey}`, accept: 'text/event-stream' };
 
@@ -83,6 +84,9 @@ await Promise.all(
 );
 const wallS = (performance.now() - started) / 1000;
 for (const server of servers) await server.stop();
+if (!process.env.STORE) {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${freshFile}${suffix}`, { force: true });
+}
 await upstream.stop();
 agent.destroy();
 

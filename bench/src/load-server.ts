@@ -2,6 +2,7 @@
 // bench/src/load.config.ts) per row, read by the raw client (as every other
 // row is) or by the SDK, over SSE or WebSocket; optionally pinned to one core
 // with load shedding on or off.
+import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,13 @@ const storeForNextServer = () =>
   store === 'sqlite'
     ? `sqlite:${join(tmpdir(), `agentrpc-load-${process.pid}-${servers++}.db`)}`
     : store;
+
+/** Removes a fresh SQLite file of storeForNextServer's, with its WAL, once its server has stopped. */
+function removeFreshStore(serverStore: string) {
+  if (store !== 'sqlite') return;
+  const path = serverStore.slice('sqlite:'.length);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+}
 
 /** How the client process reads the server: the raw client (as the baselines' reading) or the SDK. */
 export type ClientKind = 'raw' | 'sdk';
@@ -103,9 +111,10 @@ export async function measureServer(
   upstreams: Upstreams,
   path: ServerPath,
 ): Promise<Measured> {
+  const serverStore = storeForNextServer();
   const server = await startLoadServer({
     upstreams,
-    store: storeForNextServer(),
+    store: serverStore,
     env: {
       AGENTRPC_TRANSPORTS: path.transports,
       MAX_EVENT_LOOP_DELAY_MS: String(path.overload?.maxEventLoopDelayMs ?? 0),
@@ -120,6 +129,7 @@ export async function measureServer(
   const middle = usage(figures.lateness.length);
   client.close();
   await server.stop();
+  removeFreshStore(serverStore);
   const where =
     path.transports === 'trpc' ? "agentrpc server on tRPC's adapters" : 'agentrpc server';
   const reader = path.client === 'sdk' ? 'SDK' : 'raw client';
