@@ -5,6 +5,7 @@ import { AgentRpcError, type EventBatch, type EventQuery, type RunEvent } from '
 import { clampLimit } from '@agentrpc/core/internal';
 import { type Collections, wholeBatch } from './collections.ts';
 import { docId, eventDocId } from './doc-ids.ts';
+import { fewAtATime } from './few-at-a-time.ts';
 import type { KnownRuns } from './known-runs.ts';
 import { isOnlyDuplicates } from './mongo-errors.ts';
 
@@ -57,24 +58,13 @@ export async function findEvents(c: Collections, query: EventQuery): Promise<Run
   return docs.map((d) => d.event);
 }
 
-/** How many of the runs' reads go to the server at once. */
-const concurrentReads = 8;
-
 /**
- * Several runs' events, a find per run, a few at a time. Not one find with
- * `$or`: a server that cannot use an index for `$or` (FerretDB 1.x) answers it
- * by reading every event there is into its own process and filtering there,
- * seconds per read at a few hundred thousand events; a find on one run's
- * fields it hands to its backend.
+ * Several runs' events, a find per run. Not one find with `$or`: a server that
+ * cannot use an index for `$or` (FerretDB 1.x) answers it by reading every
+ * event there is into its own process and filtering there, seconds per read at
+ * a few hundred thousand events; a find on one run's fields it hands to its
+ * backend.
  */
-export async function findEventBatches(
-  c: Collections,
-  queries: EventQuery[],
-): Promise<RunEvent[][]> {
-  const results: RunEvent[][] = [];
-  for (let from = 0; from < queries.length; from += concurrentReads) {
-    const some = queries.slice(from, from + concurrentReads);
-    results.push(...(await Promise.all(some.map((query) => findEvents(c, query)))));
-  }
-  return results;
+export function findEventBatches(c: Collections, queries: EventQuery[]): Promise<RunEvent[][]> {
+  return fewAtATime(queries, (query) => findEvents(c, query));
 }

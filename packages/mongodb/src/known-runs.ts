@@ -10,11 +10,10 @@
 import type { RunKey } from '@agentrpc/core';
 import type { Collections } from './collections.ts';
 import { docId } from './doc-ids.ts';
+import { fewAtATime } from './few-at-a-time.ts';
 
 /** How long a run stays known once seen: a run deleted on another instance takes events this long at most. */
 const knownForMs = 5_000;
-/** How many checks go to the server at once. */
-const concurrentChecks = 8;
 
 export class KnownRuns {
   /** When each run (by document id) was last seen to exist. */
@@ -36,14 +35,10 @@ export class KnownRuns {
     this.#expire();
     const found = new Set(ids.filter((id) => this.#seenAt.has(id)));
     const unknown = ids.filter((id) => !found.has(id));
-    for (let from = 0; from < unknown.length; from += concurrentChecks) {
-      const some = unknown.slice(from, from + concurrentChecks);
-      const docs = await Promise.all(some.map((_id) => c.runIds.findOne({ _id })));
-      for (const doc of docs) {
-        if (!doc) continue;
-        found.add(doc._id);
-        this.add(doc._id);
-      }
+    for (const doc of await fewAtATime(unknown, (_id) => c.runIds.findOne({ _id }))) {
+      if (!doc) continue;
+      found.add(doc._id);
+      this.add(doc._id);
     }
     return found;
   }

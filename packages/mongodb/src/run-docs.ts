@@ -18,6 +18,7 @@ import { clampLimit } from '@agentrpc/core/internal';
 import type { Collection, Filter } from 'mongodb';
 import { type Collections, type Doc, findOwned, wholeBatch } from './collections.ts';
 import { docId } from './doc-ids.ts';
+import { fewAtATime } from './few-at-a-time.ts';
 import { isDuplicateKey } from './mongo-errors.ts';
 
 type RunDoc = Doc<RunRecord>;
@@ -52,24 +53,19 @@ export async function insertRun(c: Collections, run: RunRecord): Promise<void> {
   }
 }
 
-/** How many runs are read by _id at once. */
-const concurrentReads = 8;
-
 /**
  * A user's runs by document id, from either collection (absent ones are left
- * out): the runs in flight with one `$in`, ended runs by _id a few at a time.
- * `runs` holds every ended run there is, and a server that cannot use an index
- * for `$in` (FerretDB 1.x) would read all of them for each call.
+ * out): the runs in flight with one `$in`, ended runs by _id. `runs` holds
+ * every ended run there is, and a server that cannot use an index for `$in`
+ * (FerretDB 1.x) would read all of them for each call.
  */
 async function runsById(c: Collections, ids: string[]): Promise<Map<string, RunDoc>> {
   const found = new Map<string, RunDoc>();
   const active = c.activeRuns.find({ _id: { $in: ids } }, wholeBatch(ids.length));
   for await (const doc of active) found.set(doc._id, doc);
   const ended = ids.filter((id) => !found.has(id));
-  for (let from = 0; from < ended.length; from += concurrentReads) {
-    const some = ended.slice(from, from + concurrentReads);
-    const docs = await Promise.all(some.map((_id) => c.runs.findOne({ _id })));
-    for (const doc of docs) if (doc) found.set(doc._id, doc);
+  for (const doc of await fewAtATime(ended, (_id) => c.runs.findOne({ _id }))) {
+    if (doc) found.set(doc._id, doc);
   }
   return found;
 }
