@@ -15,7 +15,19 @@ export type SessionDoc = Doc<Session> & {
   _recentRecords?: RunRecord[];
 };
 
-export type EventDoc = { _id: string; runId: string; seq: number; userId: string; event: RunEvent };
+/**
+ * A run's events of one append as a JSON array (event-docs.ts); `seq` is the
+ * last one's. Stores written by earlier versions hold one document per event,
+ * with `event` instead.
+ */
+export type EventDoc = {
+  _id: string;
+  runId: string;
+  seq: number;
+  userId: string;
+  events?: string;
+  event?: RunEvent;
+};
 
 /** A page of the live feed (feed-pages.ts): one append's events as one JSON string. */
 export type FeedPageDoc = { _id: string; at: number; events: string };

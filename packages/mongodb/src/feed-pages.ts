@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBatch, RunEvent, RunKey } from '@agentrpc/core';
 import { type Collections, wholeBatch } from './collections.ts';
+import { eventsJson } from './events-json.ts';
 
 /** How long a page is kept after it is written, read or not. */
 const pageKeepMs = 1500;
@@ -54,7 +55,7 @@ export function pageTexts(batches: EventBatch[]): string[] {
   for (const { key, events } of batches) {
     if (events.length === 0) continue;
     const head = JSON.stringify([key.userId, key.runId]).slice(0, -1);
-    const all = JSON.stringify(events);
+    const all = eventsJson(events);
     if (all.length <= pageChars) {
       add(`${head},${all}]`);
       continue;

@@ -9,8 +9,14 @@ export function isDuplicateKey(error: unknown): boolean {
 
 /** True when a bulk insert failed only on documents that were there already. */
 export function isOnlyDuplicates(error: unknown): boolean {
+  return duplicateIndexes(error) !== undefined;
+}
+
+/** The indexes of the documents a bulk insert found there already, when that is all that failed. */
+export function duplicateIndexes(error: unknown): Set<number> | undefined {
   const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
-  return writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
+  if (writeErrors.length === 0 || writeErrors.some((e) => e.code !== 11000)) return undefined;
+  return new Set(writeErrors.map((e) => e.index));
 }
 
 export function toStoreError(error: unknown, action: string): AgentRpcError {
