@@ -136,7 +136,7 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
     // so its record is read only to see whether a pause still holds, and now
     // and then for a run that is gone (its session deleted).
     if (lastWasPause || emptyPolls++ % statusEveryPolls === 0) {
-      const current = await store.getRun({ userId, runId });
+      const current = await poller.record({ userId, runId });
       const ended = current && current.status !== 'running' && current.status !== 'pending';
       if (!current || (ended && current.lastSeq <= last)) {
         finish('end');

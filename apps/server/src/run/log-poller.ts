@@ -2,8 +2,16 @@
 // runs on another instance: one store read per interval for all of them,
 // rather than one per reader. With hundreds of readers the per-reader polls
 // were much of the store's load, and on a MongoDB-wire server without real
-// indexes (FerretDB 1.x) each was a scan of the events collection.
-import type { EventQuery, RunEvent, Store } from '@agentrpc/core';
+// indexes (FerretDB 1.x) each was a scan of the events collection. The
+// readers' looks at their runs' records (is it still going?) are read together
+// too: they come right after a poll, in the same turn.
+import type { EventQuery, RunEvent, RunKey, RunRecord, Store } from '@agentrpc/core';
+
+interface RecordWanted {
+  key: RunKey;
+  resolve: (record: RunRecord | null) => void;
+  reject: (error: unknown) => void;
+}
 
 interface Waiting {
   query: EventQuery;
@@ -18,6 +26,7 @@ export class LogPoller {
   readonly #pollMs: number;
   #waiting = new Set<Waiting>();
   #timer: NodeJS.Timeout | undefined;
+  #records: RecordWanted[] = [];
 
   constructor(options: { store: Store; pollMs: number }) {
     this.#store = options.store;
@@ -45,6 +54,34 @@ export class LogPoller {
       this.#waiting.add(waiting);
       this.#timer ??= setTimeout(() => void this.#poll(), this.#pollMs);
     });
+  }
+
+  /**
+   * The run's record, read in one store call with every other record asked
+   * for in this turn (where the store reads several at once).
+   */
+  record(key: RunKey): Promise<RunRecord | null> {
+    return new Promise((resolve, reject) => {
+      this.#records.push({ key, resolve, reject });
+      if (this.#records.length === 1) setImmediate(() => void this.#readRecords());
+    });
+  }
+
+  async #readRecords(): Promise<void> {
+    const batch = this.#records;
+    this.#records = [];
+    const keys = batch.map((wanted) => wanted.key);
+    const store = this.#store;
+    try {
+      const records = store.getRuns
+        ? await store.getRuns(keys)
+        : await Promise.all(keys.map((key) => store.getRun(key)));
+      batch.forEach((wanted, i) => {
+        wanted.resolve(records[i] ?? null);
+      });
+    } catch (error) {
+      for (const wanted of batch) wanted.reject(error);
+    }
   }
 
   async #poll(): Promise<void> {
