@@ -134,6 +134,25 @@ if (url) {
       expect((await store.getRuns([keys[0]!]))[0]?.content).toBe(runs[0]?.content);
     });
 
+    it('reads runs in flight by id when few, with one $in when many, and ended ones by id', async () => {
+      const { store } = await storeAndDb();
+      const session = await store.createSession(sessionFixture('u'));
+      const going = Array.from({ length: 70 }, (_, i) =>
+        runFixture(session, { runId: `g${i}`, status: 'running' }),
+      );
+      const ended = [runFixture(session, { runId: 'e1' }), runFixture(session, { runId: 'e2' })];
+      for (const run of [...going, ...ended]) await store.appendRun(run);
+      const keyOf = ({ runId }: { runId: string }) => ({ userId: 'u', runId });
+      const missing = [
+        { userId: 'u', runId: 'none' },
+        { userId: 'v', runId: 'g1' },
+      ];
+      for (const runs of [going.slice(0, 3), going]) {
+        const keys = [...runs, ...ended].map(keyOf);
+        expect(await store.getRuns([...keys, ...missing])).toEqual([...runs, ...ended, null, null]);
+      }
+    });
+
     it('counts a run found in both collections once, as a move cut short leaves it', async () => {
       const { store, db } = await storeAndDb();
       const session = await store.createSession(sessionFixture('u'));

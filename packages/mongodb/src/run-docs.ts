@@ -54,15 +54,25 @@ export async function insertRun(c: Collections, run: RunRecord): Promise<void> {
 }
 
 /**
+ * Up to this many runs are read by _id, one find each; more, the runs in
+ * flight with one `$in`. A server that cannot use an index for `$in`
+ * (FerretDB 1.x) reads the whole collection for it: some 45 ms at 500 runs in
+ * flight, against half a millisecond for a find by _id.
+ */
+const byIdUpTo = 64;
+
+/**
  * A user's runs by document id, from either collection (absent ones are left
- * out): the runs in flight with one `$in`, ended runs by _id. `runs` holds
- * every ended run there is, and a server that cannot use an index for `$in`
- * (FerretDB 1.x) would read all of them for each call.
+ * out): the runs in flight by _id or with one `$in` (see byIdUpTo), ended runs
+ * by _id. `runs` holds every ended run there is, so it is never read with `$in`.
  */
 async function runsById(c: Collections, ids: string[]): Promise<Map<string, RunDoc>> {
   const found = new Map<string, RunDoc>();
-  const active = c.activeRuns.find({ _id: { $in: ids } }, wholeBatch(ids.length));
-  for await (const doc of active) found.set(doc._id, doc);
+  const active =
+    ids.length <= byIdUpTo
+      ? await fewAtATime(ids, (_id) => c.activeRuns.findOne({ _id }))
+      : await c.activeRuns.find({ _id: { $in: ids } }, wholeBatch(ids.length)).toArray();
+  for (const doc of active) if (doc) found.set(doc._id, doc);
   const ended = ids.filter((id) => !found.has(id));
   for (const doc of await fewAtATime(ended, (_id) => c.runs.findOne({ _id }))) {
     if (doc) found.set(doc._id, doc);

@@ -3,6 +3,7 @@ import { type Feed, pushTo } from '@agentrpc/core/internal';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { followRun } from './follow-run.ts';
+import { LogPoller } from './log-poller.ts';
 import { RunHub } from './run-hub.ts';
 
 /** Follows run r of user u from its start, live on `hub`. */
@@ -61,6 +62,53 @@ describe('followRun', () => {
     expect(seen).toEqual([1, 2]);
     // One read per poll (every 100 ms), not thousands.
     expect(reads).toBeLessThanOrEqual(6);
+  });
+
+  it('reads the run’s record once a round of polls while it streams, and ends when it is gone', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    let recordReads = 0;
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        const bound = value.bind(target);
+        if (property !== 'getRun' && property !== 'getRuns') return bound;
+        return (...args: unknown[]) => {
+          recordReads++;
+          return bound(...args);
+        };
+      },
+    }) as Store;
+    // Rounds of 10 polls of 10 ms; the run adds an event every 25 ms, so most polls find one.
+    const poller = new LogPoller({ store: counting, pollMs: 10 });
+    const reader = readByPush(
+      followRun({
+        store: counting,
+        hubOf: () => undefined,
+        userId: 'u',
+        runId: run.runId,
+        afterSeq: 0,
+        poller,
+      }),
+    );
+    const started = poller.round;
+    for (let seq = 1; seq <= 16; seq++) {
+      await store.appendEvents(run, [contentEvent(run.runId, seq)]);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(reader.seen).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    const rounds = poller.round - started + 1;
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(recordReads).toBeGreaterThanOrEqual(1);
+    expect(recordReads).toBeLessThanOrEqual(rounds);
+    // Its session deleted: the record is gone, and the reader ends within a round.
+    await store.deleteSession({ userId: 'u', sessionId: session.sessionId });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(reader.ended).toBe(true);
   });
 
   it('ends after the terminal event, and at once for a finished run with nothing new', async () => {

@@ -12,8 +12,6 @@ import type { RunHub } from './run-hub.ts';
 export const pollMs = 100;
 /** Events read from the store at once. */
 const readLimit = 500;
-/** While nothing new comes, the run's record is read on every this many polls. */
-const statusEveryPolls = 10;
 
 export interface FollowOptions {
   store: Store;
@@ -46,8 +44,8 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   let pumpAgain = false;
   /** The last read reached the end of the log: the next waits for the poller. */
   let atEnd = false;
-  /** Polls in a row that found nothing new, and whether the last event delivered was a pause. */
-  let emptyPolls = 0;
+  /** The poller's round in which the run's record was last read, and whether the last event delivered was a pause. */
+  let lookedInRound: number | undefined;
   let lastWasPause = false;
   let watched: RunHub | undefined;
   let unwatch: (() => void) | undefined;
@@ -128,14 +126,12 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
     }
     if (over) return false;
     atEnd = events.length < readLimit || last !== events.at(-1)?.seq;
-    if (last !== before) {
-      emptyPolls = 0;
-      return true;
-    }
+    if (last !== before) return true;
     // Nothing new in the log. A run that ends writes its terminal event there,
-    // so its record is read only to see whether a pause still holds, and now
-    // and then for a run that is gone (its session deleted).
-    if (lastWasPause || emptyPolls++ % statusEveryPolls === 0) {
+    // so its record is read only to see whether a pause still holds, and once
+    // a round of polls for a run that is gone (its session deleted).
+    if (lastWasPause || lookedInRound !== poller.round) {
+      lookedInRound = poller.round;
       const current = await poller.record({ userId, runId });
       const ended = current && current.status !== 'running' && current.status !== 'pending';
       if (!current || (ended && current.lastSeq <= last)) {

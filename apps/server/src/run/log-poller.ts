@@ -4,8 +4,12 @@
 // were much of the store's load, and on a MongoDB-wire server without real
 // indexes (FerretDB 1.x) each was a scan of the events collection. The
 // readers' looks at their runs' records (is it still going?) are read together
-// too: they come right after a poll, in the same turn.
+// too: each reader looks at most once per round of polls, after a poll that
+// brought it nothing, so most of them ask after the same poll, in one turn.
 import type { EventQuery, RunEvent, RunKey, RunRecord, Store } from '@agentrpc/core';
+
+/** Polls per round: a reader looks at its run's record at most once a round (about a second). */
+const pollsPerRound = 10;
 
 interface RecordWanted {
   key: RunKey;
@@ -27,6 +31,7 @@ export class LogPoller {
   #waiting = new Set<Waiting>();
   #timer: NodeJS.Timeout | undefined;
   #records: RecordWanted[] = [];
+  #polls = 0;
 
   constructor(options: { store: Store; pollMs: number }) {
     this.#store = options.store;
@@ -54,6 +59,11 @@ export class LogPoller {
       this.#waiting.add(waiting);
       this.#timer ??= setTimeout(() => void this.#poll(), this.#pollMs);
     });
+  }
+
+  /** The number of the current round of polls (see `record`). */
+  get round(): number {
+    return Math.floor(this.#polls / pollsPerRound);
   }
 
   /**
@@ -86,6 +96,7 @@ export class LogPoller {
 
   async #poll(): Promise<void> {
     this.#timer = undefined;
+    this.#polls++;
     const batch = [...this.#waiting];
     this.#waiting = new Set();
     for (const waiting of batch) waiting.signal?.removeEventListener('abort', waiting.onAbort);
