@@ -14,6 +14,8 @@ import { eventsJson } from './events-json.ts';
 
 /** How long a page is kept after it is written, read or not. */
 const pageKeepMs = 1500;
+/** How often an append also drops the pages every reader has read. */
+const tidyMs = 500;
 /** Longest a page is kept for a reader that has not read it. */
 const maxKeepMs = 30_000;
 /** A reader that has not read for this long is not waited for. */
@@ -88,6 +90,7 @@ export class FeedWriter {
   #kept: { page: number; at: number }[] = [];
   #writing: Promise<unknown> = Promise.resolve();
   #sweptAt = Date.now();
+  #tidiedAt = 0;
 
   /** Writes the texts as the next pages; fails when the store does (the append is then retried). */
   publish(c: Collections, texts: string[]): Promise<void> {
@@ -107,15 +110,9 @@ export class FeedWriter {
       await c.feedPages.insertOne({ _id: pageId(this.id, page), at, events });
       this.#kept.push({ page, at });
     }
-    const readByAll = await this.#readByAll(c);
-    const now = Date.now();
-    let expired = 0; // the newest page stays, for the page number it carries
-    while (expired < this.#kept.length - 1) {
-      const { page, at } = this.#kept[expired] as { page: number; at: number };
-      if (at >= now - maxKeepMs && (page > readByAll || at >= now - pageKeepMs)) break;
-      expired++;
-    }
-    const dropped = this.#kept.splice(0, expired);
+    // Dropping read pages waits for a pass every tidyMs: an append that has
+    // to wait on the database for that too is late to every follower.
+    const dropped = Date.now() - this.#tidiedAt >= tidyMs ? await this.#expired(c) : [];
     await c.feedWriters.updateOne(
       { _id: this.id },
       { $set: { page: this.#page, oldest: this.#kept[0]?.page ?? this.#page, at: Date.now() } },
@@ -130,6 +127,20 @@ export class FeedWriter {
       await c.feedWriters.deleteMany({ at: { $lt: before } });
       await c.feedReaders.deleteMany({ at: { $lt: before } });
     }
+  }
+
+  /** Takes the pages that may go now out of those kept, and returns them. */
+  async #expired(c: Collections): Promise<{ page: number; at: number }[]> {
+    this.#tidiedAt = Date.now();
+    const readByAll = await this.#readByAll(c);
+    const now = Date.now();
+    let expired = 0; // the newest page stays, for the page number it carries
+    while (expired < this.#kept.length - 1) {
+      const { page, at } = this.#kept[expired] as { page: number; at: number };
+      if (at >= now - maxKeepMs && (page > readByAll || at >= now - pageKeepMs)) break;
+      expired++;
+    }
+    return this.#kept.splice(0, expired);
   }
 
   /** The newest of this writer's pages that every store reading the feed has read. */
