@@ -14,6 +14,9 @@ import { FeedCache, recentlyEndedMs } from './feed-cache.ts';
 import { deletionText, FeedWriter, pageId, pageTexts, parsePage } from './feed-pages.ts';
 import { findRun, findRuns } from './run-docs.ts';
 
+/** How often a reader tells the writers how far it has read (they keep its unread pages). */
+const toldEveryMs = 250;
+
 export class LiveFeed {
   readonly #writer = new FeedWriter();
   readonly #cache = new FeedCache();
@@ -21,6 +24,8 @@ export class LiveFeed {
   readonly #read = new Map<string, number>();
   /** Set by the first read: until then nothing is cached, not even this store's own pages. */
   #reading = false;
+  /** When this store last told the writers how far it has read. */
+  #toldAt = 0;
   /** The collections the next page read goes to (a store's are always the same). */
   #collections: Collections | undefined;
   /**
@@ -109,7 +114,10 @@ export class LiveFeed {
       }
       this.#read.set(writer, page);
     }
-    // Tells the writers how far this store has read, so they keep what it has not.
+    // Tells the writers how far this store has read, so they keep what it has
+    // not; every toldEveryMs, as they look only that often (feed-pages.ts).
+    if (Date.now() - this.#toldAt < toldEveryMs) return;
+    this.#toldAt = Date.now();
     const live = new Set(writers.map((w) => w._id));
     const read = Object.fromEntries([...this.#read].filter(([writer]) => live.has(writer)));
     await c.feedReaders.updateOne(
