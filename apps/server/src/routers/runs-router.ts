@@ -43,10 +43,23 @@ async function runToStream(
 ): Promise<string> {
   const { body, resumeFrom } = request;
   if (resumeFrom?.includes(':')) return resumeFrom.slice(0, resumeFrom.lastIndexOf(':'));
-  const repeated =
-    body.runId && (await services.store.getRun({ userId: principal.userId, runId: body.runId }));
-  if (repeated) return repeated.runId; // the same request again: attach instead of starting twice
-  return (await startRun(services, principal, body)).runId;
+  const { runId } = body;
+  if (!runId) return (await startRun(services, principal, body)).runId;
+  try {
+    return (await startRun(services, principal, body)).runId;
+  } catch (error) {
+    // The same request again (a client that lost the reply sends it anew): its
+    // run exists, so this one could not start (whatever said so first: the id,
+    // a limit, load shedding); it follows that run instead. Asked only after a
+    // start failed: the start checks the id anyway, and a store read per
+    // stream is one too many under load. A store that cannot say leaves the
+    // start's own failure to report.
+    const repeated = await services.store
+      .getRun({ userId: principal.userId, runId })
+      .catch(() => null);
+    if (repeated) return repeated.runId;
+    throw error;
+  }
 }
 
 /** The run if it is this user's, else NOT_FOUND (another user's run does not exist for them). */
