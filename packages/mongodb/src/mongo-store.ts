@@ -161,10 +161,9 @@ export class MongoStore implements Store {
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
     return guarded('update a run', async () => {
       const c = await this.#c();
-      const { before, after } = await patchRun(c, key, patch);
+      const { wasCompleted, after } = await patchRun(c, key, patch);
       const record = strip(after) as RunRecord;
-      if (before.status === 'completed' || after.status === 'completed')
-        await rememberRun(c, record);
+      if (wasCompleted || after.status === 'completed') await rememberRun(c, record);
       return record;
     });
   }

@@ -113,26 +113,33 @@ async function move(doc: RunDoc, from: Collection<RunDoc>, to: Collection<RunDoc
   await from.deleteOne({ _id: doc._id });
 }
 
-/** Patches a run; its record before and after. Throws NOT_FOUND when the user has no such run. */
+/**
+ * Patches a run: its record after, and whether it was completed before.
+ * Throws NOT_FOUND when the user has no such run.
+ */
 export async function patchRun(
   c: Collections,
   key: RunKey,
   patch: RunPatch,
-): Promise<{ before: RunDoc; after: RunDoc }> {
+): Promise<{ wasCompleted: boolean; after: RunDoc }> {
   const update = { $set: { ...structuredClone(patch), updatedAt: Date.now() } };
-  // Active first: that is where runs are updated; an ended run is updated only by hand.
-  for (const collection of [c.activeRuns, c.runs]) {
-    const before = await findOwned(collection, key.runId, key.userId);
-    if (!before) continue;
-    const after = await collection.findOneAndUpdate({ _id: before._id }, update, {
-      returnDocument: 'after',
-    });
-    if (!after) continue; // moved to the other collection meanwhile
-    const home = homeOf(c, after.status);
-    if (home.collectionName !== collection.collectionName) await move(after, collection, home);
-    return { before, after };
-  }
-  throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+  const filter = { _id: docId(key.userId, key.runId), userId: key.userId };
+  // Active first: that is where runs are updated, in one step (a run there is
+  // not completed); an ended run is updated only by hand.
+  const active = await c.activeRuns.findOneAndUpdate(filter, update, { returnDocument: 'after' });
+  if (active) return { wasCompleted: false, after: await rehome(c, active, c.activeRuns) };
+  const before = await findOwned(c.runs, key.runId, key.userId);
+  const after =
+    before && (await c.runs.findOneAndUpdate(filter, update, { returnDocument: 'after' }));
+  if (!before || !after) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+  return { wasCompleted: before.status === 'completed', after: await rehome(c, after, c.runs) };
+}
+
+/** Moves an updated run to the collection its status belongs in, if it is not there. */
+async function rehome(c: Collections, doc: RunDoc, from: Collection<RunDoc>): Promise<RunDoc> {
+  const home = homeOf(c, doc.status);
+  if (home.collectionName !== from.collectionName) await move(doc, from, home);
+  return doc;
 }
 
 /** A session's runs as listRuns answers them, from both collections. */

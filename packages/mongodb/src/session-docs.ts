@@ -78,9 +78,8 @@ export async function patchSession(
   const usage = Object.fromEntries(
     Object.entries(addUsage ?? {}).map(([name, value]) => [`usage.${name}`, value ?? 0]),
   );
-  if (!(await findOwned(c.sessions, key.sessionId, key.userId))) throw notFound(key);
   const doc = await c.sessions.findOneAndUpdate(
-    { _id: docId(key.userId, key.sessionId) },
+    { _id: docId(key.userId, key.sessionId), userId: key.userId },
     {
       $set: { ...structuredClone(fields), updatedAt: Date.now() },
       $inc: { runCount: addRuns ?? 0, _v: 1, ...usage },
