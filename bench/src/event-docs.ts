@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import type { RunEvent } from '@agentrpc/core';
 import { type Document, MongoClient } from 'mongodb';
 import { eventDocs } from '../../packages/mongodb/src/event-docs.ts';
+import { sideBySide } from './measure.ts';
 import { writeResultsSection } from './results-file.ts';
 
 const url = process.env.STORE;
@@ -76,25 +77,16 @@ async function measure(client: MongoClient, layout: Layout, perWrite: number): P
   return (used * 1000) / (runs * eventsPerRun);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
-
 const client = new MongoClient(url);
 const rows: string[] = [];
 for (const perWrite of perWriteSizes) {
-  const samples: Record<Layout, number[]> = {
-    'a document per append': [],
-    'a document per event': [],
-  };
-  for (let round = 0; round < rounds; round++) {
-    // Alternating, so that neither layout always runs on a warmer server.
-    const order: Layout[] =
-      round % 2
-        ? ['a document per event', 'a document per append']
-        : ['a document per append', 'a document per event'];
-    for (const layout of order) samples[layout].push(await measure(client, layout, perWrite));
-  }
-  const merged = median(samples['a document per append']);
-  const split = median(samples['a document per event']);
+  const medians = await sideBySide<Layout>(
+    ['a document per append', 'a document per event'],
+    rounds,
+    (layout) => measure(client, layout, perWrite),
+  );
+  const merged = medians['a document per append'];
+  const split = medians['a document per event'];
   rows.push(
     `| ${perWrite} | ${split.toFixed(1)} | ${merged.toFixed(1)} | ${(merged / split).toFixed(2)} |`,
   );

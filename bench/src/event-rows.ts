@@ -13,6 +13,7 @@ import {
   insertEventRows,
 } from '../../packages/core/src/store/sqlite-event-rows.ts';
 import { migrate } from '../../packages/core/src/store/sqlite-migrations.ts';
+import { sideBySide } from './measure.ts';
 import { writeResultsSection } from './results-file.ts';
 
 const runs = Number(process.env.RUNS ?? 500);
@@ -66,21 +67,15 @@ function measure(layout: Layout, perWrite: number): number {
   return (user + system) / (runs * eventsPerRun);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
-
 const rows: string[] = [];
 for (const perWrite of perWriteSizes) {
-  const samples: Record<Layout, number[]> = { 'one row per write': [], 'one row per event': [] };
-  for (let round = 0; round < rounds; round++) {
-    // Alternating, so that neither layout always runs on a warmer machine.
-    const order: Layout[] =
-      round % 2
-        ? ['one row per event', 'one row per write']
-        : ['one row per write', 'one row per event'];
-    for (const layout of order) samples[layout].push(measure(layout, perWrite));
-  }
-  const merged = median(samples['one row per write']);
-  const split = median(samples['one row per event']);
+  const medians = await sideBySide<Layout>(
+    ['one row per write', 'one row per event'],
+    rounds,
+    (layout) => measure(layout, perWrite),
+  );
+  const merged = medians['one row per write'];
+  const split = medians['one row per event'];
   rows.push(
     `| ${perWrite} | ${split.toFixed(2)} | ${merged.toFixed(2)} | ${(merged / split).toFixed(2)} |`,
   );

@@ -8,6 +8,32 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/**
+ * The median of `rounds` measurements of each of two variants, measured in
+ * turn and in alternating order, so that neither always runs on a warmer
+ * machine.
+ */
+export async function sideBySide<V extends string>(
+  variants: readonly [V, V],
+  rounds: number,
+  measure: (variant: V) => number | Promise<number>,
+): Promise<Record<V, number>> {
+  const [a, b] = variants;
+  const samples = new Map<V, number[]>([
+    [a, []],
+    [b, []],
+  ]);
+  for (let round = 0; round < rounds; round++) {
+    for (const variant of round % 2 ? [b, a] : [a, b]) {
+      samples.get(variant)?.push(await measure(variant));
+    }
+  }
+  return { [a]: median(samples.get(a) ?? []), [b]: median(samples.get(b) ?? []) } as Record<
+    V,
+    number
+  >;
+}
+
 function collectGarbage() {
   if (!gc) throw new Error('run node with --expose-gc');
   gc();

@@ -82,16 +82,9 @@ export class LogPoller {
     this.#records = [];
     const keys = batch.map((wanted) => wanted.key);
     const store = this.#store;
-    try {
-      const records = store.getRuns
-        ? await store.getRuns(keys)
-        : await Promise.all(keys.map((key) => store.getRun(key)));
-      batch.forEach((wanted, i) => {
-        wanted.resolve(records[i] ?? null);
-      });
-    } catch (error) {
-      for (const wanted of batch) wanted.reject(error);
-    }
+    await answerAll(batch, null, () =>
+      store.getRuns ? store.getRuns(keys) : Promise.all(keys.map((key) => store.getRun(key))),
+    );
   }
 
   async #poll(): Promise<void> {
@@ -102,15 +95,26 @@ export class LogPoller {
     for (const waiting of batch) waiting.signal?.removeEventListener('abort', waiting.onAbort);
     const queries = batch.map((waiting) => waiting.query);
     const store = this.#store;
-    try {
-      const results = store.readEventBatches
-        ? await store.readEventBatches(queries)
-        : await Promise.all(queries.map((query) => store.readEvents(query)));
-      batch.forEach((waiting, i) => {
-        waiting.resolve(results[i] ?? []);
-      });
-    } catch (error) {
-      for (const waiting of batch) waiting.reject(error);
-    }
+    await answerAll(batch, [], () =>
+      store.readEventBatches
+        ? store.readEventBatches(queries)
+        : Promise.all(queries.map((query) => store.readEvents(query))),
+    );
+  }
+}
+
+/** Gives each asker its answer from one read (`none` where it has none), or everyone its failure. */
+async function answerAll<T>(
+  askers: { resolve: (answer: T) => void; reject: (error: unknown) => void }[],
+  none: T,
+  read: () => Promise<T[]>,
+): Promise<void> {
+  try {
+    const answers = await read();
+    askers.forEach((asker, i) => {
+      asker.resolve(answers[i] ?? none);
+    });
+  } catch (error) {
+    for (const asker of askers) asker.reject(error);
   }
 }
