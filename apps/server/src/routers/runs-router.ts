@@ -44,10 +44,10 @@ async function runToStream(
   const { body, resumeFrom } = request;
   if (resumeFrom?.includes(':')) return resumeFrom.slice(0, resumeFrom.lastIndexOf(':'));
   const { runId } = body;
-  if (!runId) return (await startRun(services, principal, body)).runId;
   try {
     return (await startRun(services, principal, body)).runId;
   } catch (error) {
+    if (!runId) throw error;
     // The same request again (a client that lost the reply sends it anew): its
     // run exists, so this one could not start (whatever said so first: the id,
     // a limit, load shedding); it follows that run instead. Asked only after a
