@@ -12,7 +12,7 @@ import { joinedRuns } from '@agentrpc/core/internal';
 import { type Collections, wholeBatch } from './collections.ts';
 import { FeedCache, recentlyEndedMs } from './feed-cache.ts';
 import { deletionText, FeedWriter, pageId, pageTexts, parsePage } from './feed-pages.ts';
-import { findRun, findRuns } from './run-docs.ts';
+import { findRuns } from './run-docs.ts';
 
 /** How often a reader tells the writers how far it has read (they keep its unread pages). */
 const toldEveryMs = 250;
@@ -64,12 +64,7 @@ export class LiveFeed {
     // have been dropped yet, its events are still on their way (a run's record says it
     // ended before its last events are written). For any other run the events
     // collection knows.
-    const runs =
-      unknown.length === 1
-        ? [await findRun(c, unknown[0] as EventQuery)] // by _id, the cheapest read there is
-        : unknown.length > 1
-          ? await findRuns(c, unknown)
-          : [];
+    const runs = unknown.length > 0 ? await findRuns(c, unknown) : [];
     const coveredSince = this.#cache.coveredSince;
     let next = 0;
     return answers.map((answer) => {

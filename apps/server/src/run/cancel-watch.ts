@@ -3,7 +3,8 @@
 // record is gone (their session was deleted, here or elsewhere), which stop
 // too: one store read per interval for all of them, rather than a timer and a
 // read per run, which at hundreds of runs was a visible share of the event loop.
-import type { RunKey, RunRecord, Store } from '@agentrpc/core';
+import type { RunKey, Store } from '@agentrpc/core';
+import { readRuns } from './batch-reads.ts';
 
 export class CancelWatch {
   readonly #store: Store;
@@ -45,10 +46,7 @@ export class CancelWatch {
     this.#reading = true;
     const keys = [...this.#watched.keys()];
     try {
-      const store = this.#store;
-      const runs: (RunRecord | null)[] = store.getRuns
-        ? await store.getRuns(keys)
-        : await Promise.all(keys.map((key) => store.getRun(key)));
+      const runs = await readRuns(this.#store, keys);
       runs.forEach((run, i) => {
         if (run && run.cancelRequestedAt === undefined) return;
         const key = keys[i] as RunKey;

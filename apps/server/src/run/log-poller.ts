@@ -7,6 +7,7 @@
 // too: each reader looks at most once per round of polls, after a poll that
 // brought it nothing, so most of them ask after the same poll, in one turn.
 import type { EventQuery, RunEvent, RunKey, RunRecord, Store } from '@agentrpc/core';
+import { readEventsOf, readRuns } from './batch-reads.ts';
 
 /** Polls per round: a reader looks at its run's record at most once a round (about a second). */
 const pollsPerRound = 10;
@@ -81,10 +82,7 @@ export class LogPoller {
     const batch = this.#records;
     this.#records = [];
     const keys = batch.map((wanted) => wanted.key);
-    const store = this.#store;
-    await answerAll(batch, null, () =>
-      store.getRuns ? store.getRuns(keys) : Promise.all(keys.map((key) => store.getRun(key))),
-    );
+    await answerAll(batch, null, () => readRuns(this.#store, keys));
   }
 
   async #poll(): Promise<void> {
@@ -94,12 +92,7 @@ export class LogPoller {
     this.#waiting = new Set();
     for (const waiting of batch) waiting.signal?.removeEventListener('abort', waiting.onAbort);
     const queries = batch.map((waiting) => waiting.query);
-    const store = this.#store;
-    await answerAll(batch, [], () =>
-      store.readEventBatches
-        ? store.readEventBatches(queries)
-        : Promise.all(queries.map((query) => store.readEvents(query))),
-    );
+    await answerAll(batch, [], () => readEventsOf(this.#store, queries));
   }
 }
 
