@@ -82,6 +82,13 @@ const headers = {
   'x-accel-buffering': 'no',
 };
 
+/**
+ * Why a stream's procedure is stopped when its response closes, which it does
+ * at every stream's end too: one reason for all, as an abort without one makes
+ * a DOMException (and its stack trace) each time.
+ */
+const responseClosed = new DOMException('the response closed', 'AbortError');
+
 function frame(event: Frame): string {
   const id = event.id === undefined ? '' : `id: ${event.id}\n`;
   const name = event.event ? `event: ${event.event}\n` : '';
@@ -147,7 +154,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
   async function stream(req: IncomingMessage, res: ServerResponse, path: string) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const abort = new AbortController();
-    res.once('close', () => abort.abort());
+    res.once('close', () => abort.abort(responseClosed));
     const expiry = maxDurationMs ? setTimeout(() => abort.abort(), maxDurationMs) : undefined;
     let lastWrite = performance.now();
     /** Writes a frame: true when the response takes more at once, else a promise of its draining. */

@@ -57,7 +57,7 @@ describe.each(stores)('ids per user on %s', (_name, createStore) => {
     expect(await runOf(keys.bob)).toBe('B');
   });
 
-  it('refuses a run id the user has used before writing anything', async () => {
+  it('refuses a run id the user has used, and keeps nothing of the attempt', async () => {
     s = await startSecurityServer({ store: createStore() });
     const start = (sessionId: string) =>
       call(s?.url ?? '', {

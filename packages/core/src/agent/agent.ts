@@ -14,7 +14,7 @@ import { MemoryStore } from '../store/memory-store.ts';
 import type { Store } from '../store/types.ts';
 import { buildActiveRun, overridesOf } from './build-active-run.ts';
 import { decisionsFor } from './decisions.ts';
-import { type DriveOptions, driveRun } from './drive-run.ts';
+import { type DriveOptions, driveRun, reportToConsole } from './drive-run.ts';
 import { inputMessages, nameFrom } from './input-messages.ts';
 import type {
   AgentOptions,
@@ -34,6 +34,8 @@ interface RunStart extends Pick<DriveOptions, 'session' | 'opening' | 'isNew' | 
   confirm?: () => Promise<void>;
   /** Called when the run, confirmed, could not start after all. */
   abandon?: () => void;
+  /** Takes back what preparing wrote (a session made for this run) when the run could not start. */
+  undo?: () => Promise<void>;
 }
 
 /**
@@ -98,11 +100,10 @@ export class Agent<Output = unknown> {
       const userId = options.userId ?? defaultUser;
       const messages = inputMessages(input, options);
       const runId = options.runId ?? randomUUID();
-      // A run id this user has used already is refused before anything is written.
-      if (options.runId && (await this.store.getRun({ userId, runId }))) {
-        throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
-      }
-      const session = await this.#openSession(userId, messages, options);
+      // A run id this user has used already is refused by the store when the
+      // run is saved (CONFLICT), and a session made for it is taken back then
+      // (undo): reading first would cost every run a store call.
+      const { session, created } = await this.#openSession(userId, messages, options);
       if (options.sessionState) session.state = deepMerge(session.state, options.sessionState);
       const now = Date.now();
       const record: RunRecord = {
@@ -132,7 +133,17 @@ export class Agent<Output = unknown> {
         agentId: this.id,
         model: this.options.model.id,
       };
-      return { session, record, opening, isNew: true, save: () => this.store.appendRun(record) };
+      const undo = async () => {
+        await this.store.deleteSession({ userId, sessionId: session.sessionId });
+      };
+      return {
+        session,
+        record,
+        opening,
+        isNew: true,
+        save: () => this.store.appendRun(record),
+        ...(created ? { undo } : {}),
+      };
     });
   }
 
@@ -252,6 +263,8 @@ export class Agent<Output = unknown> {
       } catch (error) {
         start.abandon?.();
         await lease.release();
+        // The run's own error is what the caller hears; a failed undo leaves an empty session.
+        await start.undo?.().catch(reportToConsole);
         throw error;
       }
       const active = run;
@@ -272,7 +285,12 @@ export class Agent<Output = unknown> {
     return channel;
   }
 
-  async #openSession(userId: string, messages: Message[], options: RunOptions): Promise<Session> {
+  /** The run's session, found or made for it (`created`). */
+  async #openSession(
+    userId: string,
+    messages: Message[],
+    options: RunOptions,
+  ): Promise<{ session: Session; created: boolean }> {
     const store = this.store;
     if (options.sessionId) {
       const found = await store.getSession({ userId, sessionId: options.sessionId });
@@ -283,12 +301,12 @@ export class Agent<Output = unknown> {
             `session ${options.sessionId} belongs to agent ${found.agentId}`,
           );
         }
-        return found;
+        return { session: found, created: false };
       }
     }
     // Ids are per user: another user's session of the same id is not this one's business.
     const now = Date.now();
-    return store.createSession({
+    const session = await store.createSession({
       sessionId: options.sessionId ?? randomUUID(),
       userId,
       agentId: this.id,
@@ -299,6 +317,7 @@ export class Agent<Output = unknown> {
       createdAt: now,
       updatedAt: now,
     });
+    return { session, created: true };
   }
 
   /** Holds the session for this run; `onLost` stops the run if another takes it. */

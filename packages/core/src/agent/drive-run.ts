@@ -30,7 +30,8 @@ export interface DriveOptions {
   onBackgroundError?: (error: unknown) => void;
 }
 
-const reportToConsole = (error: unknown) => console.error('agentrpc:', error);
+/** Where failures nobody else can hear of go by default. */
+export const reportToConsole = (error: unknown) => console.error('agentrpc:', error);
 
 function settle(run: ActiveRun, status: RunStatus, error?: AgentRpcError) {
   const { output } = run;

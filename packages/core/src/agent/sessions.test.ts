@@ -75,15 +75,28 @@ describe('sessions', () => {
     expect((await store.listSessions({ userId: 'alice' })).items).toHaveLength(1);
   });
 
-  it('refuses a run id the user has used, before writing anything', async () => {
+  it('refuses a run id the user has used, and keeps nothing of the attempt', async () => {
     const store = new MemoryStore();
     const agent = new Agent({ id: 'chat', model: model(), store });
     fake.enqueue({ text: 'first' });
-    await agent.run('one', { userId: 'u', runId: 'taken' });
+    const first = await agent.run('one', { userId: 'u', runId: 'taken' });
+    const requests = fake.completionRequests().length;
     await expect(
       agent.run('two', { userId: 'u', runId: 'taken', sessionId: 'fresh' }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
+    // The session made for the refused run is gone; the first run and its session are not.
     expect(await store.getSession({ userId: 'u', sessionId: 'fresh' })).toBeNull();
+    await expect(
+      agent.run('three', { userId: 'u', runId: 'taken', sessionId: first.sessionId }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    const kept = await store.getSession({ userId: 'u', sessionId: first.sessionId });
+    expect(kept?.runCount).toBe(1);
+    expect((await store.getRun({ userId: 'u', runId: 'taken' }))?.content).toBe('first');
+    expect(fake.completionRequests()).toHaveLength(requests);
+    // The session is free again: its lease went with the refused run.
+    fake.enqueue({ text: 'next' });
+    const next = await agent.run('four', { userId: 'u', sessionId: first.sessionId });
+    expect(next.content).toBe('next');
   });
 
   it('a second concurrent run on one session gets CONFLICT, or waits when asked', async () => {

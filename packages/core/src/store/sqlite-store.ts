@@ -7,6 +7,7 @@ import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Memory, type Session } from '../session/types.ts';
+import { copyValue } from './copy-value.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
 import { inTransaction, SqliteConnection } from './sqlite-connection.ts';
 import { type EventRow, eventsOfRows, insertEventRows, toEventRows } from './sqlite-event-rows.ts';
@@ -111,7 +112,7 @@ export class SqliteStore implements Store {
       );
       if (!inserted.changes)
         throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
-      return structuredClone(session);
+      return copyValue(session);
     });
   }
 
@@ -159,7 +160,7 @@ export class SqliteStore implements Store {
         const session = this.#sessionRow(key);
         if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
         const { addRuns, addUsage: usage, ...fields } = patch;
-        Object.assign(session, structuredClone(fields), {
+        Object.assign(session, copyValue(fields), {
           updatedAt: Math.max(Date.now(), session.updatedAt),
         });
         if (addRuns) session.runCount += addRuns;
@@ -224,7 +225,7 @@ export class SqliteStore implements Store {
           key.userId,
         );
         if (!row) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-        const run = Object.assign(parse<RunRecord>(row), structuredClone(patch), {
+        const run = Object.assign(parse<RunRecord>(row), copyValue(patch), {
           updatedAt: Date.now(),
         });
         this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
@@ -325,7 +326,7 @@ export class SqliteStore implements Store {
       );
       if (!inserted.changes)
         throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
-      return structuredClone(memory);
+      return copyValue(memory);
     });
   }
 
@@ -349,7 +350,7 @@ export class SqliteStore implements Store {
           key.userId,
         );
         if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
-        const memory = Object.assign(parse<Memory>(row), structuredClone(patch), {
+        const memory = Object.assign(parse<Memory>(row), copyValue(patch), {
           updatedAt: Date.now(),
         });
         this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
