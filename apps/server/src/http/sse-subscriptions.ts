@@ -20,7 +20,7 @@ import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
 import {
   connectionParamsFromQuery,
-  subscriptionSerializer,
+  subscriptionText,
   withLastEventId,
 } from './subscription-values.ts';
 import type { TransportConfig } from './transport-config.ts';
@@ -68,9 +68,9 @@ function readInput(
 /** A subscription to serve, or a request for one to refuse. */
 export type SseRoute = { path: string } | { refusal: { status: number; message: string } };
 
+/** A frame other than an event's: `connected`, `ping`, `return`, `serialized-error`. */
 interface Frame {
-  event?: string;
-  id?: string;
+  event: string;
   data: string;
 }
 
@@ -90,9 +90,7 @@ const headers = {
 const responseClosed = new DOMException('the response closed', 'AbortError');
 
 function frame(event: Frame): string {
-  const id = event.id === undefined ? '' : `id: ${event.id}\n`;
-  const name = event.event ? `event: ${event.event}\n` : '';
-  return `${name}${id}data: ${event.data}\n\n`;
+  return `event: ${event.event}\ndata: ${event.data}\n\n`;
 }
 
 /** Waits until a response that reported backpressure can take more, or is closed. */
@@ -117,7 +115,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
   const client = sse.client ?? {};
   /** A stream open this long is ended without `return`, so the client reconnects and resumes. */
   const maxDurationMs = sse.maxDurationMs;
-  const serialize = subscriptionSerializer(transformer);
+  const serializedText = subscriptionText(transformer);
 
   /**
    * What to do with a request: serve the subscription it asks for, refuse it
@@ -157,16 +155,16 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     res.once('close', () => abort.abort(responseClosed));
     const expiry = maxDurationMs ? setTimeout(() => abort.abort(), maxDurationMs) : undefined;
     let lastWrite = performance.now();
-    /** Writes a frame: true when the response takes more at once, else a promise of its draining. */
-    const write = (event: Frame): true | Promise<void> => {
+    /** Writes frames' text: true when the response takes more at once, else a promise of its draining. */
+    const writeText = (text: string): true | Promise<void> => {
       lastWrite = performance.now();
-      let text = frame(event);
       if (!res.headersSent) {
         res.writeHead(200, headers);
         text = frame({ event: 'connected', data: JSON.stringify(client) }) + text;
       }
       return res.write(text) || drained(res);
     };
+    const write = (event: Frame) => writeText(frame(event));
     const pinger =
       pingMs > 0
         ? setInterval(() => {
@@ -198,13 +196,13 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
         input,
         signal: abort.signal,
       })) as AsyncIterable<unknown>;
-      const writeValue = (value: unknown) => {
-        const [id, data] = isTrackedEnvelope(value) ? [value[0], value[1]] : [undefined, value];
-        return write({
-          ...(id === undefined ? {} : { id: String(id) }),
-          data: JSON.stringify(serialize(data)),
-        });
-      };
+      // Each event's frame is made as one text: events are most of what a server writes.
+      const writeValue = (value: unknown) =>
+        writeText(
+          isTrackedEnvelope(value)
+            ? `id: ${value[0]}\ndata: ${serializedText(value[1])}\n\n`
+            : `data: ${serializedText(value)}\n\n`,
+        );
       await consumeFeed(values, writeValue, abort.signal);
       if (!abort.signal.aborted) await write({ event: 'return', data: '' });
     } catch (cause) {

@@ -1,7 +1,11 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { connectionParamsFromQuery, subscriptionSerializer } from './subscription-values.ts';
+import {
+  connectionParamsFromQuery,
+  subscriptionSerializer,
+  subscriptionText,
+} from './subscription-values.ts';
 
 const values: unknown[] = [
   { id: 'r:2', data: { type: 'run.content', runId: 'r', seq: 2, createdAt: 5, delta: 'héllo' } },
@@ -27,6 +31,20 @@ describe('subscriptionSerializer', () => {
   it('leaves a transformer that does not wrap values to itself', () => {
     const serialize = subscriptionSerializer(initTRPC.create()._config.transformer);
     expect(serialize({ a: 1 })).toEqual({ a: 1 });
+  });
+});
+
+describe('subscriptionText', () => {
+  it('gives the JSON text of what superjson gives, shortcut or not', () => {
+    const text = subscriptionText(initTRPC.create({ transformer: superjson })._config.transformer);
+    for (const value of values) {
+      expect(text(value)).toBe(JSON.stringify(superjson.serialize(value)));
+    }
+  });
+
+  it('leaves a transformer that does not wrap values to itself', () => {
+    const text = subscriptionText(initTRPC.create()._config.transformer);
+    expect(text({ a: 1 })).toBe('{"a":1}');
   });
 });
 

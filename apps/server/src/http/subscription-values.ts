@@ -29,18 +29,34 @@ function isFlatJson(value: unknown, depth: number): boolean {
   }
 }
 
-/** Returns `serialize(value)`, equal to `transformer.output.serialize(value)`. */
-export function subscriptionSerializer(
-  transformer: CombinedTransformer,
-): (value: unknown) => unknown {
+/** Whether `transformer` serializes a plain JSON value as `{ json: value }`, as superjson does. */
+function wrapsPlainJson(transformer: CombinedTransformer): boolean {
   const sample = {
     id: 'r:1',
     data: { type: 'run.content', seq: 1, delta: 'x', ok: true, no: null },
   };
-  const plainIsWrapped =
-    JSON.stringify(transformer.output.serialize(sample)) === JSON.stringify({ json: sample });
+  return JSON.stringify(transformer.output.serialize(sample)) === JSON.stringify({ json: sample });
+}
+
+/** Returns `serialize(value)`, equal to `transformer.output.serialize(value)`. */
+export function subscriptionSerializer(
+  transformer: CombinedTransformer,
+): (value: unknown) => unknown {
+  const wraps = wrapsPlainJson(transformer);
   return (value) =>
-    plainIsWrapped && isFlatJson(value, 2) ? { json: value } : transformer.output.serialize(value);
+    wraps && isFlatJson(value, 2) ? { json: value } : transformer.output.serialize(value);
+}
+
+/**
+ * Returns `JSON.stringify(serialize(value))`: for a flat value, its JSON put in
+ * the wrapper's text, without the wrapper object (SSE writes text per event).
+ */
+export function subscriptionText(transformer: CombinedTransformer): (value: unknown) => string {
+  const wraps = wrapsPlainJson(transformer);
+  return (value) =>
+    wraps && isFlatJson(value, 2)
+      ? `{"json":${JSON.stringify(value)}}`
+      : JSON.stringify(transformer.output.serialize(value));
 }
 
 /** The input with `lastEventId` folded in, as tRPC does: into an object, or as the whole input when there is none. */
