@@ -1,12 +1,16 @@
 // `pnpm --filter @agentrpc/bench bench:history`: a session's 1,000th run against
-// its first on each store (MongoStore when MONGODB_URL is set), written to its
-// section of bench/RESULTS.md.
+// its first on each store (MongoStore when MONGODB_URL is set), and a run with
+// many other sessions in the store against one without, written to its section
+// of bench/RESULTS.md.
 import { cpus } from 'node:os';
 import { measureHistoryScaling } from './history-scaling.ts';
 import { writeResultsSection } from './results-file.ts';
+import { measureSessionsScaling } from './sessions-scaling.ts';
 
 const runs = Number(process.env.RUNS ?? 1000);
+const sessions = Number(process.env.SESSIONS ?? 1000);
 const figures = await measureHistoryScaling(runs);
+const bySessions = await measureSessionsScaling({ sessions, runs: 40 });
 const mongo = process.env.MONGODB_URL;
 const section = [
   '',
@@ -33,7 +37,23 @@ const section = [
   '256 KiB) is on the session document, one read by _id. Nothing a run does reads or updates a',
   'collection that grows with the session (sessions grow with the number of sessions, not of runs).',
   '',
-  'Rerun: `MONGODB_URL=mongodb://… pnpm --filter @agentrpc/bench bench:history` (RUNS).',
+  `The same stores, a run (median of 40, every other one in a new session) with only its user’s`,
+  `sessions in the store, then with ${sessions.toLocaleString('en')} more sessions of 100 other users:`,
+  '',
+  '| store | runs ms, few sessions | runs ms, many sessions | ratio |',
+  '| --- | ---: | ---: | ---: |',
+  ...bySessions.map(
+    (f) =>
+      `| ${f.store} | ${f.fewMs.toFixed(2)} | ${f.manyMs.toFixed(2)} | ${(f.manyMs / f.fewMs).toFixed(2)} |`,
+  ),
+  '',
+  'A run reads and updates its session by _id (its lease, its history window, its totals). FerretDB 1.x',
+  'answers a read or update by _id by testing every document of the collection (on SQLite in its own',
+  'process, on PostgreSQL with JSON containment, which its indexes cannot serve), so there each run',
+  'costs more as the store holds more sessions, whoever they belong to; MongoDB, and the other',
+  'stores, look the session up by index.',
+  '',
+  'Rerun: `MONGODB_URL=mongodb://… pnpm --filter @agentrpc/bench bench:history` (RUNS, SESSIONS).',
   '',
 ].join('\n');
 console.log(section);
