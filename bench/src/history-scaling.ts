@@ -12,9 +12,15 @@ export interface ScalingFigures {
   store: string;
   firstMs: number;
   thousandthMs: number;
+  /** Last runs ÷ first runs of every round, in the order run; the figures above are the median round's. */
+  ratios: number[];
 }
 
-async function measure(name: string, store: Store, runs: number): Promise<ScalingFigures> {
+async function measure(
+  name: string,
+  store: Store,
+  runs: number,
+): Promise<Omit<ScalingFigures, 'ratios'>> {
   const agent = new Agent({
     id: 'bench',
     model: new DemoModel({ chunkDelayMs: 0 }),
@@ -40,16 +46,46 @@ async function measure(name: string, store: Store, runs: number): Promise<Scalin
   };
 }
 
-export async function measureHistoryScaling(runs = 1000): Promise<ScalingFigures[]> {
+/**
+ * Each store `rounds` times, a fresh one each round: at a fraction of a
+ * millisecond per run, one round's ratio moves with a collection or a
+ * checkpoint falling among its first or last runs.
+ */
+async function measureRounds(
+  name: string,
+  options: { runs: number; rounds: number; newStore: () => Store },
+): Promise<ScalingFigures> {
+  const rounds: Omit<ScalingFigures, 'ratios'>[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    rounds.push(await measure(name, options.newStore(), options.runs));
+  }
+  const ratioOf = (f: Omit<ScalingFigures, 'ratios'>) => f.thousandthMs / f.firstMs;
+  const sorted = [...rounds].sort((a, b) => ratioOf(a) - ratioOf(b));
+  const middle = sorted[Math.floor(sorted.length / 2)] as Omit<ScalingFigures, 'ratios'>;
+  return { ...middle, ratios: rounds.map(ratioOf) };
+}
+
+export async function measureHistoryScaling(runs = 1000, rounds = 1): Promise<ScalingFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'agentrpc-bench-'));
+  let files = 0;
   const results = [
-    await measure('MemoryStore', new MemoryStore(), runs),
-    await measure('SqliteStore', new SqliteStore({ path: join(dir, 'bench.db') }), runs),
+    await measureRounds('MemoryStore', { runs, rounds, newStore: () => new MemoryStore() }),
+    await measureRounds('SqliteStore', {
+      runs,
+      rounds,
+      newStore: () => new SqliteStore({ path: join(dir, `bench-${files++}.db`) }),
+    }),
   ];
   const mongo = process.env.MONGODB_URL;
   if (mongo) {
-    const url = `${mongo.replace(/\/$/, '')}/agentrpc_bench_${Date.now()}`;
-    results.push(await measure('MongoStore (FerretDB)', new MongoStore({ url }), runs));
+    const url = () => `${mongo.replace(/\/$/, '')}/agentrpc_bench_${Date.now()}`;
+    results.push(
+      await measureRounds('MongoStore (FerretDB)', {
+        runs,
+        rounds,
+        newStore: () => new MongoStore({ url: url() }),
+      }),
+    );
   }
   return results;
 }

@@ -8,8 +8,9 @@ import { writeResultsSection } from './results-file.ts';
 import { measureSessionsScaling } from './sessions-scaling.ts';
 
 const runs = Number(process.env.RUNS ?? 1000);
+const rounds = Math.max(1, Number(process.env.ROUNDS ?? 3));
 const sessions = Number(process.env.SESSIONS ?? 1000);
-const figures = await measureHistoryScaling(runs);
+const figures = await measureHistoryScaling(runs, rounds);
 const bySessions = await measureSessionsScaling({ sessions, runs: 40 });
 const mongo = process.env.MONGODB_URL;
 const section = [
@@ -17,16 +18,17 @@ const section = [
   '## A session’s 1,000th run, per store (`bench:history`)',
   '',
   `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores: one session, ${runs} runs in a row`,
-  'with the offline demo model, `numHistoryRuns: 3`; median run time of runs 2–21 against the last 20.',
+  'with the offline demo model, `numHistoryRuns: 3`; median run time of runs 2–21 against the last 20,',
+  `in ${rounds} rounds per store, each on a fresh store: the round with the median ratio, and every round's ratio.`,
   mongo
     ? 'MongoStore on the MongoDB-wire server at MONGODB_URL (FerretDB 1.24 on SQLite as `scripts/ferretdb.sh` starts it), a new database.'
     : 'MongoStore left out: MONGODB_URL was not set (`scripts/ferretdb.sh start 27017` starts FerretDB).',
   '',
-  '| store | first runs ms | last runs ms | ratio |',
-  '| --- | ---: | ---: | ---: |',
+  '| store | first runs ms | last runs ms | ratio | every round |',
+  '| --- | ---: | ---: | ---: | --- |',
   ...figures.map(
     (f) =>
-      `| ${f.store} | ${f.firstMs.toFixed(2)} | ${f.thousandthMs.toFixed(2)} | ${(f.thousandthMs / f.firstMs).toFixed(2)} |`,
+      `| ${f.store} | ${f.firstMs.toFixed(2)} | ${f.thousandthMs.toFixed(2)} | ${(f.thousandthMs / f.firstMs).toFixed(2)} | ${f.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
   ),
   '',
   'Target: the last runs ≤ 1.2× the first on every store. What keeps MongoStore flat on FerretDB 1.x,',
@@ -53,7 +55,7 @@ const section = [
   'costs more as the store holds more sessions, whoever they belong to; MongoDB, and the other',
   'stores, look the session up by index.',
   '',
-  'Rerun: `MONGODB_URL=mongodb://… pnpm --filter @agentrpc/bench bench:history` (RUNS, SESSIONS).',
+  'Rerun: `MONGODB_URL=mongodb://… pnpm --filter @agentrpc/bench bench:history` (RUNS, ROUNDS, SESSIONS).',
   '',
 ].join('\n');
 console.log(section);
