@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { AgentRpcError } from '../errors.ts';
 import { DemoModel } from '../model/demo-model.ts';
 import { OpenAIChat } from '../model/openai-chat.ts';
 import { sessionLeaseKey } from '../session/session-lease.ts';
@@ -97,6 +98,32 @@ describe('sessions', () => {
     fake.enqueue({ text: 'next' });
     const next = await agent.run('four', { userId: 'u', sessionId: first.sessionId });
     expect(next.content).toBe('next');
+  });
+
+  it('reports a session it could not take back, and still refuses the run id', async () => {
+    // A store that can no longer delete: the refused run's session stays, and says so.
+    class UndeletingStore extends MemoryStore {
+      override deleteSession(): Promise<boolean> {
+        return Promise.reject(new AgentRpcError('STORE_ERROR', 'the disk is full'));
+      }
+    }
+    const store = new UndeletingStore();
+    const agent = new Agent({ id: 'chat', model: model(), store });
+    fake.enqueue({ text: 'first' });
+    await agent.run('one', { userId: 'u', runId: 'taken' });
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await expect(
+        agent.run('two', { userId: 'u', runId: 'taken', sessionId: 'fresh' }),
+      ).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(reported).toHaveBeenCalledWith(
+        'agentrpc:',
+        expect.objectContaining({ code: 'STORE_ERROR', message: 'the disk is full' }),
+      );
+      expect(await store.getSession({ userId: 'u', sessionId: 'fresh' })).not.toBeNull();
+    } finally {
+      reported.mockRestore();
+    }
   });
 
   it('a second concurrent run on one session gets CONFLICT, or waits when asked', async () => {
