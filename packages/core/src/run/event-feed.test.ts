@@ -126,3 +126,41 @@ describe('event feeds', () => {
     expect(pushTo in feed).toBe(true);
   });
 });
+
+describe('consumeFeed over a plain async iterable', () => {
+  /** 1, 2, 3 from a generator that records whether it was closed. */
+  function generator() {
+    const log: string[] = [];
+    async function* values() {
+      try {
+        for (const n of [1, 2, 3]) yield n;
+        log.push('ended');
+      } finally {
+        log.push('closed');
+      }
+    }
+    return { values: values(), log };
+  }
+
+  it('takes every value, waiting only for a take that returns a promise', async () => {
+    const { values, log } = generator();
+    const taken: number[] = [];
+    await consumeFeed(values, (n) => {
+      taken.push(n);
+      return n === 2 ? new Promise((resolve) => setTimeout(resolve, 5)) : true;
+    });
+    expect(taken).toEqual([1, 2, 3]);
+    expect(log).toEqual(['ended', 'closed']);
+  });
+
+  it('closes the iterable when a take throws, and rejects with what it threw', async () => {
+    const { values, log } = generator();
+    await expect(
+      consumeFeed(values, (n) => {
+        if (n === 2) throw new Error('cannot take 2');
+        return true;
+      }),
+    ).rejects.toThrow('cannot take 2');
+    expect(log).toEqual(['closed']);
+  });
+});

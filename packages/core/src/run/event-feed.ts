@@ -125,7 +125,8 @@ function pull<T>(start: StartFeed<T>): AsyncIterableIterator<T> {
  * `signal` aborts (resolves). `take` returns true for more at once, or a
  * promise (e.g. for a socket to drain) to pause the feed until it settles.
  * A `take` that throws stops the feed and rejects with what it threw.
- * Any other async iterable is iterated the same way, waiting for each `take`.
+ * Any other async iterable is iterated the same way: a promise from `take` is
+ * waited for, and a `take` that throws (or an abort) closes the iterable.
  */
 export function consumeFeed<T>(
   values: Feed<T> | AsyncIterable<T>,
@@ -175,20 +176,27 @@ export function consumeFeed<T>(
   });
 }
 
-/** consumeFeed for an async iterable that is not a feed: one value, one await. */
+/** consumeFeed for an async iterable that is not a feed: one value at a time. */
 async function iterate<T>(
   values: AsyncIterable<T>,
   take: (value: T) => true | Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const iterator = values[Symbol.asyncIterator]();
+  /** The iterator ended or failed on its own: nothing to close. */
+  let over = false;
   try {
     for (;;) {
+      over = true;
       const next = await iterator.next();
-      if (next.done || signal?.aborted) break;
-      await take(next.value);
+      if (next.done) break;
+      over = false;
+      if (signal?.aborted) break;
+      const more = take(next.value);
+      if (more !== true) await more;
     }
   } finally {
-    if (signal?.aborted) await iterator.return?.();
+    // Left early (aborted, or `take` threw): close the iterator, as for-await does.
+    if (!over) await iterator.return?.();
   }
 }
