@@ -4,6 +4,7 @@
 // are the event worker's: RUNS runs, each adding EVENTS_PER_WRITE events per
 // transaction (a run streaming a chunk every 50 ms adds two per 100 ms write),
 // through the same insert code and schema the store uses, in a fresh file.
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,11 @@ function measure(layout: Layout, perWrite: number): number {
   const setup = new DatabaseSync(path);
   setup.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   migrate(setup);
-  const keys = Array.from({ length: runs }, (_, i) => ({ userId: 'user', runId: `run-${i}` }));
+  // Ids as the server makes them: a UUID per run, users with names of their own.
+  const keys = Array.from({ length: runs }, (_, i) => ({
+    userId: `user-${i % 20}`,
+    runId: randomUUID(),
+  }));
   const insertRun = setup.prepare(
     "INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, 's', ?, 'running', 0, '{}')",
   );

@@ -31,6 +31,21 @@ export function toEventRows(batches: EventBatch[]): EventRows[] {
   }));
 }
 
+/** The statements of a write, compiled once per connection. */
+const statementsOf = new WeakMap<DatabaseSync, ReturnType<typeof compile>>();
+
+function compile(db: DatabaseSync) {
+  return {
+    runNum: db.prepare('SELECT num FROM runs WHERE run_id = ? AND user_id = ?'),
+    insert: db.prepare(
+      'INSERT INTO events (run_num, seq, last_seq, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    lastRow: db.prepare(
+      'SELECT seq, last_seq FROM events WHERE run_num = ? ORDER BY seq DESC LIMIT 1',
+    ),
+  };
+}
+
 /**
  * Inserts the rows; throws NOT_FOUND before writing when a run is not its
  * user's. A write tried again starts where it did before: its row is then
@@ -38,34 +53,36 @@ export function toEventRows(batches: EventBatch[]): EventRows[] {
  * Call it in a transaction.
  */
 export function insertEventRows(db: DatabaseSync, batches: EventRows[]): void {
-  const owned = db.prepare('SELECT 1 FROM runs WHERE run_id = ? AND user_id = ?');
-  for (const { userId, runId } of batches) {
-    if (!owned.get(runId, userId)) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
+  let statements = statementsOf.get(db);
+  if (!statements) {
+    statements = compile(db);
+    statementsOf.set(db, statements);
   }
-  const insert = db.prepare(
-    'INSERT INTO events (run_id, seq, last_seq, user_id, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-  );
-  const insertRow = (run: EventRows, events: EventRows['events']): boolean => {
+  const { runNum, insert, lastRow } = statements;
+  const nums = batches.map(({ userId, runId }) => {
+    const row = runNum.get(runId, userId) as { num: number } | undefined;
+    if (!row) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
+    return row.num;
+  });
+  const insertRow = (num: number, events: EventRows['events']): boolean => {
     const [first] = events;
     if (!first) return true;
     const [data, lastSeq] =
       events.length === 1
         ? [first[1], null]
         : [`[${events.map(([, text]) => text).join(',')}]`, (events.at(-1) as [number, string])[0]];
-    return insert.run(run.runId, first[0], lastSeq, run.userId, data).changes > 0;
+    return insert.run(num, first[0], lastSeq, data).changes > 0;
   };
-  const lastRow = db.prepare(
-    'SELECT seq, last_seq FROM events WHERE user_id = ? AND run_id = ? ORDER BY seq DESC LIMIT 1',
-  );
-  for (const run of batches) {
-    if (insertRow(run, run.events)) continue;
-    const last = lastRow.get(run.userId, run.runId) as Omit<EventRow, 'data'>;
+  batches.forEach((run, i) => {
+    const num = nums[i] as number;
+    if (insertRow(num, run.events)) return;
+    const last = lastRow.get(num) as Omit<EventRow, 'data'>;
     const stored = last.last_seq ?? last.seq;
     insertRow(
-      run,
+      num,
       run.events.filter(([seq]) => seq > stored),
     );
-  }
+  });
 }
 
 /** The events of `rows` (in seq order) after `afterSeq`, at most `limit` of them. */

@@ -131,6 +131,45 @@ const migrations: string[] = [
   // and data the event, as before. Streaming runs write an event or two each
   // per write, and a row per event was most of the event log's cost.
   `ALTER TABLE events ADD COLUMN last_seq INTEGER;`,
+  // 7: each run numbered, and its events found by that number. Indexed by
+  // (user id, run id, seq), every write of many runs' events dirtied an index
+  // page per run: two ids made an entry some 90 bytes, so each streaming run
+  // soon had a page of its own, and the write-ahead log took that many pages a
+  // commit. Entries of a few bytes share pages, and the rows lose both ids.
+  // Numbers are never reused (AUTOINCREMENT), so no event outlives its run's.
+  `
+  CREATE TABLE runs_numbered (
+    num INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    UNIQUE (user_id, run_id)
+  );
+  INSERT INTO runs_numbered (user_id, run_id, session_id, status, created_at, data)
+    SELECT user_id, run_id, session_id, status, created_at, data FROM runs ORDER BY rowid;
+  DROP TABLE runs;
+  ALTER TABLE runs_numbered RENAME TO runs;
+  CREATE INDEX runs_by_session ON runs (user_id, session_id, created_at);
+  CREATE INDEX runs_by_status ON runs (status, created_at);
+
+  CREATE TABLE events_numbered (
+    id INTEGER PRIMARY KEY,
+    run_num INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    last_seq INTEGER,
+    data TEXT NOT NULL
+  );
+  INSERT INTO events_numbered (run_num, seq, last_seq, data)
+    SELECT runs.num, events.seq, events.last_seq, events.data
+    FROM events JOIN runs ON runs.user_id = events.user_id AND runs.run_id = events.run_id
+    ORDER BY events.id;
+  DROP TABLE events;
+  ALTER TABLE events_numbered RENAME TO events;
+  CREATE UNIQUE INDEX events_by_run ON events (run_num, seq);
+  `,
 ];
 
 /** Brings the database up to `target` (default the latest version); returns the version it is at. */

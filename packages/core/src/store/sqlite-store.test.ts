@@ -34,7 +34,7 @@ describe('SqliteStore file', () => {
     await second.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 6 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 7 });
     raw.close();
   });
 
@@ -97,9 +97,9 @@ describe('SqliteStore file', () => {
     const raw = new DatabaseSync(path);
     const plan = raw
       .prepare(
-        'EXPLAIN QUERY PLAN SELECT data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+        'EXPLAIN QUERY PLAN SELECT data FROM events WHERE run_num = ? AND seq > ? ORDER BY seq LIMIT ?',
       )
-      .all('r1', 'u', 0, 10)
+      .all(1, 0, 10)
       .map((row) => String(row.detail));
     expect(plan).toEqual([expect.stringContaining('USING INDEX events_by_run')]);
     raw.close();
@@ -134,7 +134,7 @@ describe('SqliteStore file', () => {
     // Rows that overlap (written by different versions) still give each event once.
     raw
       .prepare(
-        "INSERT INTO events (run_id, seq, last_seq, user_id, data) VALUES ('r1', 2, 4, 'u', ?)",
+        "INSERT INTO events (run_num, seq, last_seq, data) VALUES ((SELECT num FROM runs WHERE run_id = 'r1'), 2, 4, ?)",
       )
       .run(JSON.stringify([event(2), event(3), event(4)]));
     raw.close();
@@ -142,6 +142,58 @@ describe('SqliteStore file', () => {
     const read = await reopened.readEvents({ ...key, afterSeq: 1 });
     expect(read.map((e) => e.seq)).toEqual([2, 3, 4, 5]);
     await reopened.close();
+  });
+
+  it("numbers a version 6 database's runs and keeps each run's events, of users sharing run ids", async () => {
+    const path = join(dir, 'v6.db');
+    const old = new DatabaseSync(path);
+    migrate(old, 6);
+    const insertRun = old.prepare(
+      'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insertEvents = old.prepare(
+      'INSERT INTO events (run_id, seq, last_seq, user_id, data) VALUES (?, ?, ?, ?, ?)',
+    );
+    const event = (userId: string, seq: number) =>
+      ({
+        type: 'run.content',
+        runId: 'r1',
+        seq,
+        delta: `${userId}${seq}`,
+        createdAt: 1,
+      }) as RunEvent;
+    for (const userId of ['u', 'v']) {
+      insertRun.run('r1', 's', userId, 'completed', 1, JSON.stringify({ runId: 'r1', userId }));
+      insertEvents.run('r1', 1, 2, userId, JSON.stringify([event(userId, 1), event(userId, 2)]));
+      insertEvents.run('r1', 3, null, userId, JSON.stringify(event(userId, 3)));
+    }
+    old.close();
+    const store = new SqliteStore({ path });
+    const deltas = async (userId: string, afterSeq: number) =>
+      (await store.readEvents({ userId, runId: 'r1', afterSeq })).map(
+        (e) => (e as { delta: string }).delta,
+      );
+    expect(await deltas('u', 0)).toEqual(['u1', 'u2', 'u3']);
+    expect(await deltas('v', 1)).toEqual(['v2', 'v3']);
+    // A new run gets the next number; appending and deleting go by it.
+    const session = await store.createSession(sessionFixture('u'));
+    await store.appendRun(runFixture(session, { runId: 'r2' }));
+    await store.appendEvents({ userId: 'u', runId: 'r2' }, [event('u', 1)]);
+    expect(await store.readEvents({ userId: 'u', runId: 'r2' })).toHaveLength(1);
+    await store.deleteSession(session);
+    await store.close();
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare('SELECT num, user_id, run_id FROM runs ORDER BY num').all()).toEqual([
+      { num: 1, user_id: 'u', run_id: 'r1' },
+      { num: 2, user_id: 'v', run_id: 'r1' },
+    ]);
+    expect(raw.prepare('SELECT run_num, seq FROM events ORDER BY id').all()).toEqual([
+      { run_num: 1, seq: 1 },
+      { run_num: 1, seq: 3 },
+      { run_num: 2, seq: 1 },
+      { run_num: 2, seq: 3 },
+    ]);
+    raw.close();
   });
 
   it('waits for a write lock another connection holds without blocking the event loop', async () => {

@@ -200,8 +200,8 @@ export class SqliteStore implements Store {
 
   #deleteRunsOf(key: SessionKey) {
     this.#sql(
-      'DELETE FROM events WHERE user_id = ? AND run_id IN (SELECT run_id FROM runs WHERE user_id = ? AND session_id = ?)',
-    ).run(key.userId, key.userId, key.sessionId);
+      'DELETE FROM events WHERE run_num IN (SELECT num FROM runs WHERE user_id = ? AND session_id = ?)',
+    ).run(key.userId, key.sessionId);
     this.#sql('DELETE FROM runs WHERE user_id = ? AND session_id = ?').run(
       key.userId,
       key.sessionId,
@@ -297,19 +297,24 @@ export class SqliteStore implements Store {
   }
 
   #eventsOf(query: EventQuery): RunEvent[] {
+    const run = this.#sql('SELECT num FROM runs WHERE run_id = ? AND user_id = ?').get(
+      query.runId,
+      query.userId,
+    ) as { num: number } | undefined;
+    if (!run) return [];
     const afterSeq = query.afterSeq ?? 0;
     const limit = clampLimit(query.limit, 1000, 10_000);
     const rows: EventRow[] = [];
     if (afterSeq > 0) {
       // The row holding afterSeq may hold events after it too.
       const holding = this.#sql(
-        'SELECT seq, last_seq, data FROM events WHERE user_id = ? AND run_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
-      ).get(query.userId, query.runId, afterSeq) as EventRow | undefined;
+        'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
+      ).get(run.num, afterSeq) as EventRow | undefined;
       if (holding?.last_seq && holding.last_seq > afterSeq) rows.push(holding);
     }
     const after = this.#sql(
-      'SELECT seq, last_seq, data FROM events WHERE run_id = ? AND user_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-    ).all(query.runId, query.userId, afterSeq, limit) as unknown as EventRow[];
+      'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ).all(run.num, afterSeq, limit) as unknown as EventRow[];
     return eventsOfRows(rows.concat(after), afterSeq, limit);
   }
 
