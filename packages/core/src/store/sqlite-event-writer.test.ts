@@ -1,6 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { contentEvent, runFixture, sessionFixture } from '../testing/store-conformance.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
@@ -29,5 +31,30 @@ describe('SqliteEventWriter', () => {
     expect(await store.readEvents(key)).toMatchObject([{ delta: 'a' }, { delta: 'b' }]);
     await writer.close();
     await store.close();
+  });
+
+  it('has closed once close() resolves, in a process with nothing else to keep it alive', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentrpc-writer-'));
+    const path = join(dir, 'events.db');
+    // The worker lets an idle process exit; its close must not do the same, or
+    // close() never settles and whatever awaits it never runs.
+    const script = `
+      import { SqliteStore } from ${JSON.stringify(new URL('./sqlite-store.ts', import.meta.url).href)};
+      import { contentEvent, runFixture, sessionFixture } from ${JSON.stringify(new URL('../testing/store-conformance.ts', import.meta.url).href)};
+      const store = new SqliteStore({ path: ${JSON.stringify(path)} });
+      const session = await store.createSession(sessionFixture('u'));
+      await store.appendRun(runFixture(session, { runId: 'r1', status: 'running' }));
+      await store.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1, 'a')]);
+      await store.close();
+      console.log('closed');
+    `;
+    const file = join(dir, 'close.mjs');
+    writeFileSync(file, script);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', file],
+      { timeout: 20_000 },
+    );
+    expect(stdout.trim()).toBe('closed');
   });
 });

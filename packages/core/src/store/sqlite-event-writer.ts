@@ -97,6 +97,9 @@ export class SqliteEventWriter {
     const worker = this.#worker;
     if (!worker) return;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    // An idle worker does not hold the process open (see #start); its closing
+    // must, or a process with nothing else to do exits first and close() never settles.
+    worker.ref();
     worker.postMessage('close');
     await exited;
   }
