@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { contentEvent, runFixture, sessionFixture } from '../testing/store-conformance.ts';
@@ -56,5 +57,31 @@ describe('SqliteEventWriter', () => {
       { timeout: 20_000 },
     );
     expect(stdout.trim()).toBe('closed');
+  });
+
+  it('copies the log into the database and starts it over once it is long, between its writes', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'agentrpc-writer-')), 'events.db');
+    const store = new SqliteStore({ path });
+    const session = await store.createSession(sessionFixture('u'));
+    await store.appendRun(runFixture(session, { runId: 'r1', status: 'running' }));
+    const key = { userId: 'u', runId: 'r1' };
+    // Some 3,000 pages of log in one write, too soon after the worker started to checkpoint.
+    const big = Array.from({ length: 3000 }, (_, i) => contentEvent('r1', i + 1, 'x'.repeat(4000)));
+    await store.appendEvents(key, big);
+    const framesInLog = () => {
+      const raw = new DatabaseSync(path);
+      raw.exec('PRAGMA wal_autocheckpoint = 0');
+      // A checkpoint with nothing to copy only reports how long the log is.
+      const { log } = raw.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number };
+      raw.close();
+      return log;
+    };
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // This write's checkpoint copies the log and starts it over; the next one writes from its start.
+    await store.appendEvents(key, [contentEvent('r1', 3001)]);
+    await store.appendEvents(key, [contentEvent('r1', 3002)]);
+    expect(framesInLog()).toBeLessThan(100);
+    expect(await store.readEvents({ ...key, afterSeq: 2999 })).toHaveLength(3);
+    await store.close();
   });
 });
