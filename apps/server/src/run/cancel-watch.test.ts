@@ -39,6 +39,24 @@ describe('CancelWatch', () => {
     watch.stop();
   });
 
+  it('reads many runs 64 at a time, with the event loop let run between reads', async () => {
+    const { store: inner, runs } = await storeWithRunningRuns(150);
+    const seen: string[] = [];
+    const store: Store = Object.create(inner);
+    store.getRuns = (keys) => {
+      seen.push(`read ${keys.length}`);
+      // Whatever is waiting for the event loop gets its turn before the next read.
+      setImmediate(() => seen.push('io'));
+      return inner.getRuns!(keys);
+    };
+    await inner.updateRun(runs[149]!, { cancelRequestedAt: Date.now() });
+    const { watch, cancelled } = watchingAll(store, runs);
+    await tick(35);
+    watch.stop();
+    expect(seen.slice(0, 6)).toEqual(['read 64', 'io', 'read 64', 'io', 'read 22', 'io']);
+    expect(cancelled).toEqual(['r149']);
+  });
+
   it('stops the runs whose record is gone, as when their session is deleted', async () => {
     const { store, runs } = await storeWithRunningRuns(2);
     const { watch, cancelled } = watchingAll(store, runs);

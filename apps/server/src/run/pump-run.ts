@@ -18,9 +18,7 @@ import type { EventLog } from './event-log.ts';
 import { errorIdOf } from './public-errors.ts';
 import type { RunHub } from './run-hub.ts';
 import type { Release } from './run-slots.ts';
-import { sleep } from './wait.ts';
-
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { sleep, yieldToIo } from './wait.ts';
 
 /** Deltas closer together than this are merged when the reader lags (see the pump). */
 const fastDeltaMs = 1;
