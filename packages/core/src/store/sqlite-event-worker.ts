@@ -2,7 +2,7 @@
 // to the same file (WAL lets one process hold several), so the inserts, their
 // commits and the WAL checkpoints that follow them run beside the event loop
 // rather than on it. Each message is one transaction; the reply says how it
-// ended. The log's checkpoints run here too, between writes (checkpoint()).
+// ended.
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAgentRpcError } from '../errors.ts';
