@@ -42,7 +42,8 @@ describe.each(stores)('ids per user on %s', (_name, createStore) => {
     expect(bob.result?.data.json).toEqual({ runId: 'my-run', sessionId: 'my-session' });
     // Bob cancelling his run leaves Alice's, of the same id and live beside it, alone.
     await call(url, { path: 'runs.cancel', key: keys.bob, input: { runId: 'my-run' } });
-    await expect.poll(() => s?.server.services.runs.activeCount).toBe(0);
+    // Alice's run streams for a while yet; a loaded machine takes longer than the default second.
+    await expect.poll(() => s?.server.services.runs.activeCount, { timeout: 5_000 }).toBe(0);
     const status = async (userId: string) =>
       (await s?.server.services.store.getRun({ userId, runId: 'my-run' }))?.status;
     expect(await status('bob')).toBe('cancelled');

@@ -3,6 +3,7 @@
 // commits and the WAL checkpoints that follow them run beside the event loop
 // rather than on it. Each message is one transaction; the reply says how it
 // ended.
+import { statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAgentRpcError } from '../errors.ts';
@@ -14,29 +15,34 @@ const db = new DatabaseSync(path);
 db.exec(
   `PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${Number(busyTimeoutMs)}; PRAGMA foreign_keys = ON;`,
 );
-// Checkpoints are run here, between writes, rather than by SQLite after a commit.
-db.exec('PRAGMA wal_autocheckpoint = 0;');
-
-/** How often the write-ahead log is copied into the database file. */
-const checkpointEveryMs = 250;
+/** How often, at most, the worker looks at the write-ahead log's file. */
+const checkEveryMs = 250;
 /**
- * Frames (pages) past which the log is made to start over. A passive
- * checkpoint copies the log but cannot start it over while the other
- * connection writes between this one's writes, as it does while runs start;
- * the log then grew to the main connection's own mark (10,000 pages), and
- * that connection's commits, on the event loop, ran the checkpoints.
+ * Pages past which a log that keeps growing is made to start over. SQLite's
+ * own checkpoint after a commit (from 1,000 pages) copies the log but cannot
+ * start it over while the other connection writes between this one's writes,
+ * as it does while many runs start: the log then grew to the main connection's
+ * mark (10,000 pages), and that connection's commits, on the event loop, ran
+ * the checkpoints. The file never shrinks, so it grows only while the log runs
+ * on without starting over; that is when this worker forces it.
  */
-const restartAtFrames = 2000;
-let checkpointedAt = performance.now();
+const restartAtBytes =
+  2000 * (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
+const logFile = `${path}-wal`;
+let logBytes = 0;
+let checkedAt = performance.now();
 
-function checkpoint() {
+/** Starts the log over when its file grew past restartAtBytes since the last look. */
+function restartGrowingLog() {
   const now = performance.now();
-  if (now - checkpointedAt < checkpointEveryMs) return;
-  checkpointedAt = now;
-  const { log } = db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number };
+  if (now - checkedAt < checkEveryMs) return;
+  checkedAt = now;
+  const bytes = statSync(logFile, { throwIfNoEntry: false })?.size ?? 0;
+  const grew = bytes > logBytes;
+  logBytes = bytes;
   // RESTART holds other writers back (they wait off the event loop, see
   // sqlite-connection.ts) until readers are off the log, then starts it over.
-  if (log >= restartAtFrames) db.exec('PRAGMA wal_checkpoint(RESTART)');
+  if (grew && bytes >= restartAtBytes) db.exec('PRAGMA wal_checkpoint(RESTART)');
 }
 
 function write({ batches }: EventWrite): EventWriteResult['outcome'] {
@@ -44,18 +50,12 @@ function write({ batches }: EventWrite): EventWriteResult['outcome'] {
   try {
     insertEventRows(db, batches);
     db.exec('COMMIT');
+    return 'ok';
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK');
     const message = error instanceof Error ? error.message : String(error);
     return { error: isAgentRpcError(error, 'NOT_FOUND') ? 'NOT_FOUND' : 'STORE_ERROR', message };
   }
-  try {
-    checkpoint();
-  } catch (error) {
-    // The events are stored; the checkpoint is tried again after the next write.
-    console.error('agentrpc: the SQLite event writer could not checkpoint the log', error);
-  }
-  return 'ok';
 }
 
 parentPort?.on('message', (message: EventWrite | 'close') => {
@@ -65,4 +65,10 @@ parentPort?.on('message', (message: EventWrite | 'close') => {
     return;
   }
   parentPort?.postMessage({ id: message.id, outcome: write(message) } satisfies EventWriteResult);
+  try {
+    restartGrowingLog();
+  } catch (error) {
+    // The events are stored and answered for; the check runs again after a later write.
+    console.error('agentrpc: the SQLite event writer could not checkpoint the log', error);
+  }
 });

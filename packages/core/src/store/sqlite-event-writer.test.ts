@@ -59,29 +59,35 @@ describe('SqliteEventWriter', () => {
     expect(stdout.trim()).toBe('closed');
   });
 
-  it('copies the log into the database and starts it over once it is long, between its writes', async () => {
+  it('starts the write-ahead log over when it keeps growing', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'agentrpc-writer-')), 'events.db');
     const store = new SqliteStore({ path });
     const session = await store.createSession(sessionFixture('u'));
     await store.appendRun(runFixture(session, { runId: 'r1', status: 'running' }));
     const key = { userId: 'u', runId: 'r1' };
-    // Some 3,000 pages of log in one write, too soon after the worker started to checkpoint.
-    const big = Array.from({ length: 3000 }, (_, i) => contentEvent('r1', i + 1, 'x'.repeat(4000)));
-    await store.appendEvents(key, big);
+    const pages = (from: number) =>
+      Array.from({ length: 3000 }, (_, i) => contentEvent('r1', from + i, 'x'.repeat(4000)));
     const framesInLog = () => {
       const raw = new DatabaseSync(path);
       raw.exec('PRAGMA wal_autocheckpoint = 0');
-      // A checkpoint with nothing to copy only reports how long the log is.
       const { log } = raw.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number };
       raw.close();
       return log;
     };
+    // A reader on an old snapshot keeps SQLite's own checkpoints from starting
+    // the log over, as another connection writing all the time does.
+    const reader = new DatabaseSync(path);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM runs').get();
+    await store.appendEvents(key, pages(1));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    // This write's checkpoint copies the log and starts it over; the next one writes from its start.
-    await store.appendEvents(key, [contentEvent('r1', 3001)]);
-    await store.appendEvents(key, [contentEvent('r1', 3002)]);
+    await store.appendEvents(key, pages(3001));
+    // The log's file grew past 2,000 pages: the worker starts it over once the reader is off it.
+    reader.exec('COMMIT');
+    reader.close();
+    await store.appendEvents(key, [contentEvent('r1', 6001)]);
     expect(framesInLog()).toBeLessThan(100);
-    expect(await store.readEvents({ ...key, afterSeq: 2999 })).toHaveLength(3);
+    expect(await store.readEvents({ ...key, afterSeq: 5999 })).toHaveLength(2);
     await store.close();
   });
 });
