@@ -9,6 +9,7 @@ export default defineConfig({
       'packages/*/src/**/*.test.ts',
       'apps/*/src/**/*.test.ts',
       'examples/*/src/**/*.test.ts',
+      'bench/src/**/*.test.ts',
     ],
     testTimeout: 20_000,
     hookTimeout: 20_000,

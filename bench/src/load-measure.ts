@@ -1,7 +1,8 @@
 // What the load benchmark measures of a path, whichever it is: streams started
 // over the ramp, when each chunk arrives against the upstream's schedule, and
-// one table row per path and size; plus a child process's CPU time and peak RSS.
-import { readFileSync } from 'node:fs';
+// one table row per path and size; plus a child process's CPU time and peak RSS
+// (process-cpu.ts).
+import { peakRssMiB, type ThreadGroup, threadGroups, watchCpu } from './process-cpu.ts';
 import { ShedError } from './raw-clients.ts';
 
 export const chunks = Number(process.env.CHUNKS ?? 200);
@@ -10,39 +11,35 @@ export const gapMs = Number(process.env.GAP_MS ?? 50);
 export const rampMs = Number(process.env.RAMP_MS ?? 2000);
 /** Short unpaced streams each path serves first, not counted, so its code is compiled as in service. */
 export const warmUpRuns = Number(process.env.WARM_UP_RUNS ?? 1000);
-/** Linux reports process CPU time in clock ticks of 1/100 s. */
-const ticksPerSecond = 100;
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-/** CPU time the process has used so far, in seconds (user + system). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-}
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kib / 1024;
-}
-
 /** What the process in the middle (server or proxy) cost. */
 export interface MiddleFigures {
   rssMiB: number;
   cpuPerChunkUs: number;
+  /** The same CPU split by thread group (process-cpu.ts). */
+  cpuPerChunkByThreadUs: Record<ThreadGroup, number>;
 }
 
 /** Starts counting a process's CPU time; the returned function gives its figures for `chunkCount` chunks. */
 export function watchProcess(pid: number): (chunkCount: number) => MiddleFigures {
-  const before = cpuSeconds(pid);
-  return (chunkCount) => ({
-    rssMiB: peakRssMiB(pid),
-    cpuPerChunkUs: ((cpuSeconds(pid) - before) * 1e6) / Math.max(1, chunkCount),
-  });
+  const used = watchCpu(pid);
+  return (chunkCount) => {
+    const { total, byGroup } = used();
+    const perChunk = (seconds: number) => (seconds * 1e6) / Math.max(1, chunkCount);
+    const byThread = Object.fromEntries(
+      threadGroups.map((group) => [group, perChunk(byGroup[group])]),
+    ) as Record<ThreadGroup, number>;
+    return {
+      rssMiB: peakRssMiB(pid),
+      cpuPerChunkUs: perChunk(total),
+      cpuPerChunkByThreadUs: byThread,
+    };
+  };
 }
 
 /** Streams stream `i`, calling `onDelta` with each content delta as it arrives; settles at the end. */

@@ -10,6 +10,7 @@ import {
   row,
   warmUpRuns,
 } from './load-measure.ts';
+import { threadGroups } from './process-cpu.ts';
 
 const header = [
   '| path | streams | peak at once | completed | shed | errors | TTFT p50 ms | TTFT p99 ms | lateness p50 ms | lateness p99 ms | added gap p50 ms | added gap p99 ms | peak RSS MiB | CPU µs per chunk | wall s |',
@@ -38,6 +39,17 @@ function ratioRows(measured: Measured[]): string[] {
     );
   }
   return rows;
+}
+
+/** The CPU per chunk of each process in the middle, split by thread group. */
+function threadRows(measured: Measured[]): string[] {
+  return measured.flatMap(({ path, streams, middle }) => {
+    if (!middle) return [];
+    const groups = threadGroups.map((group) => middle.cpuPerChunkByThreadUs[group].toFixed(1));
+    return [
+      `| ${path} | ${streams} | ${middle.cpuPerChunkUs.toFixed(1)} | ${groups.join(' | ')} |`,
+    ];
+  });
 }
 
 /** The peers side by side: agno's figures over agentrpc's at each size. */
@@ -131,6 +143,14 @@ export function loadSection(report: LoadReport): string {
     '| streams | transport | CPU per chunk × proxy | gap p99 ms ≤ bound | RSS MiB ≤ bound | streams |',
     '| ---: | --- | --- | --- | --- | --- |',
     ...ratioRows(throughput),
+    '',
+    'Where that CPU goes, by thread (bench/src/process-cpu.ts): the event loop (the main thread), worker threads',
+    '(the SQLite store’s event writer), V8’s helper threads (garbage collection and compilation), and the rest',
+    '(libuv’s pool, threads that ended). µs per chunk delivered, as in the CPU column above.',
+    '',
+    `| path | streams | all threads | ${threadGroups.join(' | ')} |`,
+    `| --- | ---: | ---: | ${threadGroups.map(() => '---:').join(' | ')} |`,
+    ...threadRows(throughput),
   ];
   if (overload.length > 0) {
     lines.push(

@@ -1,0 +1,82 @@
+// What a child process of the load bench costs, read from Linux's /proc: its
+// CPU time (all threads, user + system), its peak RSS, and the CPU time split
+// by thread. The split shows where a server's cost lies beyond its event loop:
+// Node names its threads, so the event loop, worker threads (the SQLite event
+// writer), V8's helpers (garbage collection, compilation) and libuv's pool
+// can be told apart.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Linux reports CPU time in clock ticks of 1/100 s. */
+const ticksPerSecond = 100;
+
+/** The thread groups of the split, in the order the report shows them. */
+export const threadGroups = ['event loop', 'worker threads', 'V8 helpers', 'other'] as const;
+export type ThreadGroup = (typeof threadGroups)[number];
+
+/** user + system seconds from the text of a /proc stat file. */
+function statSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** CPU time the process has used so far, in seconds, threads that ended included. */
+export function cpuSeconds(pid: number): number {
+  return statSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kib / 1024;
+}
+
+function groupOf(pid: number, tid: number, name: string): ThreadGroup {
+  if (tid === pid) return 'event loop';
+  if (name === 'WorkerThread') return 'worker threads';
+  if (name === 'V8Worker') return 'V8 helpers';
+  return 'other';
+}
+
+/** Seconds used so far by each live thread, by thread id, with its group. */
+function threadSeconds(pid: number): Map<number, { group: ThreadGroup; seconds: number }> {
+  const threads = new Map<number, { group: ThreadGroup; seconds: number }>();
+  for (const entry of readdirSync(`/proc/${pid}/task`)) {
+    const tid = Number(entry);
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      threads.set(tid, { group: groupOf(pid, tid, name), seconds: statSeconds(stat) });
+    } catch {
+      // The thread ended between the listing and the read: the total still counts it.
+    }
+  }
+  return threads;
+}
+
+export interface CpuUse {
+  /** Seconds of CPU, all threads. */
+  total: number;
+  /** Seconds by thread group; threads that ended meanwhile count under "other". */
+  byGroup: Record<ThreadGroup, number>;
+}
+
+/** Starts counting; the returned function gives the CPU used since. */
+export function watchCpu(pid: number): () => CpuUse {
+  const totalBefore = cpuSeconds(pid);
+  const before = threadSeconds(pid);
+  return () => {
+    const total = cpuSeconds(pid) - totalBefore;
+    const byGroup: Record<ThreadGroup, number> = {
+      'event loop': 0,
+      'worker threads': 0,
+      'V8 helpers': 0,
+      other: 0,
+    };
+    for (const [tid, thread] of threadSeconds(pid)) {
+      byGroup[thread.group] += thread.seconds - (before.get(tid)?.seconds ?? 0);
+    }
+    const counted = threadGroups.reduce((sum, group) => sum + byGroup[group], 0);
+    byGroup.other += Math.max(0, total - counted);
+    return { total, byGroup };
+  };
+}
