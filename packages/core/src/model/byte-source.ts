@@ -19,23 +19,29 @@ export interface ByteSource {
 }
 
 /**
- * Reads a Node stream in flowing mode: each chunk the socket gave is passed on
- * as it is. (Paused mode, one `read()` of all that arrived at each 'readable',
- * makes fewer calls when a reader is far behind, but joins the chunks into a
- * new buffer each time: at a provider's pace, 500-1,000 streams at once, it
- * cost the server 1-8 % more CPU per chunk and 5-30 MiB more memory.) A stream
- * closed before its end fails as undici's fetch does.
+ * Reads a Node stream in paused mode: at each 'readable', everything that has
+ * arrived is taken in one read. (Flowing mode cost a few % less CPU per chunk
+ * on a server with cores to spare, but in overload it delayed new runs' first
+ * tokens: docs/deployment.md, "Capacity per core".) A stream closed before
+ * its end fails as undici's fetch does.
  */
 export function nodeByteSource(stream: Readable, listener: ByteListener): ByteSource {
   let over = false;
+  let paused = false;
   const fail = (error: unknown) => {
     if (over) return;
     over = true;
     listener.fail(error);
   };
-  stream.on('data', (bytes: Buffer) => {
-    if (!over) listener.bytes(bytes);
-  });
+  const readAll = () => {
+    for (;;) {
+      if (over || paused) return;
+      const bytes = stream.read() as Buffer | null;
+      if (bytes === null) return;
+      listener.bytes(bytes);
+    }
+  };
+  stream.on('readable', readAll);
   stream.once('end', () => {
     if (over) return;
     over = true;
@@ -44,8 +50,13 @@ export function nodeByteSource(stream: Readable, listener: ByteListener): ByteSo
   stream.once('error', fail);
   stream.once('close', () => fail(new TypeError('terminated')));
   return {
-    pause: () => stream.pause(),
-    resume: () => stream.resume(),
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      queueMicrotask(readAll); // not from inside the caller's own read
+    },
     cancel: () => {
       if (over) return;
       over = true;
