@@ -1,15 +1,24 @@
 // What both subscription transports (SSE and WebSocket) do alike: fold a
 // client's lastEventId into the input, and serialize what a subscription
-// yields with the router's transformer, with a shortcut for flat JSON values. Content deltas are most of a run's events and
-// hold only strings and numbers; superjson serializes such a value as
-// `{ json: value }`, but walks it to find that out, and the walk is a large
-// share of a stream's cost. Whether the shortcut holds is checked once against
-// the transformer itself, so another transformer simply never takes it.
+// yields with the router's transformer, with a shortcut for plain JSON values.
+// Nearly every event of a run is one (content deltas: strings and numbers; a
+// run's start and end: nested objects and arrays of them); superjson
+// serializes such a value as `{ json: value }`, but walks it to find that out,
+// building annotations on the way, and the walk was a large share of a
+// stream's cost. Whether the shortcut holds is checked once against the
+// transformer itself, so another transformer simply never takes it.
 import { TRPCError } from '@trpc/server';
 import type { CombinedTransformer } from './transport-config.ts';
 
-/** A string, a finite number, a boolean, null, or a plain object of those (nested up to `depth`). */
-function isFlatJson(value: unknown, depth: number): boolean {
+/** How deep a value may nest and still take the shortcut; deeper ones go through the transformer. */
+const plainDepth = 32;
+
+/**
+ * A string, a finite number other than -0, a boolean, null, or a plain object
+ * or an array (without holes) of those, nested at most `depth` deep: a value
+ * whose JSON text is all there is to it.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -18,9 +27,18 @@ function isFlatJson(value: unknown, depth: number): boolean {
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
-      if (depth === 0 || Object.getPrototypeOf(value) !== Object.prototype) return false;
+      if (depth === 0) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!isPlainJson(value[i], depth - 1)) return false;
+        }
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
       for (const key in value) {
-        if (!isFlatJson((value as Record<string, unknown>)[key], depth - 1)) return false;
+        // A key that would set the prototype where the walk rebuilds the object.
+        if (key === '__proto__') return false;
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth - 1)) return false;
       }
       return true;
     }
@@ -33,7 +51,7 @@ function isFlatJson(value: unknown, depth: number): boolean {
 function wrapsPlainJson(transformer: CombinedTransformer): boolean {
   const sample = {
     id: 'r:1',
-    data: { type: 'run.content', seq: 1, delta: 'x', ok: true, no: null },
+    data: { type: 'run.content', seq: 1, delta: 'x', ok: true, no: null, list: [1, { a: ['b'] }] },
   };
   return JSON.stringify(transformer.output.serialize(sample)) === JSON.stringify({ json: sample });
 }
@@ -44,7 +62,7 @@ export function subscriptionSerializer(
 ): (value: unknown) => unknown {
   const wraps = wrapsPlainJson(transformer);
   return (value) =>
-    wraps && isFlatJson(value, 2) ? { json: value } : transformer.output.serialize(value);
+    wraps && isPlainJson(value, plainDepth) ? { json: value } : transformer.output.serialize(value);
 }
 
 /**
@@ -54,7 +72,7 @@ export function subscriptionSerializer(
 export function subscriptionText(transformer: CombinedTransformer): (value: unknown) => string {
   const wraps = wrapsPlainJson(transformer);
   return (value) =>
-    wraps && isFlatJson(value, 2)
+    wraps && isPlainJson(value, plainDepth)
       ? `{"json":${JSON.stringify(value)}}`
       : JSON.stringify(transformer.output.serialize(value));
 }
