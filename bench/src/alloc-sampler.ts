@@ -1,0 +1,42 @@
+// A preload for the server under load (`SERVER_NODE_OPTIONS=--import=…/alloc-sampler.ts`
+// in `bench:load`): samples what every thread allocates, including objects
+// already collected, for ALLOC_LENGTH_MS from ALLOC_START_MS after start, and
+// writes one `.heapprofile` per thread to ALLOC_OUT-<pid>-<thread>. Garbage
+// collection is a large share of a streaming server's CPU; this says which
+// code makes the garbage. Read the files with alloc-top.ts.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { threadId } from 'node:worker_threads';
+
+const session = new Session();
+session.connect();
+
+function post<T>(method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T)));
+  });
+}
+
+const startMs = Number(process.env.ALLOC_START_MS ?? 8000);
+const lengthMs = Number(process.env.ALLOC_LENGTH_MS ?? 8000);
+const out = process.env.ALLOC_OUT ?? '/tmp/alloc';
+
+async function sample(): Promise<void> {
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  setTimeout(() => {
+    post<{ profile: unknown }>('HeapProfiler.stopSampling').then(
+      ({ profile }) =>
+        writeFileSync(`${out}-${process.pid}-${threadId}.heapprofile`, JSON.stringify(profile)),
+      (error: unknown) => console.error('alloc-sampler:', error),
+    );
+  }, lengthMs).unref();
+}
+
+setTimeout(() => {
+  sample().catch((error: unknown) => console.error('alloc-sampler:', error));
+}, startMs).unref();
