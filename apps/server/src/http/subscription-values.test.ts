@@ -1,5 +1,5 @@
 import { initTRPC } from '@trpc/server';
-import superjson from 'superjson';
+import superjson, { type SuperJSONResult } from 'superjson';
 import { describe, expect, it } from 'vitest';
 import {
   connectionParamsFromQuery,
@@ -67,6 +67,15 @@ describe('subscriptionText', () => {
         outcome(() => JSON.stringify(superjson.serialize(value))),
       );
     }
+  });
+
+  it('gives a value holding one object twice back equal, as two copies', () => {
+    const text = subscriptionText(initTRPC.create({ transformer: superjson })._config.transformer);
+    const usage = { tokens: 3 };
+    const value = { type: 'run.completed', usage, totals: [usage] };
+    const back = superjson.deserialize(JSON.parse(text(value)) as SuperJSONResult) as typeof value;
+    expect(back).toEqual(value);
+    expect(back.totals[0]).not.toBe(back.usage);
   });
 
   it('leaves a transformer that does not wrap values to itself', () => {

@@ -16,7 +16,9 @@ const plainDepth = 32;
 /**
  * A string, a finite number other than -0, a boolean, null, or a plain object
  * or an array (without holes) of those, nested at most `depth` deep: a value
- * whose JSON text is all there is to it.
+ * whose JSON text is all there is to it. (An object it holds twice arrives as
+ * two equal copies, where superjson would note the reference and rebuild one
+ * object: the values a client reads are equal either way.)
  */
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
