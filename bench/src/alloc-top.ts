@@ -2,9 +2,10 @@
 // each function allocated in a sampled heap profile (alloc-sampler.ts), per
 // unit of work (e.g. the chunks delivered while it sampled), largest first.
 import { readFileSync } from 'node:fs';
+import { type CallFrame, frameKey } from './profile-frame.ts';
 
 interface ProfileNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   selfSize: number;
   children: ProfileNode[];
 }
@@ -14,9 +15,7 @@ function selfBytes(head: ProfileNode): Map<string, number> {
   const bytes = new Map<string, number>();
   const pending = [head];
   for (let node = pending.pop(); node; node = pending.pop()) {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url.split('/').slice(-2).join('/');
-    const key = `${functionName || '(anonymous)'} ${where}${where ? `:${lineNumber + 1}` : ''}`;
+    const key = frameKey(node.callFrame);
     bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
     pending.push(...node.children);
   }

@@ -20,7 +20,7 @@ function statSeconds(stat: string): number {
 }
 
 /** CPU time the process has used so far, in seconds, threads that ended included. */
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   return statSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 

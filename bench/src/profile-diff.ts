@@ -6,9 +6,10 @@
 // self time left over, divided by how many more chunks the long run
 // delivered, is its cost per chunk. Prints the top frames in µs per chunk.
 import { readFileSync } from 'node:fs';
+import { type CallFrame, frameKey } from './profile-frame.ts';
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: CallFrame }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -21,8 +22,7 @@ function selfTimes(file: string): Map<string, number> {
   profile.samples.forEach((id, i) => {
     const frame = frames.get(id);
     if (!frame) return;
-    const where = frame.url.split('/').slice(-2).join('/');
-    const key = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
+    const key = frameKey(frame);
     times.set(key, (times.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   return times;
