@@ -1,4 +1,4 @@
-import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
+import { type EventBatch, MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from './event-log.ts';
@@ -59,6 +59,31 @@ describe('EventLog', () => {
     expect(calls).toEqual(['appendEventBatches']);
     expect(await seqs(store, a.runId)).toEqual([1, 2]);
     expect(await seqs(store, b.runId)).toEqual([1]);
+  });
+
+  it("writes each of a run's events once, over many writes, and again after a quiet interval", async () => {
+    const { store, a } = await storeWithRuns();
+    const written: number[][] = [];
+    const spying = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'appendEventBatches') return Reflect.get(target, property, receiver);
+        return (batches: EventBatch[]) => {
+          written.push(...batches.map((batch) => batch.events.map((event) => event.seq)));
+          return target.appendEventBatches?.(batches);
+        };
+      },
+    });
+    const log = strictLog(spying, 10_000);
+    log.add(a, contentEvent(a.runId, 1));
+    log.add(a, contentEvent(a.runId, 2));
+    await log.flush();
+    log.add(a, contentEvent(a.runId, 3));
+    await log.flush();
+    await log.flush(); // nothing waits: the run is let go
+    log.add(a, contentEvent(a.runId, 4));
+    await log.flush();
+    expect(written).toEqual([[1, 2], [3], [4]]);
+    expect(await seqs(store, a.runId)).toEqual([1, 2, 3, 4]);
   });
 
   it('writes at once at a terminal event', async () => {

@@ -4,7 +4,11 @@
 // bulk write in MongoDB). A terminal event goes out at once, with everything
 // pending; flushes asked for while a write is going join the next one. With
 // many streams, a write per run per interval was most of the store's load, and
-// on SQLite a large share of the server's CPU.
+// on SQLite a large share of the server's CPU. A run's waiting events are
+// kept in an array that lives as long as the run streams and is emptied in
+// place at each write, rather than a new one per run per write: those arrays
+// outlived young-generation collections and were much of what the garbage
+// collector copied (docs/deployment.md).
 import {
   type EventBatch,
   isAgentRpcError,
@@ -29,20 +33,23 @@ export interface EventLogOptions {
 /** How soon a failed write is tried again. */
 const retryMs = 500;
 
+/** A run's events waiting to be written: the first `count` of `events` (the slots past it are empty). */
+interface Waiting {
+  key: RunKey;
+  events: (RunEvent | undefined)[];
+  count: number;
+}
+
 export class EventLog {
-  /** Events waiting to be written, by run. */
-  #pending = new Map<string, EventBatch>();
+  /** Runs that had events to write since the last write but one, by run id. */
+  readonly #runs = new Map<string, Waiting>();
   #timer: NodeJS.Timeout | undefined;
   /**
    * Writes go one after another, so a run's log never has a gap. Ending runs
    * each ask for a flush: under load, those that come during a write share
    * the next one, which takes whatever is pending when it starts.
    */
-  readonly #writeNext = joinedRuns(() => {
-    const batches = [...this.#pending.values()];
-    this.#pending = new Map();
-    return this.#write(batches);
-  });
+  readonly #writeNext = joinedRuns(() => this.#write(this.#takeWaiting()));
   readonly #options: EventLogOptions;
 
   constructor(options: EventLogOptions) {
@@ -51,14 +58,10 @@ export class EventLog {
 
   /** Queues the event; for a terminal one, writes at once and returns when the run's log is stored. */
   add(key: RunKey, event: RunEvent): Promise<void> | undefined {
-    let batch = this.#pending.get(key.runId);
-    if (!batch) {
-      batch = { key: { userId: key.userId, runId: key.runId }, events: [] };
-      this.#pending.set(key.runId, batch);
-    }
-    batch.events.push(event);
+    const waiting = this.#waitingOf(key);
+    waiting.events[waiting.count++] = event;
     if (isTerminalEvent(event)) return this.flush();
-    if (batch.events.length >= (this.#options.maxBatch ?? 64)) {
+    if (waiting.count >= (this.#options.maxBatch ?? 64)) {
       void this.flush();
     } else {
       this.#timer ??= setTimeout(() => void this.flush(), this.#options.flushMs ?? 100);
@@ -71,6 +74,37 @@ export class EventLog {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     return this.#writeNext();
+  }
+
+  #waitingOf(key: RunKey): Waiting {
+    let waiting = this.#runs.get(key.runId);
+    if (!waiting) {
+      waiting = { key: { userId: key.userId, runId: key.runId }, events: [], count: 0 };
+      this.#runs.set(key.runId, waiting);
+    }
+    return waiting;
+  }
+
+  /**
+   * Every run's waiting events, each run's in an array of their own, and the
+   * runs emptied for the next ones. A run with nothing waiting is let go: it
+   * ended, or it is between steps and comes back at its next event.
+   */
+  #takeWaiting(): EventBatch[] {
+    const batches: EventBatch[] = [];
+    for (const [runId, waiting] of this.#runs) {
+      if (waiting.count === 0) {
+        this.#runs.delete(runId);
+        continue;
+      }
+      batches.push({
+        key: waiting.key,
+        events: waiting.events.slice(0, waiting.count) as RunEvent[],
+      });
+      waiting.events.fill(undefined, 0, waiting.count);
+      waiting.count = 0;
+    }
+    return batches;
   }
 
   async #write(batches: EventBatch[]): Promise<void> {
@@ -102,9 +136,10 @@ export class EventLog {
     }
   }
 
+  /** Puts a failed write's events back before those that came since. */
   #requeue(failed: EventBatch) {
-    const waiting = this.#pending.get(failed.key.runId);
-    if (waiting) waiting.events = failed.events.concat(waiting.events);
-    else this.#pending.set(failed.key.runId, failed);
+    const waiting = this.#waitingOf(failed.key);
+    waiting.events = [...failed.events, ...waiting.events.slice(0, waiting.count)];
+    waiting.count = waiting.events.length;
   }
 }

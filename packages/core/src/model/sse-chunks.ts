@@ -52,8 +52,12 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
    * Bytes arrived since the reader last caught up. They are decoded when the
    * reader gets to them, all at once: a fast stream arrives in many small
    * pieces, and decoding each on arrival costs more than decoding them together.
+   * A paced stream's chunk comes in one piece, held on its own: an array made
+   * for it at each chunk lived until the next one, long enough to be moved to
+   * the old generation, and was much of a streaming server's garbage.
    */
-  let unread: Uint8Array[] = [];
+  let unread: Uint8Array | undefined;
+  let unreadMore: Uint8Array[] | undefined;
   let unreadBytes = 0;
   let events: SseEvent[] = [];
   let head = 0;
@@ -80,7 +84,8 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
   /** Stops reading; cancelling the body frees the connection. */
   const stop = () => {
     stopped = true;
-    unread = [];
+    unread = undefined;
+    unreadMore = undefined;
     events = [];
     head = 0;
     if (!bodyDone) source.cancel();
@@ -88,8 +93,9 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
 
   /** Turns the unread bytes into events (and, at the end of the body, the last one). */
   const decodeUnread = () => {
-    const bytes = unread.length === 1 ? unread[0] : Buffer.concat(unread);
-    unread = [];
+    const bytes = unread && unreadMore ? Buffer.concat([unread, ...unreadMore]) : unread;
+    unread = undefined;
+    unreadMore = undefined;
     unreadBytes = 0;
     events = [];
     head = 0;
@@ -112,11 +118,19 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
    */
   const take = (): IteratorResult<ChatCompletionChunk> | undefined => {
     if (stopped) return finished();
-    if (head === events.length && (unread.length > 0 || (bodyDone && !endDecoded && !failure))) {
+    if (head === events.length && (unread !== undefined || (bodyDone && !endDecoded && !failure))) {
       decodeUnread();
     }
     if (head < events.length) {
       const sse = events[head++] as SseEvent;
+      // Let go of the decoded events once all are taken: held until the next
+      // chunk (a paced stream's gap), each stream's last event and the text it
+      // was cut from outlived a scavenge, and collecting that copying was a
+      // large share of a streaming server's garbage collection.
+      if (head === events.length) {
+        events = [];
+        head = 0;
+      }
       if (sse.data !== '[DONE]') {
         const chunk = chunkOf(sse, response.headers);
         if (!answerClosed) answerClosed = chunk.choices?.some((c) => c.finish_reason) ?? false;
@@ -163,7 +177,9 @@ export function sseChunks(response: Response): AsyncIterableIterator<ChatComplet
         return;
       }
       if (stopped) return;
-      unread.push(bytes);
+      if (unread === undefined) unread = bytes;
+      else if (unreadMore) unreadMore.push(bytes);
+      else unreadMore = [bytes];
       unreadBytes += bytes.length;
       if (waiting) settle();
       else if (unreadBytes > maxUnreadBytes && !paused) {

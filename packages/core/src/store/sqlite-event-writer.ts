@@ -78,10 +78,12 @@ export class SqliteEventWriter {
     if (this.#closed) return Promise.reject(storeError('the store is closed'));
     const worker = this.#worker ?? this.#start();
     const id = this.#nextId++;
-    const message: EventWrite = { id, batches: toEventRows(batches) };
     const written = new Promise<void>((resolve, reject) => {
       if (this.#waiting.size === 0) worker.ref();
       this.#waiting.set(id, { resolve, reject, worker });
+      // Serialised here and let go at once: a variable the closures below can
+      // see would hold every row until the worker answers.
+      const message: EventWrite = { id, batches: toEventRows(batches) };
       worker.postMessage(message);
     });
     this.#inFlight.add(written);

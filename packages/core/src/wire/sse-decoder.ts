@@ -19,11 +19,14 @@ export class SseLineTooLongError extends SyntaxError {
   override readonly name = 'SseLineTooLongError';
 }
 
+/** Where events would go between pushes: none arrive then. */
+const noEvents: SseEvent[] = [];
+
 /** Splits decoded text into SSE events; keeps an unfinished tail for the next piece. */
 export class SseDecoder {
   readonly #parser: EventSourceParser;
   /** Where `push` is collecting events right now. */
-  #into: SseEvent[] = [];
+  #into: SseEvent[] = noEvents;
   #overflow: Error | undefined;
 
   constructor(options: SseDecoderOptions = {}) {
@@ -47,6 +50,8 @@ export class SseDecoder {
   push(text: string, into: SseEvent[]): void {
     this.#into = into;
     this.#parser.feed(text);
+    // The caller owns the events from here on; holding its array would keep them alive.
+    this.#into = noEvents;
     const overflow = this.#overflow;
     if (overflow) {
       this.#overflow = undefined;
