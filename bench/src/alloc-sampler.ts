@@ -1,6 +1,7 @@
 // A preload for the server under load (`SERVER_NODE_OPTIONS=--import=…/alloc-sampler.ts`
 // in `bench:load`): samples what every thread allocates, including objects
-// already collected, for ALLOC_LENGTH_MS from ALLOC_START_MS after start, and
+// already collected (or, with ALLOC_SURVIVORS=1, only what outlived a
+// scavenge), for ALLOC_LENGTH_MS from ALLOC_START_MS after start, and
 // writes one `.heapprofile` per thread to ALLOC_OUT-<pid>-<thread>. Garbage
 // collection is a large share of a streaming server's CPU; this says which
 // code makes the garbage. Read the files with alloc-top.ts.
@@ -20,13 +21,19 @@ function post<T>(method: string, params?: object): Promise<T> {
 const startMs = Number(process.env.ALLOC_START_MS ?? 8000);
 const lengthMs = Number(process.env.ALLOC_LENGTH_MS ?? 8000);
 const out = process.env.ALLOC_OUT ?? '/tmp/alloc';
+/**
+ * ALLOC_SURVIVORS=1 leaves out objects a scavenge collected: what is left
+ * outlived the young generation, which is what scavenges copy and what the
+ * old generation's collections then mark and sweep.
+ */
+const survivorsOnly = process.env.ALLOC_SURVIVORS === '1';
 
 async function sample(): Promise<void> {
   await post('HeapProfiler.enable');
   await post('HeapProfiler.startSampling', {
     samplingInterval: 4096,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: !survivorsOnly,
   });
   setTimeout(() => {
     post<{ profile: unknown }>('HeapProfiler.stopSampling').then(

@@ -2,6 +2,7 @@
 // over the ramp, when each chunk arrives against the upstream's schedule, and
 // one table row per path and size; plus a child process's CPU time and peak RSS
 // (process-cpu.ts).
+import { type GapPhase, gapsByPhase, type StreamSpan, type TimedGap } from './gap-phases.ts';
 import { peakRssMiB, type ThreadGroup, threadGroups, watchCpu } from './process-cpu.ts';
 import { ShedError } from './raw-clients.ts';
 
@@ -21,6 +22,8 @@ export function percentile(values: number[], p: number): number {
 export interface MiddleFigures {
   rssMiB: number;
   cpuPerChunkUs: number;
+  /** Of cpuPerChunkUs, the system time: the kernel's work for the process. */
+  systemPerChunkUs: number;
   /** The same CPU split by thread group (process-cpu.ts). */
   cpuPerChunkByThreadUs: Record<ThreadGroup, number>;
 }
@@ -29,7 +32,7 @@ export interface MiddleFigures {
 export function watchProcess(pid: number): (chunkCount: number) => MiddleFigures {
   const used = watchCpu(pid);
   return (chunkCount) => {
-    const { total, byGroup } = used();
+    const { total, system, byGroup } = used();
     const perChunk = (seconds: number) => (seconds * 1e6) / Math.max(1, chunkCount);
     const byThread = Object.fromEntries(
       threadGroups.map((group) => [group, perChunk(byGroup[group])]),
@@ -37,6 +40,7 @@ export function watchProcess(pid: number): (chunkCount: number) => MiddleFigures
     return {
       rssMiB: peakRssMiB(pid),
       cpuPerChunkUs: perChunk(total),
+      systemPerChunkUs: perChunk(system),
       cpuPerChunkByThreadUs: byThread,
     };
   };
@@ -55,6 +59,8 @@ export interface LoadFigures {
   lateness: number[];
   /** Per chunk after the first: how much longer its gap to the previous one was than the pacing. */
   addedGaps: number[];
+  /** The same gaps by when they came: while streams started, all ran, or ended (gap-phases.ts). */
+  gapPhases: Record<GapPhase, number[]>;
   /** Per stream: from asking for it to its first delta (ms). */
   ttfts: number[];
   wallS: number;
@@ -69,10 +75,13 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
     errors: 0,
     lateness: [],
     addedGaps: [],
+    gapPhases: { starting: [], steady: [], ending: [] },
     ttfts: [],
     wallS: 0,
   };
   let live = 0;
+  const timedGaps: TimedGap[] = [];
+  const spans: StreamSpan[] = [];
   const started = performance.now();
   await Promise.all(
     Array.from({ length: streams }, async (_, i) => {
@@ -94,10 +103,18 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
         const base = Math.min(...offsets);
         for (const [k, offset] of offsets.entries()) {
           figures.lateness.push(offset - base);
-          if (k > 0) figures.addedGaps.push(offset - (offsets[k - 1] ?? offset));
+          if (k === 0) continue;
+          const gap = offset - (offsets[k - 1] ?? offset);
+          figures.addedGaps.push(gap);
+          timedGaps.push({ at: offset + k * gapMs - started, gap });
         }
-        if (offsets.length === chunks) figures.completed++;
-        else figures.errors++;
+        if (offsets.length === chunks) {
+          figures.completed++;
+          spans.push({
+            firstAt: (offsets[0] ?? 0) - started,
+            lastAt: (offsets.at(-1) ?? 0) + (chunks - 1) * gapMs - started,
+          });
+        } else figures.errors++;
       } catch (error) {
         if (error instanceof ShedError) figures.shed++;
         else figures.errors++;
@@ -107,6 +124,7 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
     }),
   );
   figures.wallS = (performance.now() - started) / 1000;
+  figures.gapPhases = gapsByPhase(timedGaps, spans);
   return figures;
 }
 

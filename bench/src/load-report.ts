@@ -1,6 +1,7 @@
 // The Load section of bench/RESULTS.md: what was run, the rows, and the
 // targets read as ratios against the baselines measured in the same run.
 import { cpus, totalmem } from 'node:os';
+import { gapPhases } from './gap-phases.ts';
 import {
   chunks,
   gapMs,
@@ -47,8 +48,21 @@ function threadRows(measured: Measured[]): string[] {
     if (!middle) return [];
     const groups = threadGroups.map((group) => middle.cpuPerChunkByThreadUs[group].toFixed(1));
     return [
-      `| ${path} | ${streams} | ${middle.cpuPerChunkUs.toFixed(1)} | ${groups.join(' | ')} |`,
+      `| ${path} | ${streams} | ${middle.cpuPerChunkUs.toFixed(1)} | ${groups.join(' | ')} | ${middle.systemPerChunkUs.toFixed(1)} |`,
     ];
+  });
+}
+
+/** Each row's added-gap p99 by phase, with the share of gaps in each. */
+function phaseRows(measured: Measured[]): string[] {
+  return measured.map(({ path, streams, figures }) => {
+    const cells = gapPhases.map((phase) => {
+      const gaps = figures.gapPhases[phase];
+      if (gaps.length === 0) return '–';
+      const share = (100 * gaps.length) / Math.max(1, figures.addedGaps.length);
+      return `${percentile(gaps, 99).toFixed(1)} (${share.toFixed(0)} %)`;
+    });
+    return `| ${path} | ${streams} | ${percentile(figures.addedGaps, 99).toFixed(1)} | ${cells.join(' | ')} |`;
   });
 }
 
@@ -146,11 +160,21 @@ export function loadSection(report: LoadReport): string {
     '',
     'Where that CPU goes, by thread (bench/src/process-cpu.ts): the event loop (the main thread), worker threads',
     '(the SQLite store’s event writer), V8’s helper threads (garbage collection and compilation), and the rest',
-    '(libuv’s pool, threads that ended). µs per chunk delivered, as in the CPU column above.',
+    '(libuv’s pool, threads that ended). µs per chunk delivered, as in the CPU column above. The last column is the',
+    'part of all threads’ time that was system time: the kernel’s work for the process (socket reads and writes above all).',
     '',
-    `| path | streams | all threads | ${threadGroups.join(' | ')} |`,
-    `| --- | ---: | ---: | ${threadGroups.map(() => '---:').join(' | ')} |`,
+    `| path | streams | all threads | ${threadGroups.join(' | ')} | of all, system |`,
+    `| --- | ---: | ---: | ${threadGroups.map(() => '---:').join(' | ')} | ---: |`,
     ...threadRows(throughput),
+    '',
+    'When the added gaps come (bench/src/gap-phases.ts): while streams start (until the last stream’s first chunk),',
+    'while all run, and while they end (from the first stream’s last chunk on). Added-gap p99 in ms, and the share of',
+    'all gaps in that phase. A run’s start and end cost the server much more than a chunk, so a burst of them can make',
+    'the p99 on its own.',
+    '',
+    `| path | streams | all | ${gapPhases.join(' | ')} |`,
+    `| --- | ---: | ---: | ${gapPhases.map(() => '---:').join(' | ')} |`,
+    ...phaseRows(throughput),
   ];
   if (overload.length > 0) {
     lines.push(

@@ -27,7 +27,7 @@ describe('watchCpu', () => {
     const used = watchCpu(proc.pid ?? 0);
     proc.stdin.write('go\n');
     expect((await lines.next()).value).toBe('done');
-    const { total, byGroup } = used();
+    const { total, system, byGroup } = used();
     proc.stdin.end();
     await once(proc, 'exit');
 
@@ -37,5 +37,8 @@ describe('watchCpu', () => {
     expect(byGroup['event loop']).toBeLessThan(0.5);
     const counted = Object.values(byGroup).reduce((sum, seconds) => sum + seconds, 0);
     expect(counted).toBeCloseTo(total, 5);
+    // Spinning is user time: the kernel's share stays small.
+    expect(system).toBeGreaterThanOrEqual(0);
+    expect(system).toBeLessThan(0.25 * total);
   });
 });

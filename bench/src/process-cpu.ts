@@ -1,6 +1,6 @@
 // What a child process of the load bench costs, read from Linux's /proc: its
-// CPU time (all threads, user + system), its peak RSS, and the CPU time split
-// by thread. The split shows where a server's cost lies beyond its event loop:
+// CPU time (all threads, user + system, and of that the system time spent in
+// the kernel on its behalf), its peak RSS, and the CPU time split by thread. The split shows where a server's cost lies beyond its event loop:
 // Node names its threads, so the event loop, worker threads (the SQLite event
 // writer), V8's helpers (garbage collection, compilation) and libuv's pool
 // can be told apart.
@@ -13,15 +13,17 @@ const ticksPerSecond = 100;
 export const threadGroups = ['event loop', 'worker threads', 'V8 helpers', 'other'] as const;
 export type ThreadGroup = (typeof threadGroups)[number];
 
-/** user + system seconds from the text of a /proc stat file. */
-function statSeconds(stat: string): number {
+/** user + system seconds, and system alone, from the text of a /proc stat file. */
+function statTimes(stat: string): { seconds: number; systemSeconds: number } {
   const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  return { seconds: (user + system) / ticksPerSecond, systemSeconds: system / ticksPerSecond };
 }
 
 /** CPU time the process has used so far, in seconds, threads that ended included. */
-function cpuSeconds(pid: number): number {
-  return statSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+function processTimes(pid: number) {
+  return statTimes(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 export function peakRssMiB(pid: number): number {
@@ -45,7 +47,7 @@ function threadSeconds(pid: number): Map<number, { group: ThreadGroup; seconds: 
     try {
       const stat = readFileSync(`/proc/${pid}/task/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      threads.set(tid, { group: groupOf(pid, tid, name), seconds: statSeconds(stat) });
+      threads.set(tid, { group: groupOf(pid, tid, name), seconds: statTimes(stat).seconds });
     } catch {
       // The thread ended between the listing and the read: the total still counts it.
     }
@@ -56,16 +58,20 @@ function threadSeconds(pid: number): Map<number, { group: ThreadGroup; seconds: 
 export interface CpuUse {
   /** Seconds of CPU, all threads. */
   total: number;
+  /** Of `total`, the system time: the kernel's work for the process (its reads, writes, page faults). */
+  system: number;
   /** Seconds by thread group; threads that ended meanwhile count under "other". */
   byGroup: Record<ThreadGroup, number>;
 }
 
 /** Starts counting; the returned function gives the CPU used since. */
 export function watchCpu(pid: number): () => CpuUse {
-  const totalBefore = cpuSeconds(pid);
+  const timesBefore = processTimes(pid);
   const before = threadSeconds(pid);
   return () => {
-    const total = cpuSeconds(pid) - totalBefore;
+    const times = processTimes(pid);
+    const total = times.seconds - timesBefore.seconds;
+    const system = times.systemSeconds - timesBefore.systemSeconds;
     const byGroup: Record<ThreadGroup, number> = {
       'event loop': 0,
       'worker threads': 0,
@@ -77,6 +83,6 @@ export function watchCpu(pid: number): () => CpuUse {
     }
     const counted = threadGroups.reduce((sum, group) => sum + byGroup[group], 0);
     byGroup.other += Math.max(0, total - counted);
-    return { total, byGroup };
+    return { total, system, byGroup };
   };
 }
