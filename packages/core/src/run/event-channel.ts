@@ -32,7 +32,14 @@ export class EventChannel implements RunEventStream {
 
   push(event: RunEvent): void {
     if (this.#ended) return;
-    if (this.#sink) {
+    const sink = this.#sink;
+    if (sink) {
+      // Nothing waits before it: hand it over without a stop in the buffer,
+      // whose storage, emptied after every event, was made anew for the next.
+      if (this.#head === this.#buffer.length && !this.#sinkPaused) {
+        if (!sink.value(event)) this.#sinkPaused = true;
+        return;
+      }
       this.#buffer.push(event);
       this.#drain();
       return;
