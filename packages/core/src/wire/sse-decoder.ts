@@ -19,14 +19,11 @@ export class SseLineTooLongError extends SyntaxError {
   override readonly name = 'SseLineTooLongError';
 }
 
-/** Where events would go between pushes: none arrive then. */
-const noEvents: SseEvent[] = [];
-
 /** Splits decoded text into SSE events; keeps an unfinished tail for the next piece. */
 export class SseDecoder {
   readonly #parser: EventSourceParser;
-  /** Where `push` is collecting events right now. */
-  #into: SseEvent[] = noEvents;
+  /** Where `push` is collecting events right now; none between pushes. */
+  #into: SseEvent[] | undefined;
   #overflow: Error | undefined;
 
   constructor(options: SseDecoderOptions = {}) {
@@ -34,7 +31,7 @@ export class SseDecoder {
     this.#parser = createParser({
       maxBufferSize,
       onEvent: (message) => {
-        this.#into.push(message);
+        this.#into?.push(message);
       },
       onError: (error) => {
         // Unknown fields and bad `retry:` values are ignored, as the standard says.
@@ -51,7 +48,7 @@ export class SseDecoder {
     this.#into = into;
     this.#parser.feed(text);
     // The caller owns the events from here on; holding its array would keep them alive.
-    this.#into = noEvents;
+    this.#into = undefined;
     const overflow = this.#overflow;
     if (overflow) {
       this.#overflow = undefined;
