@@ -1,9 +1,10 @@
 // What a child process of the load bench costs, read from Linux's /proc: its
 // CPU time (all threads, user + system, and of that the system time spent in
-// the kernel on its behalf), its peak RSS, and the CPU time split by thread. The split shows where a server's cost lies beyond its event loop:
-// Node names its threads, so the event loop, worker threads (the SQLite event
-// writer), V8's helpers (garbage collection, compilation) and libuv's pool
-// can be told apart.
+// the kernel on its behalf), its peak RSS, and the CPU time split by thread.
+// The split shows where a server's cost lies beyond its event loop: Node names
+// its threads, so the event loop, worker threads (the SQLite event writer),
+// V8's helpers (garbage collection, compilation) and libuv's pool can be told
+// apart.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux reports CPU time in clock ticks of 1/100 s. */
