@@ -1,6 +1,7 @@
 // SqliteStore: the embedded default Store, one file through node:sqlite.
-// WAL mode lets several processes share the file; writes that read first run
-// in IMMEDIATE transactions so they never interleave.
+// WAL mode lets several processes share the file. Each write is all or
+// nothing, and the writes of one turn of the event loop share a transaction
+// (sqlite-connection.ts).
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
@@ -9,7 +10,7 @@ import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { copyValue } from './copy-value.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
-import { inTransaction, SqliteConnection } from './sqlite-connection.ts';
+import { SqliteConnection } from './sqlite-connection.ts';
 import { type EventRow, eventsOfRows, insertEventRows, toEventRows } from './sqlite-event-rows.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
 import type {
@@ -73,6 +74,10 @@ export class SqliteStore implements Store {
     return this.#connection.use(action, work);
   }
 
+  #write<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
+    return this.#connection.write(action, work);
+  }
+
   #sql(sql: string): StatementSync {
     return this.#connection.sql(sql);
   }
@@ -98,7 +103,7 @@ export class SqliteStore implements Store {
   }
 
   createSession(session: Session): Promise<Session> {
-    return this.#use('create a session', () => {
+    return this.#write('create a session', () => {
       const inserted = this.#sql(
         'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ).run(
@@ -155,47 +160,41 @@ export class SqliteStore implements Store {
   }
 
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
-    return this.#use('update a session', (db) =>
-      inTransaction(db, () => {
-        const session = this.#sessionRow(key);
-        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-        const { addRuns, addUsage: usage, ...fields } = patch;
-        Object.assign(session, copyValue(fields), {
-          updatedAt: Math.max(Date.now(), session.updatedAt),
-        });
-        if (addRuns) session.runCount += addRuns;
-        if (usage) session.usage = addUsage(session.usage, usage);
-        this.#writeSession(session);
-        return session;
-      }),
-    );
+    return this.#write('update a session', () => {
+      const session = this.#sessionRow(key);
+      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+      const { addRuns, addUsage: usage, ...fields } = patch;
+      Object.assign(session, copyValue(fields), {
+        updatedAt: Math.max(Date.now(), session.updatedAt),
+      });
+      if (addRuns) session.runCount += addRuns;
+      if (usage) session.usage = addUsage(session.usage, usage);
+      this.#writeSession(session);
+      return session;
+    });
   }
 
   updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
-    return this.#use('update session state', (db) =>
-      inTransaction(db, () => {
-        const session = this.#sessionRow(key);
-        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-        session.state = deepMerge(session.state, patch);
-        session.updatedAt = Math.max(Date.now(), session.updatedAt);
-        this.#writeSession(session);
-        return session;
-      }),
-    );
+    return this.#write('update session state', () => {
+      const session = this.#sessionRow(key);
+      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
+      session.state = deepMerge(session.state, patch);
+      session.updatedAt = Math.max(Date.now(), session.updatedAt);
+      this.#writeSession(session);
+      return session;
+    });
   }
 
   deleteSession(key: SessionKey): Promise<boolean> {
-    return this.#use('delete a session', (db) =>
-      inTransaction(db, () => {
-        const deleted = this.#sql('DELETE FROM sessions WHERE session_id = ? AND user_id = ?').run(
-          key.sessionId,
-          key.userId,
-        );
-        if (!deleted.changes) return false;
-        this.#deleteRunsOf(key);
-        return true;
-      }),
-    );
+    return this.#write('delete a session', () => {
+      const deleted = this.#sql('DELETE FROM sessions WHERE session_id = ? AND user_id = ?').run(
+        key.sessionId,
+        key.userId,
+      );
+      if (!deleted.changes) return false;
+      this.#deleteRunsOf(key);
+      return true;
+    });
   }
 
   #deleteRunsOf(key: SessionKey) {
@@ -209,7 +208,7 @@ export class SqliteStore implements Store {
   }
 
   appendRun(run: RunRecord): Promise<void> {
-    return this.#use('append a run', () => {
+    return this.#write('append a run', () => {
       const inserted = this.#sql(
         'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ).run(run.runId, run.sessionId, run.userId, run.status, run.createdAt, JSON.stringify(run));
@@ -218,25 +217,23 @@ export class SqliteStore implements Store {
   }
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
-    return this.#use('update a run', (db) =>
-      inTransaction(db, () => {
-        const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
-          key.runId,
-          key.userId,
-        );
-        if (!row) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-        const run = Object.assign(parse<RunRecord>(row), copyValue(patch), {
-          updatedAt: Date.now(),
-        });
-        this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
-          run.status,
-          JSON.stringify(run),
-          run.userId,
-          run.runId,
-        );
-        return run;
-      }),
-    );
+    return this.#write('update a run', () => {
+      const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
+        key.runId,
+        key.userId,
+      );
+      if (!row) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+      const run = Object.assign(parse<RunRecord>(row), copyValue(patch), {
+        updatedAt: Date.now(),
+      });
+      this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
+        run.status,
+        JSON.stringify(run),
+        run.userId,
+        run.runId,
+      );
+      return run;
+    });
   }
 
   getRun(key: RunKey): Promise<RunRecord | null> {
@@ -283,9 +280,7 @@ export class SqliteStore implements Store {
         (writer) => writer.write(batches),
       );
     }
-    return this.#use('append events', (db) =>
-      inTransaction(db, () => insertEventRows(db, toEventRows(batches))),
-    );
+    return this.#write('append events', (db) => insertEventRows(db, toEventRows(batches)));
   }
 
   readEvents(query: EventQuery): Promise<RunEvent[]> {
@@ -319,7 +314,7 @@ export class SqliteStore implements Store {
   }
 
   createMemory(memory: Memory): Promise<Memory> {
-    return this.#use('create a memory', () => {
+    return this.#write('create a memory', () => {
       const inserted = this.#sql(
         'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
       ).run(
@@ -348,28 +343,26 @@ export class SqliteStore implements Store {
   }
 
   updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
-    return this.#use('update a memory', (db) =>
-      inTransaction(db, () => {
-        const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
-          key.memoryId,
-          key.userId,
-        );
-        if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
-        const memory = Object.assign(parse<Memory>(row), copyValue(patch), {
-          updatedAt: Date.now(),
-        });
-        this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
-          memory.updatedAt,
-          JSON.stringify(memory),
-          memory.memoryId,
-        );
-        return memory;
-      }),
-    );
+    return this.#write('update a memory', () => {
+      const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
+        key.memoryId,
+        key.userId,
+      );
+      if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
+      const memory = Object.assign(parse<Memory>(row), copyValue(patch), {
+        updatedAt: Date.now(),
+      });
+      this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
+        memory.updatedAt,
+        JSON.stringify(memory),
+        memory.memoryId,
+      );
+      return memory;
+    });
   }
 
   deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
-    return this.#use(
+    return this.#write(
       'delete a memory',
       () =>
         this.#sql('DELETE FROM memories WHERE memory_id = ? AND user_id = ?').run(
@@ -380,7 +373,7 @@ export class SqliteStore implements Store {
   }
 
   acquireLease(lease: Lease): Promise<boolean> {
-    return this.#use('acquire a lease', () => {
+    return this.#write('acquire a lease', () => {
       const now = Date.now();
       // One statement: insert, or take over a lease that is ours or expired.
       const result = this.#sql(
@@ -393,7 +386,7 @@ export class SqliteStore implements Store {
   }
 
   renewLease(lease: Lease): Promise<boolean> {
-    return this.#use(
+    return this.#write(
       'renew a lease',
       () =>
         this.#sql('UPDATE leases SET expires_at = ? WHERE key = ? AND owner = ?').run(
@@ -405,7 +398,7 @@ export class SqliteStore implements Store {
   }
 
   releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
-    return this.#use('release a lease', () => {
+    return this.#write('release a lease', () => {
       this.#sql('DELETE FROM leases WHERE key = ? AND owner = ?').run(lease.key, lease.owner);
     });
   }
@@ -420,7 +413,7 @@ export class SqliteStore implements Store {
   }
 
   putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
-    return this.#use('write the response cache', () => {
+    return this.#write('write the response cache', () => {
       this.#sql(
         `INSERT INTO response_cache (user_id, key, expires_at, data) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id, key) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data`,
@@ -440,17 +433,15 @@ export class SqliteStore implements Store {
   }
 
   deleteIdleSessions(before: number): Promise<number> {
-    return this.#use('delete idle sessions', (db) =>
-      inTransaction(db, () => {
-        const idle = this.#sql('SELECT user_id, session_id FROM sessions WHERE updated_at < ?').all(
-          before,
-        ) as { user_id: string; session_id: string }[];
-        for (const row of idle) {
-          this.#deleteRunsOf({ userId: row.user_id, sessionId: row.session_id });
-        }
-        return Number(this.#sql('DELETE FROM sessions WHERE updated_at < ?').run(before).changes);
-      }),
-    );
+    return this.#write('delete idle sessions', () => {
+      const idle = this.#sql('SELECT user_id, session_id FROM sessions WHERE updated_at < ?').all(
+        before,
+      ) as { user_id: string; session_id: string }[];
+      for (const row of idle) {
+        this.#deleteRunsOf({ userId: row.user_id, sessionId: row.session_id });
+      }
+      return Number(this.#sql('DELETE FROM sessions WHERE updated_at < ?').run(before).changes);
+    });
   }
 
   describe(): string {
