@@ -40,16 +40,26 @@ afterEach(() => {
 });
 
 describe('SqliteConnection writes', () => {
-  it('commits the writes of one turn together, before any of them resolves', async () => {
+  it('runs the writes of one turn together at its end, and resolves them once committed', async () => {
     const { connection: db, path } = await connection();
     const writes = [note(db, 'a'), note(db, 'b'), note(db, 'c')];
-    // Written on this connection at once, not yet committed for the others.
-    expect(
-      await db.use('read', (raw) => raw.prepare('SELECT count(*) AS n FROM notes').get()),
-    ).toEqual({ n: 3 });
-    expect(notesSeenElsewhere(path)).toEqual([]);
+    const count = (raw: DatabaseSync) => raw.prepare('SELECT count(*) AS n FROM notes').get();
+    expect(await db.use('read', count)).toEqual({ n: 0 });
     expect(await Promise.all(writes)).toEqual(['a', 'b', 'c']);
     expect(notesSeenElsewhere(path)).toEqual(['a', 'b', 'c']);
+  });
+
+  it("leaves the file's write lock to other connections until the turn's writes run", async () => {
+    const { connection: db, path } = await connection();
+    const writing = note(db, 'a');
+    // Another process (or the event worker) writes meanwhile without waiting.
+    const other = new DatabaseSync(path);
+    other.exec('PRAGMA busy_timeout = 0; BEGIN IMMEDIATE');
+    other.prepare('INSERT INTO notes (id) VALUES (?)').run('b');
+    other.exec('COMMIT');
+    other.close();
+    expect(await writing).toBe('a');
+    expect(notesSeenElsewhere(path)).toEqual(['a', 'b']);
   });
 
   it('takes back only the write that failed, all of it, and keeps the others of its turn', async () => {

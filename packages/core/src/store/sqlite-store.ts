@@ -1,7 +1,8 @@
 // SqliteStore: the embedded default Store, one file through node:sqlite.
 // WAL mode lets several processes share the file. Each write is all or
-// nothing, and the writes of one turn of the event loop share a transaction
-// (sqlite-connection.ts).
+// nothing; the writes of one turn of the event loop run together at its end,
+// in one transaction (sqlite-write-queue.ts), so each takes what it needs from
+// its arguments when it is called.
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
@@ -49,6 +50,9 @@ export interface SqliteStoreOptions {
 }
 
 const parse = <T>(row: unknown): T => JSON.parse((row as { data: string }).data) as T;
+
+/** The key's ids, taken when a write is queued: the caller's object may change before it runs. */
+const sessionKey = ({ userId, sessionId }: SessionKey): SessionKey => ({ userId, sessionId });
 
 const defaultBusyTimeoutMs = 5000;
 
@@ -102,7 +106,8 @@ export class SqliteStore implements Store {
     );
   }
 
-  createSession(session: Session): Promise<Session> {
+  createSession(input: Session): Promise<Session> {
+    const session = copyValue(input);
     return this.#write('create a session', () => {
       const inserted = this.#sql(
         'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -117,7 +122,7 @@ export class SqliteStore implements Store {
       );
       if (!inserted.changes)
         throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
-      return copyValue(session);
+      return session;
     });
   }
 
@@ -160,11 +165,12 @@ export class SqliteStore implements Store {
   }
 
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
+    const at = sessionKey(key);
+    const { addRuns, addUsage: usage, ...fields } = copyValue(patch);
     return this.#write('update a session', () => {
-      const session = this.#sessionRow(key);
-      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-      const { addRuns, addUsage: usage, ...fields } = patch;
-      Object.assign(session, copyValue(fields), {
+      const session = this.#sessionRow(at);
+      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
+      Object.assign(session, fields, {
         updatedAt: Math.max(Date.now(), session.updatedAt),
       });
       if (addRuns) session.runCount += addRuns;
@@ -175,10 +181,12 @@ export class SqliteStore implements Store {
   }
 
   updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
+    const at = sessionKey(key);
+    const merged = copyValue(patch);
     return this.#write('update session state', () => {
-      const session = this.#sessionRow(key);
-      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${key.sessionId} not found`);
-      session.state = deepMerge(session.state, patch);
+      const session = this.#sessionRow(at);
+      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
+      session.state = deepMerge(session.state, merged);
       session.updatedAt = Math.max(Date.now(), session.updatedAt);
       this.#writeSession(session);
       return session;
@@ -186,13 +194,14 @@ export class SqliteStore implements Store {
   }
 
   deleteSession(key: SessionKey): Promise<boolean> {
+    const at = sessionKey(key);
     return this.#write('delete a session', () => {
       const deleted = this.#sql('DELETE FROM sessions WHERE session_id = ? AND user_id = ?').run(
-        key.sessionId,
-        key.userId,
+        at.sessionId,
+        at.userId,
       );
       if (!deleted.changes) return false;
-      this.#deleteRunsOf(key);
+      this.#deleteRunsOf(at);
       return true;
     });
   }
@@ -208,22 +217,26 @@ export class SqliteStore implements Store {
   }
 
   appendRun(run: RunRecord): Promise<void> {
+    const { runId, sessionId, userId, status, createdAt } = run;
+    const data = JSON.stringify(run);
     return this.#write('append a run', () => {
       const inserted = this.#sql(
         'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      ).run(run.runId, run.sessionId, run.userId, run.status, run.createdAt, JSON.stringify(run));
-      if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${run.runId} exists`);
+      ).run(runId, sessionId, userId, status, createdAt, data);
+      if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
     });
   }
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
+    const { userId, runId } = key;
+    const changes = copyValue(patch);
     return this.#write('update a run', () => {
       const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
-        key.runId,
-        key.userId,
+        runId,
+        userId,
       );
-      if (!row) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-      const run = Object.assign(parse<RunRecord>(row), copyValue(patch), {
+      if (!row) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
+      const run = Object.assign(parse<RunRecord>(row), changes, {
         updatedAt: Date.now(),
       });
       this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
@@ -280,7 +293,8 @@ export class SqliteStore implements Store {
         (writer) => writer.write(batches),
       );
     }
-    return this.#write('append events', (db) => insertEventRows(db, toEventRows(batches)));
+    const rows = toEventRows(batches);
+    return this.#write('append events', (db) => insertEventRows(db, rows));
   }
 
   readEvents(query: EventQuery): Promise<RunEvent[]> {
@@ -313,7 +327,8 @@ export class SqliteStore implements Store {
     return eventsOfRows(rows.concat(after), afterSeq, limit);
   }
 
-  createMemory(memory: Memory): Promise<Memory> {
+  createMemory(input: Memory): Promise<Memory> {
+    const memory = copyValue(input);
     return this.#write('create a memory', () => {
       const inserted = this.#sql(
         'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -326,7 +341,7 @@ export class SqliteStore implements Store {
       );
       if (!inserted.changes)
         throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
-      return copyValue(memory);
+      return memory;
     });
   }
 
@@ -343,13 +358,15 @@ export class SqliteStore implements Store {
   }
 
   updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
+    const { userId, memoryId } = key;
+    const changes = copyValue(patch);
     return this.#write('update a memory', () => {
       const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
-        key.memoryId,
-        key.userId,
+        memoryId,
+        userId,
       );
-      if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${key.memoryId} not found`);
-      const memory = Object.assign(parse<Memory>(row), copyValue(patch), {
+      if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${memoryId} not found`);
+      const memory = Object.assign(parse<Memory>(row), changes, {
         updatedAt: Date.now(),
       });
       this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
@@ -362,17 +379,17 @@ export class SqliteStore implements Store {
   }
 
   deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
+    const { userId, memoryId } = key;
     return this.#write(
       'delete a memory',
       () =>
-        this.#sql('DELETE FROM memories WHERE memory_id = ? AND user_id = ?').run(
-          key.memoryId,
-          key.userId,
-        ).changes > 0,
+        this.#sql('DELETE FROM memories WHERE memory_id = ? AND user_id = ?').run(memoryId, userId)
+          .changes > 0,
     );
   }
 
-  acquireLease(lease: Lease): Promise<boolean> {
+  acquireLease(input: Lease): Promise<boolean> {
+    const lease = { ...input };
     return this.#write('acquire a lease', () => {
       const now = Date.now();
       // One statement: insert, or take over a lease that is ours or expired.
@@ -385,7 +402,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  renewLease(lease: Lease): Promise<boolean> {
+  renewLease(input: Lease): Promise<boolean> {
+    const lease = { ...input };
     return this.#write(
       'renew a lease',
       () =>
@@ -398,8 +416,9 @@ export class SqliteStore implements Store {
   }
 
   releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
+    const { key, owner } = lease;
     return this.#write('release a lease', () => {
-      this.#sql('DELETE FROM leases WHERE key = ? AND owner = ?').run(lease.key, lease.owner);
+      this.#sql('DELETE FROM leases WHERE key = ? AND owner = ?').run(key, owner);
     });
   }
 
@@ -413,11 +432,13 @@ export class SqliteStore implements Store {
   }
 
   putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
+    const { userId, key: cacheKey } = key;
+    const data = JSON.stringify(response);
     return this.#write('write the response cache', () => {
       this.#sql(
         `INSERT INTO response_cache (user_id, key, expires_at, data) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id, key) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data`,
-      ).run(key.userId, key.key, Date.now() + ttlMs, JSON.stringify(response));
+      ).run(userId, cacheKey, Date.now() + ttlMs, data);
       this.#sql('DELETE FROM response_cache WHERE expires_at <= ?').run(Date.now());
     });
   }
