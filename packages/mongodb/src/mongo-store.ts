@@ -1,4 +1,6 @@
 // MongoStore: the Store on MongoDB (or any MongoDB-wire server such as FerretDB).
+// Each write copies what it was given before its first round trip, as callers
+// may change their objects once the call returns.
 // Runs and events are documents of their own (runs split by status, see
 // run-docs.ts); appends are idempotent through unique keys; nothing needs
 // multi-document transactions or change streams.
@@ -106,8 +108,9 @@ export class MongoStore implements Store {
     return collections(await this.connect(), this.#options.collectionPrefix ?? '');
   }
 
-  createSession(session: Session): Promise<Session> {
+  createSession(input: Session): Promise<Session> {
     return guarded('create a session', async () => {
+      const session = structuredClone(input);
       await insertSession(await this.#c(), session);
       return session;
     });
@@ -125,13 +128,17 @@ export class MongoStore implements Store {
   }
 
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
-    return guarded('update a session', async () => patchSession(await this.#c(), key, patch));
+    return guarded('update a session', async () => {
+      const changes = structuredClone(patch);
+      return patchSession(await this.#c(), key, changes);
+    });
   }
 
   updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
-    return guarded('update session state', async () =>
-      mergeSessionState(await this.#c(), key, patch),
-    );
+    return guarded('update session state', async () => {
+      const changes = structuredClone(patch);
+      return mergeSessionState(await this.#c(), key, changes);
+    });
   }
 
   deleteSession(key: SessionKey): Promise<boolean> {
@@ -149,8 +156,9 @@ export class MongoStore implements Store {
     });
   }
 
-  appendRun(run: RunRecord): Promise<void> {
+  appendRun(input: RunRecord): Promise<void> {
     return guarded('append a run', async () => {
+      const run = structuredClone(input);
       const c = await this.#c();
       await insertRun(c, run);
       this.#known.add(docId(run.userId, run.runId));
@@ -160,8 +168,9 @@ export class MongoStore implements Store {
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
     return guarded('update a run', async () => {
+      const changes = structuredClone(patch);
       const c = await this.#c();
-      const { wasCompleted, after } = await patchRun(c, key, patch);
+      const { wasCompleted, after } = await patchRun(c, key, changes);
       const record = strip(after) as RunRecord;
       if (wasCompleted || after.status === 'completed') await rememberRun(c, record);
       return record;
@@ -217,8 +226,9 @@ export class MongoStore implements Store {
     });
   }
 
-  createMemory(memory: Memory): Promise<Memory> {
+  createMemory(input: Memory): Promise<Memory> {
     return guarded('create a memory', async () => {
+      const memory = structuredClone(input);
       await insertMemory(await this.#c(), memory);
       return memory;
     });
@@ -229,7 +239,10 @@ export class MongoStore implements Store {
   }
 
   updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
-    return guarded('update a memory', async () => patchMemory(await this.#c(), key, patch));
+    return guarded('update a memory', async () => {
+      const changes = structuredClone(patch);
+      return patchMemory(await this.#c(), key, changes);
+    });
   }
 
   deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
@@ -258,12 +271,9 @@ export class MongoStore implements Store {
 
   putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
     return guarded('write the response cache', async () => {
+      const copy = structuredClone(response);
       const { cache } = await this.#c();
-      const doc = {
-        userId: key.userId,
-        expiresAt: Date.now() + ttlMs,
-        response: structuredClone(response),
-      };
+      const doc = { userId: key.userId, expiresAt: Date.now() + ttlMs, response: copy };
       await cache.replaceOne({ _id: docId(key.userId, key.key) }, doc, { upsert: true });
     });
   }

@@ -249,6 +249,28 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
         expect(await s.getRun(run)).toEqual(updated);
       });
 
+      it('keeps what it was given when called, not what the caller changed after', async () => {
+        const s = await setup();
+        const session = sessionFixture(uid('u'));
+        const creating = s.createSession(session);
+        session.name = 'changed';
+        await creating;
+        const run = runFixture(session, { status: 'running', content: '' });
+        const appending = s.appendRun(run);
+        run.content = 'changed';
+        await appending;
+        const patch = { content: 'first', metadata: { note: 'first' } };
+        const updating = s.updateRun(run, patch);
+        patch.content = 'changed';
+        patch.metadata.note = 'changed';
+        expect(await updating).toMatchObject({ content: 'first', metadata: { note: 'first' } });
+        expect(await s.getSession(session)).toMatchObject({ name: 'A session' });
+        expect(await s.getRun(run)).toMatchObject({
+          content: 'first',
+          metadata: { note: 'first' },
+        });
+      });
+
       it('keeps runs to their user', async () => {
         const s = await setup();
         const session = await s.createSession(sessionFixture(uid('u')));
