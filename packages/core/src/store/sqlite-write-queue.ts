@@ -62,10 +62,13 @@ export class SqliteWriteQueue {
 
   async #run(): Promise<void> {
     const giveUpAt = performance.now() + this.#options.busyTimeoutMs;
-    for (let pauseMs = 1; !this.#runOnce(giveUpAt); pauseMs = Math.min(pauseMs * 2, 20)) {
-      await sleep(pauseMs);
+    try {
+      for (let pauseMs = 1; !this.#runOnce(giveUpAt); pauseMs = Math.min(pauseMs * 2, 20)) {
+        await sleep(pauseMs);
+      }
+    } finally {
+      this.#due = false;
     }
-    this.#due = false;
   }
 
   /** Runs the queued writes in one transaction; false when the file is locked and there is time left to wait. */
@@ -101,11 +104,11 @@ export class SqliteWriteQueue {
     try {
       db.exec('COMMIT');
     } catch (error) {
-      if (db.isTransaction) db.exec('ROLLBACK');
       this.#failAll(
         written.map((done) => done.write),
         error,
       );
+      rollBack(db);
       return true;
     }
     for (const { write, value } of written) write.resolve(value);
@@ -132,7 +135,19 @@ function undone(db: DatabaseSync): boolean {
     return true;
   } catch {
     // The savepoint is gone too: nothing of the transaction can be trusted.
-    if (db.isTransaction) db.exec('ROLLBACK');
+    rollBack(db);
     return false;
+  }
+}
+
+/**
+ * Ends a failed transaction. Its writes have failed already; if even this
+ * fails, the next run's BEGIN fails and its writes with it, so it is not lost.
+ */
+function rollBack(db: DatabaseSync): void {
+  try {
+    if (db.isTransaction) db.exec('ROLLBACK');
+  } catch {
+    // Reported through the next writes, as above.
   }
 }
