@@ -1,6 +1,8 @@
 // The Store interface every adapter implements (memory, SQLite, MongoDB).
 // Every read and write that touches a user's data takes that user's id.
 // Missing data answers null/false; a failing database throws STORE_ERROR.
+// A write takes what it needs from its arguments when it is called (callers
+// may change their objects after) and resolves once other readers can see it.
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord, RunStatus } from '../run/types.ts';
 import type { Memory, Session, SessionUsage } from '../session/types.ts';
