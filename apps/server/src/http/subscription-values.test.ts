@@ -1,11 +1,7 @@
 import { initTRPC } from '@trpc/server';
 import superjson, { type SuperJSONResult } from 'superjson';
 import { describe, expect, it } from 'vitest';
-import {
-  connectionParamsFromQuery,
-  subscriptionSerializer,
-  subscriptionText,
-} from './subscription-values.ts';
+import { connectionParamsFromQuery, subscriptionText } from './subscription-values.ts';
 
 /** `depth` arrays, one inside the other, around a string. */
 function nested(depth: number): unknown {
@@ -42,22 +38,6 @@ const values: unknown[] = [
   'text',
   null,
 ];
-
-describe('subscriptionSerializer', () => {
-  it('gives what superjson gives, shortcut or not', () => {
-    const serialize = subscriptionSerializer(
-      initTRPC.create({ transformer: superjson })._config.transformer,
-    );
-    for (const value of values) {
-      expect(outcome(() => serialize(value))).toEqual(outcome(() => superjson.serialize(value)));
-    }
-  });
-
-  it('leaves a transformer that does not wrap values to itself', () => {
-    const serialize = subscriptionSerializer(initTRPC.create()._config.transformer);
-    expect(serialize({ a: 1 })).toEqual({ a: 1 });
-  });
-});
 
 describe('subscriptionText', () => {
   it('gives the JSON text of what superjson gives, shortcut or not', () => {

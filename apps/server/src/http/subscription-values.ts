@@ -58,18 +58,10 @@ function wrapsPlainJson(transformer: CombinedTransformer): boolean {
   return JSON.stringify(transformer.output.serialize(sample)) === JSON.stringify({ json: sample });
 }
 
-/** Returns `serialize(value)`, equal to `transformer.output.serialize(value)`. */
-export function subscriptionSerializer(
-  transformer: CombinedTransformer,
-): (value: unknown) => unknown {
-  const wraps = wrapsPlainJson(transformer);
-  return (value) =>
-    wraps && isPlainJson(value, plainDepth) ? { json: value } : transformer.output.serialize(value);
-}
-
 /**
- * Returns `JSON.stringify(serialize(value))`: for a flat value, its JSON put in
- * the wrapper's text, without the wrapper object (SSE writes text per event).
+ * Returns `JSON.stringify(transformer.output.serialize(value))`: for a plain
+ * value, its JSON put in the wrapper's text, without the wrapper object (both
+ * transports write text per event).
  */
 export function subscriptionText(transformer: CombinedTransformer): (value: unknown) => string {
   const wraps = wrapsPlainJson(transformer);

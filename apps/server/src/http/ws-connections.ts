@@ -13,22 +13,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { consumeFeed } from '@agentrpc/core/internal';
-import {
-  type AnyRouter,
-  getTRPCErrorFromUnknown,
-  isTrackedEnvelope,
-  TRPCError,
-} from '@trpc/server';
+import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { WebSocket, type WebSocketServer } from 'ws';
 import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, type ProcedureType, procedureTypes } from './procedure-call.ts';
-import {
-  connectionParamsFrom,
-  subscriptionSerializer,
-  withLastEventId,
-} from './subscription-values.ts';
+import { connectionParamsFrom, withLastEventId } from './subscription-values.ts';
 import type { TransportConfig } from './transport-config.ts';
-import { parseClientMessage, serializeResponse } from './ws-messages.ts';
+import { parseClientMessage, serializeResponse, subscriptionDataText } from './ws-messages.ts';
 import { batchedSender, keepAlive } from './ws-socket.ts';
 
 type ConnectionParams = Record<string, string | undefined> | null;
@@ -86,7 +77,6 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 
 export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) {
   const { router, config } = options;
-  const serialize = subscriptionSerializer(config.transformer);
   const types = procedureTypes(router);
 
   const { limits } = options;
@@ -233,12 +223,9 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     /** Streams a subscription's values until it ends, fails or is stopped. */
     async function subscribe(call: Call, iterable: AsyncIterable<unknown>, signal: AbortSignal) {
       respond({ id: call.id, jsonrpc: call.jsonrpc, result: { type: 'started' } });
+      const dataText = subscriptionDataText(call, config.transformer);
       const sendValue = (value: unknown): true => {
-        const [eventId, data] = isTrackedEnvelope(value)
-          ? [value[0], { id: value[0], data: value[1] }]
-          : [undefined, value];
-        const result = { type: 'data', id: eventId, data: serialize(data) };
-        send(JSON.stringify({ id: call.id, jsonrpc: call.jsonrpc, result }));
+        send(dataText(value));
         return true;
       };
       await consumeFeed(iterable, sendValue, signal);

@@ -1,6 +1,7 @@
+import { tracked } from '@trpc/server';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage, serializeResponse } from './ws-messages.ts';
+import { parseClientMessage, serializeResponse, subscriptionDataText } from './ws-messages.ts';
 
 const transformer = { input: superjson, output: superjson };
 
@@ -56,5 +57,25 @@ describe('serializeResponse', () => {
       id: 1,
       result: { type: 'started' },
     });
+  });
+});
+
+describe('subscriptionDataText', () => {
+  it('gives the text of the data response serializeResponse gives, tracked or not', () => {
+    const event = { type: 'run.content', seq: 2, delta: 'hi "there"' };
+    const values = [event, { at: new Date(0) }, 'text', null];
+    for (const call of [{ id: 7 }, { id: 'sub-1', jsonrpc: '2.0' as const }]) {
+      const text = subscriptionDataText(call, transformer);
+      for (const value of values) {
+        const plain = { ...call, result: { type: 'data' as const, data: value } };
+        expect(text(value)).toBe(JSON.stringify(serializeResponse(plain, transformer)));
+        const envelope = tracked('r:2', value);
+        const withId = {
+          ...call,
+          result: { type: 'data' as const, id: 'r:2', data: { id: 'r:2', data: value } },
+        };
+        expect(text(envelope)).toBe(JSON.stringify(serializeResponse(withId, transformer)));
+      }
+    }
   });
 });

@@ -1,7 +1,9 @@
 // The messages of tRPC's WebSocket protocol that a client sends (calls and
 // `subscription.stop`), read with zod, and the responses the server sends,
 // serialized with the router's transformer.
+import { isTrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
+import { subscriptionText } from './subscription-values.ts';
 import type { CombinedTransformer as Transformer } from './transport-config.ts';
 
 const requestId = z
@@ -54,4 +56,23 @@ export function serializeResponse(response: ServerResponse, transformer: Transfo
     };
   }
   return response;
+}
+
+/**
+ * For one subscription, the text of each value's `data` response, as
+ * `JSON.stringify(serializeResponse(…))` gives it (a tracked value carries its
+ * id), made as one text around the value's own: events are most of what a
+ * server sends, and the objects around each were garbage.
+ */
+export function subscriptionDataText(
+  call: Pick<ServerResponse, 'id' | 'jsonrpc'>,
+  transformer: Transformer,
+): (value: unknown) => string {
+  const text = subscriptionText(transformer);
+  const jsonrpc = call.jsonrpc === undefined ? '' : `,"jsonrpc":${JSON.stringify(call.jsonrpc)}`;
+  const head = `{"id":${JSON.stringify(call.id)}${jsonrpc},"result":{"type":"data"`;
+  return (value) =>
+    isTrackedEnvelope(value)
+      ? `${head},"id":${JSON.stringify(value[0])},"data":${text({ id: value[0], data: value[1] })}}}`
+      : `${head},"data":${text(value)}}}`;
 }
