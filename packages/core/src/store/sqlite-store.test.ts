@@ -234,6 +234,27 @@ describe('SqliteStore file', () => {
     await store.close();
   });
 
+  it('fails a write it cannot serialise with STORE_ERROR, as a rejection, and writes the next', async () => {
+    const store = fresh();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { metadata: { big: 1n } });
+    let writing: Promise<void> | undefined;
+    expect(() => {
+      writing = store.appendRun(run);
+    }).not.toThrow();
+    await expect(writing).rejects.toMatchObject({
+      code: 'STORE_ERROR',
+      message: expect.stringMatching(/append a run: .*BigInt/),
+    });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(store.updateSessionState(session, { circular })).rejects.toMatchObject({
+      code: 'STORE_ERROR',
+    });
+    await store.appendRun(runFixture(session));
+    await store.close();
+  });
+
   it('creates the folder of its default-style path', async () => {
     const store = new SqliteStore({ path: join(dir, 'nested', 'deeper', 'agentrpc.db') });
     await store.createSession(sessionFixture('u'));

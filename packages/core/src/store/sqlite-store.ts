@@ -12,6 +12,7 @@ import { addUsage, type Memory, type Session } from '../session/types.ts';
 import { copyValue } from './copy-value.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
 import { SqliteConnection } from './sqlite-connection.ts';
+import { storeError } from './sqlite-errors.ts';
 import { type EventRow, eventsOfRows, insertEventRows, toEventRows } from './sqlite-event-rows.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
 import type {
@@ -82,6 +83,21 @@ export class SqliteStore implements Store {
     return this.#connection.write(action, work);
   }
 
+  /** A write whose arguments are taken (copied, serialised) now; failing that fails the write. */
+  #writeTaking<A, T>(
+    action: string,
+    take: () => A,
+    work: (taken: A, db: DatabaseSync) => T,
+  ): Promise<T> {
+    let taken: A;
+    try {
+      taken = take();
+    } catch (error) {
+      return Promise.reject(storeError(action, error));
+    }
+    return this.#write(action, (db) => work(taken, db));
+  }
+
   #sql(sql: string): StatementSync {
     return this.#connection.sql(sql);
   }
@@ -107,23 +123,26 @@ export class SqliteStore implements Store {
   }
 
   createSession(input: Session): Promise<Session> {
-    const session = copyValue(input);
-    return this.#write('create a session', () => {
-      const inserted = this.#sql(
-        'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      ).run(
-        session.sessionId,
-        session.userId,
-        session.agentId,
-        session.name,
-        session.createdAt,
-        session.updatedAt,
-        JSON.stringify(session),
-      );
-      if (!inserted.changes)
-        throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
-      return session;
-    });
+    return this.#writeTaking(
+      'create a session',
+      () => copyValue(input),
+      (session) => {
+        const inserted = this.#sql(
+          'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        ).run(
+          session.sessionId,
+          session.userId,
+          session.agentId,
+          session.name,
+          session.createdAt,
+          session.updatedAt,
+          JSON.stringify(session),
+        );
+        if (!inserted.changes)
+          throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
+        return session;
+      },
+    );
   }
 
   getSession(key: SessionKey): Promise<Session | null> {
@@ -166,31 +185,38 @@ export class SqliteStore implements Store {
 
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
     const at = sessionKey(key);
-    const { addRuns, addUsage: usage, ...fields } = copyValue(patch);
-    return this.#write('update a session', () => {
-      const session = this.#sessionRow(at);
-      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
-      Object.assign(session, fields, {
-        updatedAt: Math.max(Date.now(), session.updatedAt),
-      });
-      if (addRuns) session.runCount += addRuns;
-      if (usage) session.usage = addUsage(session.usage, usage);
-      this.#writeSession(session);
-      return session;
-    });
+    return this.#writeTaking(
+      'update a session',
+      () => copyValue(patch),
+      (changes) => {
+        const { addRuns, addUsage: usage, ...fields } = changes;
+        const session = this.#sessionRow(at);
+        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
+        Object.assign(session, fields, {
+          updatedAt: Math.max(Date.now(), session.updatedAt),
+        });
+        if (addRuns) session.runCount += addRuns;
+        if (usage) session.usage = addUsage(session.usage, usage);
+        this.#writeSession(session);
+        return session;
+      },
+    );
   }
 
   updateSessionState(key: SessionKey, patch: Record<string, unknown>): Promise<Session> {
     const at = sessionKey(key);
-    const merged = copyValue(patch);
-    return this.#write('update session state', () => {
-      const session = this.#sessionRow(at);
-      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
-      session.state = deepMerge(session.state, merged);
-      session.updatedAt = Math.max(Date.now(), session.updatedAt);
-      this.#writeSession(session);
-      return session;
-    });
+    return this.#writeTaking(
+      'update session state',
+      () => copyValue(patch),
+      (merged) => {
+        const session = this.#sessionRow(at);
+        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
+        session.state = deepMerge(session.state, merged);
+        session.updatedAt = Math.max(Date.now(), session.updatedAt);
+        this.#writeSession(session);
+        return session;
+      },
+    );
   }
 
   deleteSession(key: SessionKey): Promise<boolean> {
@@ -218,35 +244,41 @@ export class SqliteStore implements Store {
 
   appendRun(run: RunRecord): Promise<void> {
     const { runId, sessionId, userId, status, createdAt } = run;
-    const data = JSON.stringify(run);
-    return this.#write('append a run', () => {
-      const inserted = this.#sql(
-        'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      ).run(runId, sessionId, userId, status, createdAt, data);
-      if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
-    });
+    return this.#writeTaking(
+      'append a run',
+      () => JSON.stringify(run),
+      (data) => {
+        const inserted = this.#sql(
+          'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        ).run(runId, sessionId, userId, status, createdAt, data);
+        if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
+      },
+    );
   }
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
     const { userId, runId } = key;
-    const changes = copyValue(patch);
-    return this.#write('update a run', () => {
-      const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
-        runId,
-        userId,
-      );
-      if (!row) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
-      const run = Object.assign(parse<RunRecord>(row), changes, {
-        updatedAt: Date.now(),
-      });
-      this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
-        run.status,
-        JSON.stringify(run),
-        run.userId,
-        run.runId,
-      );
-      return run;
-    });
+    return this.#writeTaking(
+      'update a run',
+      () => copyValue(patch),
+      (changes) => {
+        const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
+          runId,
+          userId,
+        );
+        if (!row) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
+        const run = Object.assign(parse<RunRecord>(row), changes, {
+          updatedAt: Date.now(),
+        });
+        this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
+          run.status,
+          JSON.stringify(run),
+          run.userId,
+          run.runId,
+        );
+        return run;
+      },
+    );
   }
 
   getRun(key: RunKey): Promise<RunRecord | null> {
@@ -293,8 +325,11 @@ export class SqliteStore implements Store {
         (writer) => writer.write(batches),
       );
     }
-    const rows = toEventRows(batches);
-    return this.#write('append events', (db) => insertEventRows(db, rows));
+    return this.#writeTaking(
+      'append events',
+      () => toEventRows(batches),
+      (rows, db) => insertEventRows(db, rows),
+    );
   }
 
   readEvents(query: EventQuery): Promise<RunEvent[]> {
@@ -328,21 +363,24 @@ export class SqliteStore implements Store {
   }
 
   createMemory(input: Memory): Promise<Memory> {
-    const memory = copyValue(input);
-    return this.#write('create a memory', () => {
-      const inserted = this.#sql(
-        'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      ).run(
-        memory.memoryId,
-        memory.userId,
-        memory.agentId ?? null,
-        memory.updatedAt,
-        JSON.stringify(memory),
-      );
-      if (!inserted.changes)
-        throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
-      return memory;
-    });
+    return this.#writeTaking(
+      'create a memory',
+      () => copyValue(input),
+      (memory) => {
+        const inserted = this.#sql(
+          'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        ).run(
+          memory.memoryId,
+          memory.userId,
+          memory.agentId ?? null,
+          memory.updatedAt,
+          JSON.stringify(memory),
+        );
+        if (!inserted.changes)
+          throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
+        return memory;
+      },
+    );
   }
 
   listMemories(query: MemoryQuery): Promise<Memory[]> {
@@ -359,23 +397,26 @@ export class SqliteStore implements Store {
 
   updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
     const { userId, memoryId } = key;
-    const changes = copyValue(patch);
-    return this.#write('update a memory', () => {
-      const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
-        memoryId,
-        userId,
-      );
-      if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${memoryId} not found`);
-      const memory = Object.assign(parse<Memory>(row), changes, {
-        updatedAt: Date.now(),
-      });
-      this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
-        memory.updatedAt,
-        JSON.stringify(memory),
-        memory.memoryId,
-      );
-      return memory;
-    });
+    return this.#writeTaking(
+      'update a memory',
+      () => copyValue(patch),
+      (changes) => {
+        const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
+          memoryId,
+          userId,
+        );
+        if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${memoryId} not found`);
+        const memory = Object.assign(parse<Memory>(row), changes, {
+          updatedAt: Date.now(),
+        });
+        this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
+          memory.updatedAt,
+          JSON.stringify(memory),
+          memory.memoryId,
+        );
+        return memory;
+      },
+    );
   }
 
   deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
@@ -433,14 +474,17 @@ export class SqliteStore implements Store {
 
   putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
     const { userId, key: cacheKey } = key;
-    const data = JSON.stringify(response);
-    return this.#write('write the response cache', () => {
-      this.#sql(
-        `INSERT INTO response_cache (user_id, key, expires_at, data) VALUES (?, ?, ?, ?)
+    return this.#writeTaking(
+      'write the response cache',
+      () => JSON.stringify(response),
+      (data) => {
+        this.#sql(
+          `INSERT INTO response_cache (user_id, key, expires_at, data) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id, key) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data`,
-      ).run(userId, cacheKey, Date.now() + ttlMs, data);
-      this.#sql('DELETE FROM response_cache WHERE expires_at <= ?').run(Date.now());
-    });
+        ).run(userId, cacheKey, Date.now() + ttlMs, data);
+        this.#sql('DELETE FROM response_cache WHERE expires_at <= ?').run(Date.now());
+      },
+    );
   }
 
   listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
