@@ -36,6 +36,12 @@ interface RunStart extends Pick<DriveOptions, 'session' | 'opening' | 'isNew' | 
   abandon?: () => void;
   /** Takes back what preparing wrote (a session made for this run) when the run could not start. */
   undo?: () => Promise<void>;
+  /**
+   * The creation, still going, of a session made for this run under an id
+   * made here: no one else can know that session yet, so its lease and the
+   * run's record go to the store at the same time rather than after it.
+   */
+  creating?: Promise<unknown>;
 }
 
 /**
@@ -48,6 +54,38 @@ function leaseOwner(start: RunStart, holder: string | undefined): string {
   const { runId } = start.record;
   if (holder) return `${runId}@${holder}`;
   return start.isNew ? runId : `${runId}/${randomUUID()}`;
+}
+
+/**
+ * Waits for a new session's creation, its lease and the run's record, sent
+ * to the store together (one transaction on SQLite, three round trips at
+ * once on MongoDB). When any fails, takes back what went through (the
+ * session, with the record; or, when the session is what failed, ends the
+ * record as an error) and throws the first failure.
+ */
+async function openTogether(
+  store: Store,
+  start: RunStart,
+  leasing: Promise<SessionLease>,
+): Promise<SessionLease> {
+  const [created, held, saved] = await Promise.allSettled([start.creating, leasing, start.save()]);
+  if (
+    created.status === 'fulfilled' &&
+    held.status === 'fulfilled' &&
+    saved.status === 'fulfilled'
+  ) {
+    return held.value;
+  }
+  if (held.status === 'fulfilled') await held.value.release().catch(reportToConsole);
+  if (created.status === 'fulfilled') {
+    await start.undo?.().catch(reportToConsole);
+  } else if (saved.status === 'fulfilled') {
+    const { userId, runId } = start.record;
+    const error = { code: 'STORE_ERROR' as const, message: "the run's session could not be saved" };
+    await store.updateRun({ userId, runId }, { status: 'error', error }).catch(reportToConsole);
+  }
+  const failed = [created, held, saved].find((result) => result.status === 'rejected');
+  throw (failed as PromiseRejectedResult).reason;
 }
 
 /** Stores made for agents given none; kept outside the Agent so it stays small. */
@@ -100,10 +138,12 @@ export class Agent<Output = unknown> {
       const userId = options.userId ?? defaultUser;
       const messages = inputMessages(input, options);
       const runId = options.runId ?? randomUUID();
+      // Checked before the session is made, so input it refuses leaves none behind.
+      const overrides = overridesOf(this.options, options);
       // A run id this user has used already is refused by the store when the
       // run is saved (CONFLICT), and a session made for it is taken back then
       // (undo): reading first would cost every run a store call.
-      const { session, created } = await this.#openSession(userId, messages, options);
+      const { session, created, creating } = await this.#openSession(userId, messages, options);
       if (options.sessionState) session.state = deepMerge(session.state, options.sessionState);
       const now = Date.now();
       const record: RunRecord = {
@@ -118,7 +158,7 @@ export class Agent<Output = unknown> {
         model: this.options.model.id,
         metrics: emptyMetrics(),
         ...(options.metadata ? { metadata: options.metadata } : {}),
-        ...overridesOf(this.options, options),
+        ...overrides,
         lastSeq: 1,
         createdAt: now,
         updatedAt: now,
@@ -143,6 +183,7 @@ export class Agent<Output = unknown> {
         isNew: true,
         save: () => this.store.appendRun(record),
         ...(created ? { undo } : {}),
+        ...(creating ? { creating } : {}),
       };
     });
   }
@@ -238,10 +279,11 @@ export class Agent<Output = unknown> {
     const begin = async () => {
       const start = await prepare();
       const owner = leaseOwner(start, options.holder);
-      const lease = await this.#lease(start.session, owner, options, (error) =>
+      const leasing = this.#lease(start.session, owner, options, (error) =>
         run?.controller.abort(error),
       );
-      if (start.isNew) {
+      const lease = start.creating ? await openTogether(this.store, start, leasing) : await leasing;
+      if (start.isNew && !start.creating) {
         // A run starts when it holds its session, not when it was asked for:
         // history is ordered by this time.
         const now = Date.now();
@@ -256,10 +298,11 @@ export class Agent<Output = unknown> {
           store: this.store,
           session: start.session,
           record: start.record,
+          newSession: start.creating !== undefined,
         });
         run.emit = (event) => channel.push(event);
         run.mergeDelta = (type, delta) => channel.mergeDelta(type, delta);
-        await start.save();
+        if (!start.creating) await start.save();
       } catch (error) {
         start.abandon?.();
         await lease.release();
@@ -285,12 +328,15 @@ export class Agent<Output = unknown> {
     return channel;
   }
 
-  /** The run's session, found or made for it (`created`). */
+  /**
+   * The run's session, found or made for it (`created`). One made under an id
+   * made here is still being written (`creating`) when this returns.
+   */
   async #openSession(
     userId: string,
     messages: Message[],
     options: RunOptions,
-  ): Promise<{ session: Session; created: boolean }> {
+  ): Promise<{ session: Session; created: boolean; creating?: Promise<unknown> }> {
     const store = this.store;
     if (options.sessionId) {
       const found = await store.getSession({ userId, sessionId: options.sessionId });
@@ -306,7 +352,7 @@ export class Agent<Output = unknown> {
     }
     // Ids are per user: another user's session of the same id is not this one's business.
     const now = Date.now();
-    const session = await store.createSession({
+    const fresh: Session = {
       sessionId: options.sessionId ?? randomUUID(),
       userId,
       agentId: this.id,
@@ -316,8 +362,11 @@ export class Agent<Output = unknown> {
       runCount: 0,
       createdAt: now,
       updatedAt: now,
-    });
-    return { session, created: true };
+    };
+    // Stores take what they are given when called, so `fresh` is the run's own.
+    if (!options.sessionId)
+      return { session: fresh, created: true, creating: store.createSession(fresh) };
+    return { session: await store.createSession(fresh), created: true };
   }
 
   /** Holds the session for this run; `onLost` stops the run if another takes it. */

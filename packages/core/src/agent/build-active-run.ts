@@ -129,6 +129,8 @@ export interface BuildRunOptions {
   store: Store;
   session: Session;
   record: RunRecord;
+  /** The session was made for this run: it has no history to read. */
+  newSession?: boolean;
   signal?: AbortSignal;
 }
 
@@ -141,7 +143,7 @@ export async function buildActiveRun(build: BuildRunOptions): Promise<ActiveRun>
     ? await memoriesFor(store, session, record, memory.maxInPrompt ?? 10)
     : undefined;
   const system = await systemMessage(agent, session, { metadata, memories });
-  const history = await historyOf(store, session, agent, record.runId);
+  const history = build.newSession ? [] : await historyOf(store, session, agent, record.runId);
   const toolList: AnyTool[] = [
     ...(agent.tools ?? []),
     ...(record.overrides?.clientTools ?? []).map(clientTool),
