@@ -134,6 +134,8 @@ export async function measureBareProxy(
   const proxy = await startScript('bare-proxy.ts', {
     UPSTREAM_URL: upstreams.paced,
     WARM_UP_URL: upstreams.warmUp,
+    // e.g. PROXY_NODE_OPTIONS=--cpu-prof profiles the proxy, as SERVER_NODE_OPTIONS the server.
+    ...(process.env.PROXY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PROXY_NODE_OPTIONS } : {}),
   });
   const agent = new http.Agent({ keepAlive: true });
   const client =

@@ -12,6 +12,16 @@ import { createServer, type Server as NetServer } from 'node:net';
 /** Listening sockets beside the server's own, where the platform spreads connections over them. */
 const extraAcceptors = process.platform === 'linux' ? 63 : 0;
 
+/**
+ * The socket options node:http's server gives the connections it accepts
+ * itself, so every connection is alike whichever socket took it. Without
+ * `noDelay`, a small write (an event) that follows one the client has not
+ * acknowledged yet waited for that acknowledgement, up to the 40 ms of a
+ * delayed ACK; `allowHalfOpen` lets the HTTP server, not the socket, decide
+ * what a client's half-close means.
+ */
+const acceptorOptions = { noDelay: true, allowHalfOpen: true };
+
 export interface Listening {
   port: number;
   /** Stops the extra sockets accepting (the server's own is closed with it). */
@@ -48,7 +58,7 @@ export async function listen(
   const { port } = server.address() as AddressInfo;
   const acceptors: NetServer[] = [];
   for (let i = 0; i < extraAcceptors; i++) {
-    const acceptor = createServer((socket) => server.emit('connection', socket));
+    const acceptor = createServer(acceptorOptions, (socket) => server.emit('connection', socket));
     await listenOn(acceptor, { port, host: options.host, reusePort });
     acceptors.push(acceptor);
   }
