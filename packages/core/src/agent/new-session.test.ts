@@ -63,21 +63,6 @@ describe('a run in a session made for it', () => {
     });
   });
 
-  it('refuses a run id the user has used, and keeps nothing of the attempt', async () => {
-    const store = new MemoryStore();
-    const agent = new Agent({ id: 'chat', model: model(), store });
-    fake.enqueue({ text: 'first' });
-    const first = await agent.run('one', { userId: 'u', runId: 'taken' });
-    const requests = fake.completionRequests().length;
-    await expect(agent.run('two', { userId: 'u', runId: 'taken' })).rejects.toMatchObject({
-      code: 'CONFLICT',
-    });
-    const sessions = (await store.listSessions({ userId: 'u' })).items;
-    expect(sessions.map((session) => session.sessionId)).toEqual([first.sessionId]);
-    expect((await store.getRun({ userId: 'u', runId: 'taken' }))?.content).toBe('first');
-    expect(fake.completionRequests()).toHaveLength(requests);
-  });
-
   it('refuses options that clash with the agent before making a session', async () => {
     const store = new MemoryStore();
     const agent = new Agent({ id: 'json', model: model(), store, outputSchema: z.object({}) });

@@ -87,6 +87,12 @@ describe('sessions', () => {
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     // The session made for the refused run is gone; the first run and its session are not.
     expect(await store.getSession({ userId: 'u', sessionId: 'fresh' })).toBeNull();
+    // Likewise for a session made under an id of the agent's own, sent with the record at once.
+    await expect(agent.run('two', { userId: 'u', runId: 'taken' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    const sessions = (await store.listSessions({ userId: 'u' })).items;
+    expect(sessions.map((session) => session.sessionId)).toEqual([first.sessionId]);
     await expect(
       agent.run('three', { userId: 'u', runId: 'taken', sessionId: first.sessionId }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
