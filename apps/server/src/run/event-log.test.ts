@@ -130,6 +130,25 @@ describe('EventLog', () => {
     expect(calls).toEqual([]);
   });
 
+  it('tells onGone of a run that is gone, instead of onError', async () => {
+    const { store, a } = await storeWithRuns();
+    const gone: unknown[] = [];
+    const log = new EventLog({
+      store,
+      flushMs: 10_000,
+      onError: (error) => {
+        throw error;
+      },
+      onGone: (key) => gone.push(key),
+    });
+    const missing = { userId: 'u', runId: 'no-such-run' };
+    log.add(missing, contentEvent(missing.runId, 1));
+    log.add(a, contentEvent(a.runId, 1));
+    await log.flush();
+    expect(gone).toEqual([missing]);
+    expect(await seqs(store, a.runId)).toEqual([1]);
+  });
+
   it('appends run by run on a store without batches, and loses nothing while the store is down', async () => {
     const { store, a, b, calls, failNext } = await storeWithRuns({ batches: false });
     const errors: unknown[] = [];

@@ -28,6 +28,11 @@ export interface EventLogOptions {
   onError: (error: unknown) => void;
   /** Told after each write which runs' events the store now holds, through which seq. */
   onStored?: (key: RunKey, throughSeq: number) => void;
+  /**
+   * Told when the store no longer has a run (its session was deleted): its
+   * events are dropped, and the run had better stop. Without it, onError hears.
+   */
+  onGone?: (key: RunKey) => void;
 }
 
 /** How soon a failed write is tried again. */
@@ -120,9 +125,12 @@ export class EventLog {
         for (const batch of batches) await this.#write([batch]);
         return;
       }
-      this.#options.onError(error);
       // A run that is gone (its session was deleted) has nowhere to write to.
-      if (batches.length === 1 && isAgentRpcError(error, 'NOT_FOUND')) return;
+      const gone = batches.length === 1 && isAgentRpcError(error, 'NOT_FOUND');
+      const { onGone } = this.#options;
+      if (gone && onGone) onGone((batches[0] as EventBatch).key);
+      else this.#options.onError(error);
+      if (gone) return;
       // Keep the events and try again: appends are idempotent by (runId, seq).
       for (const failed of batches) this.#requeue(failed);
       this.#timer ??= setTimeout(() => void this.flush(), retryMs);

@@ -118,6 +118,13 @@ export class RunManager {
       onError: this.#onError,
       // What the log holds, a live run need not: readers behind it read the log.
       onStored: (key, throughSeq) => this.#active.get(activeKey(key))?.hub.trimThrough(throughSeq),
+      // Its session was deleted: stop it now rather than at the next cancel check.
+      onGone: (key) => {
+        const run = this.#active.get(activeKey(key));
+        if (!run || run.hub.done || run.controller.signal.aborted) return;
+        this.#logger.info(key, "run's session was deleted; stopping the run");
+        run.controller.abort();
+      },
     });
     this.#poller = new LogPoller({ store: this.#store, pollMs });
     this.#cancelWatch = new CancelWatch({

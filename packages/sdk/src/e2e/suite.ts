@@ -119,8 +119,9 @@ export function e2eSuite(transport: 'sse' | 'ws') {
           }
         },
       );
-      // Its record is gone: the run stops (within the server's cancel check, a second) rather
-      // than streaming all 300 characters, and tells the client it could not be saved.
+      // Its record is gone: the run stops (at the event log's next write, which finds the run
+      // gone, or the server's cancel check, a second) rather than streaming all 300 characters,
+      // and tells the client it could not be saved.
       expect(contentOf(events).length).toBeLessThan(300);
       expect(events.at(-1)).toMatchObject({
         type: 'run.error',
