@@ -6,9 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentRpcError } from '../errors.ts';
-import { isBusy, storeError } from './sqlite-errors.ts';
+import { isBusy, retryAfterPauses, storeError } from './sqlite-errors.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 
@@ -54,14 +53,17 @@ export class SqliteConnection {
 
   async #useWhenFree<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
     const giveUpAt = performance.now() + this.#options.busyTimeoutMs;
-    for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 20)) {
-      await sleep(pauseMs);
+    let result: { value: T } | undefined;
+    await retryAfterPauses(() => {
       try {
-        return work(this.#open());
+        result = { value: work(this.#open()) };
+        return true;
       } catch (error) {
         if (!isBusy(error) || performance.now() > giveUpAt) throw storeError(action, error);
+        return false;
       }
-    }
+    });
+    return (result as { value: T }).value;
   }
 
   /**

@@ -7,8 +7,7 @@
 // as they take, not for the whole turn: the event worker and other processes
 // share that lock.
 import type { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { isBusy, storeError } from './sqlite-errors.ts';
+import { isBusy, retryAfterPauses, storeError } from './sqlite-errors.ts';
 
 interface QueuedWrite {
   action: string;
@@ -63,9 +62,7 @@ export class SqliteWriteQueue {
   async #run(): Promise<void> {
     const giveUpAt = performance.now() + this.#options.busyTimeoutMs;
     try {
-      for (let pauseMs = 1; !this.#runOnce(giveUpAt); pauseMs = Math.min(pauseMs * 2, 20)) {
-        await sleep(pauseMs);
-      }
+      if (!this.#runOnce(giveUpAt)) await retryAfterPauses(() => this.#runOnce(giveUpAt));
     } finally {
       this.#due = false;
     }
