@@ -48,6 +48,16 @@ describe('sseChunks', () => {
     expect(await contents(responseOf(pieces))).toEqual(['héllo', 'wörld']);
   });
 
+  it('skips a byte order mark split across reads, and marks bytes that are not UTF-8', async () => {
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf]);
+    const text = `data: ${JSON.stringify(chunk('a'))}\n\ndata: [DONE]\n\n`;
+    expect(await contents(responseOf([bom.slice(0, 2), bom.slice(2), text]))).toEqual(['a']);
+    const json = new TextEncoder().encode(JSON.stringify(chunk('bXd')));
+    json[json.indexOf(0x58)] = 0xff; // the X: a byte no UTF-8 text has
+    const pieces = [new TextEncoder().encode('data: '), json, '\n\ndata: [DONE]\n\n'];
+    expect(await contents(responseOf(pieces))).toEqual(['b\uFFFDd']);
+  });
+
   it('accepts CRLF lines, comments, data without a space and multi-line data', async () => {
     const json = JSON.stringify(chunk('a'));
     const split = JSON.stringify(chunk('b')).replace('"choices"', '\n"choices"');
