@@ -81,6 +81,17 @@ describe('httpFetch', () => {
     expect(takeNodeBody(response)).toBeUndefined(); // already read the web way
   });
 
+  it('takes headers in each of the forms fetch takes them', async () => {
+    const forms: NonNullable<RequestInit['headers']>[] = [
+      { Authorization: 'Bearer r' },
+      [['AUTHORIZATION', 'Bearer r']],
+    ];
+    for (const headers of forms) {
+      const response = await httpFetch(`${base}/echo`, { method: 'POST', headers, body: '' });
+      expect(await response.json()).toMatchObject({ auth: 'Bearer r' });
+    }
+  });
+
   it('gives the body once: as a Node stream, or else as a web stream', async () => {
     const response = await httpFetch(`${base}/echo`, { method: 'POST', body: 'x' });
     expect(JSON.parse(await readAll(response))).toMatchObject({ body: 'x' });
