@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
-import { isBusy, retryAfterPauses, storeError } from './sqlite-errors.ts';
+import { isBusy, retryAfterPauses, stillLocked, storeError } from './sqlite-errors.ts';
 import { migrate } from './sqlite-migrations.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 
@@ -53,17 +53,14 @@ export class SqliteConnection {
 
   async #useWhenFree<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
     const giveUpAt = performance.now() + this.#options.busyTimeoutMs;
-    let result: { value: T } | undefined;
-    await retryAfterPauses(() => {
+    return retryAfterPauses(() => {
       try {
-        result = { value: work(this.#open()) };
-        return true;
+        return work(this.#open());
       } catch (error) {
         if (!isBusy(error) || performance.now() > giveUpAt) throw storeError(action, error);
-        return false;
+        return stillLocked;
       }
     });
-    return (result as { value: T }).value;
   }
 
   /**

@@ -18,14 +18,18 @@ export function storeError(action: string, error: unknown): AgentRpcError {
   });
 }
 
+/** What a try returns when it found the file locked and there is time left to wait. */
+export const stillLocked: unique symbol = Symbol('the file is still locked');
+
 /**
  * After a try that found the file locked: pauses 1, 2, 4 … 20 ms before each
- * next try until one returns true. `tryOnce` says when it has waited long
- * enough (by returning true, or throwing).
+ * next try, until one returns something other than stillLocked (or throws,
+ * which is how a try says it has waited long enough).
  */
-export async function retryAfterPauses(tryOnce: () => boolean): Promise<void> {
+export async function retryAfterPauses<T>(tryOnce: () => T | typeof stillLocked): Promise<T> {
   for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 20)) {
     await sleep(pauseMs);
-    if (tryOnce()) return;
+    const result = tryOnce();
+    if (result !== stillLocked) return result;
   }
 }

@@ -7,7 +7,7 @@
 // as they take, not for the whole turn: the event worker and other processes
 // share that lock.
 import type { DatabaseSync } from 'node:sqlite';
-import { isBusy, retryAfterPauses, storeError } from './sqlite-errors.ts';
+import { isBusy, retryAfterPauses, stillLocked, storeError } from './sqlite-errors.ts';
 
 interface QueuedWrite {
   action: string;
@@ -62,7 +62,9 @@ export class SqliteWriteQueue {
   async #run(): Promise<void> {
     const giveUpAt = performance.now() + this.#options.busyTimeoutMs;
     try {
-      if (!this.#runOnce(giveUpAt)) await retryAfterPauses(() => this.#runOnce(giveUpAt));
+      if (!this.#runOnce(giveUpAt)) {
+        await retryAfterPauses(() => this.#runOnce(giveUpAt) || stillLocked);
+      }
     } finally {
       this.#due = false;
     }
