@@ -111,6 +111,55 @@ describe('followRun', () => {
     expect(reader.ended).toBe(true);
   });
 
+  it('goes on polling while the run’s record is slow to come', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    // Record reads wait until let through, as on a store whose pool is busy.
+    let letThrough = () => {};
+    const through = new Promise<void>((resolve) => {
+      letThrough = resolve;
+    });
+    let recordReads = 0;
+    const slowRecords = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        const bound = value.bind(target);
+        if (property !== 'getRun' && property !== 'getRuns') return bound;
+        return async (...args: unknown[]) => {
+          recordReads++;
+          await through;
+          return bound(...args);
+        };
+      },
+    }) as Store;
+    const poller = new LogPoller({ store: slowRecords, pollMs: 10 });
+    const reader = readByPush(
+      followRun({
+        store: slowRecords,
+        hubOf: () => undefined,
+        userId: 'u',
+        runId: run.runId,
+        afterSeq: 0,
+        poller,
+      }),
+    );
+    await store.appendEvents(run, [contentEvent(run.runId, 1)]);
+    await expect.poll(() => recordReads).toBe(1);
+    // The look at the record hangs; what the log gets meanwhile still comes.
+    await store.appendEvents(run, [contentEvent(run.runId, 2), contentEvent(run.runId, 3)]);
+    await expect.poll(() => reader.seen).toEqual([1, 2, 3]);
+    expect(recordReads).toBe(1); // one look at a time
+    letThrough();
+    await store.appendEvents(run, [
+      { type: 'run.cancelled', runId: run.runId, seq: 4, createdAt: 0 } as RunEvent,
+    ]);
+    await expect.poll(() => reader.ended).toBe(true);
+    expect(reader.seen).toEqual([1, 2, 3, 4]);
+  });
+
   it('ends after the terminal event, and at once for a finished run with nothing new', async () => {
     const store = new MemoryStore();
     const session = await store.createSession(sessionFixture('u'));

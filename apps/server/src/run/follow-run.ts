@@ -47,6 +47,8 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   /** The poller's round in which the run's record was last read, and whether the last event delivered was a pause. */
   let lookedInRound: number | undefined;
   let lastWasPause = false;
+  /** The run's record is being read (see lookAtRecord). */
+  let looking = false;
   let watched: RunHub | undefined;
   let unwatch: (() => void) | undefined;
 
@@ -129,17 +131,33 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
     if (last !== before) return true;
     // Nothing new in the log. A run that ends writes its terminal event there,
     // so its record is read only to see whether a pause still holds, and once
-    // a round of polls for a run that is gone (its session deleted).
-    if (lastWasPause || lookedInRound !== poller.round) {
+    // a round of polls for a run that is gone (its session deleted). Polling
+    // goes on meanwhile: under load the record can take seconds to come, and
+    // events written by then must not wait for it.
+    if (!looking && (lastWasPause || lookedInRound !== poller.round)) {
       lookedInRound = poller.round;
-      const current = await poller.record({ userId, runId });
-      const ended = current && current.status !== 'running' && current.status !== 'pending';
-      if (!current || (ended && current.lastSeq <= last)) {
-        finish('end');
-        return false;
-      }
+      lookAtRecord();
     }
     return true;
+  };
+
+  /** Ends reading when the run is gone, or has ended (or paused) with nothing left to deliver. */
+  const lookAtRecord = () => {
+    looking = true;
+    const lastAtLook = last;
+    poller.record({ userId, runId }).then(
+      (current) => {
+        looking = false;
+        // Events delivered since the look was asked for say more than the record read before them.
+        if (over || (current && last !== lastAtLook)) return;
+        const ended = current && current.status !== 'running' && current.status !== 'pending';
+        if (!current || (ended && current.lastSeq <= last)) finish('end');
+      },
+      (error: unknown) => {
+        looking = false;
+        finish({ error });
+      },
+    );
   };
 
   // Called by the hub on every event, by the signal, and after a store read.
