@@ -6,7 +6,7 @@ import {
   storeConformanceSuite,
 } from '@agentrpc/core/testing';
 import { type Db, MongoClient } from 'mongodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MongoStore } from './mongo-store.ts';
 import { mongoUrlOrSkip, testDatabases } from './test-support/test-database.ts';
 
@@ -117,6 +117,33 @@ if (url) {
       expect((await a.readEvents({ userId: 'u', runId: 'r1' })).map((e) => e.seq)).toEqual([1, 2]);
     });
 
+    it('looks again at a run known a while beside its appends, and refuses them once it is gone', async () => {
+      const { store, db } = await storeAndDb();
+      const session = await store.createSession(sessionFixture('u'));
+      await store.appendRun(runFixture(session, { runId: 'r1', status: 'running' }));
+      const key = { userId: 'u', runId: 'r1' };
+      await store.appendEvents(key, [contentEvent('r1', 1)]);
+      // Deleted elsewhere (its id gone from run_ids), and known here for over 5 s.
+      await db.collection('run_ids').deleteOne({ _id: '1:u:r1' } as never);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(Date.now() + 6_000);
+        // Still known: this append does not wait for the look it starts.
+        await store.appendEvents(key, [contentEvent('r1', 2)]);
+        let seq = 3;
+        await expect
+          .poll(() =>
+            store.appendEvents(key, [contentEvent('r1', seq++)]).then(
+              () => 'stored',
+              (error: { code?: string }) => error.code,
+            ),
+          )
+          .toBe('NOT_FOUND');
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('reads ended runs by id rather than all of runs', async () => {
       const { store, db } = await storeAndDb();
       const session = await store.createSession(sessionFixture('u'));
@@ -220,6 +247,26 @@ if (url) {
       await store.appendEvents({ userId: 'v', runId: 'r1' }, [contentEvent('r1', 1, 'y')]);
       expect(await store.readEvents({ userId: 'u', runId: 'r1' })).toEqual([event]);
       await client.close();
+    });
+
+    it('appends events on connections of their own, not behind other operations', async () => {
+      // One connection for everything else, so its operations queue one behind another.
+      const oneConnection = new URL(url);
+      oneConnection.searchParams.set('maxPoolSize', '1');
+      const store = new MongoStore({ url: oneConnection.href, dbName: newDbName() });
+      stores.push(store);
+      const session = await store.createSession(sessionFixture('u'));
+      await store.appendRun(runFixture(session, { runId: 'r1', status: 'running' }));
+      await store.readEvents({ userId: 'u', runId: 'r1' }); // the events' connection is open
+      let created = 0;
+      const queued = Array.from({ length: 200 }, () =>
+        store.createSession(sessionFixture('u')).then(() => created++),
+      );
+      await store.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1)]);
+      const createdByThen = created;
+      await Promise.all(queued);
+      // On one shared pool the append would have waited for all 200.
+      expect(createdByThen).toBeLessThan(100);
     });
 
     it('lets several instances open a new database at once', async () => {

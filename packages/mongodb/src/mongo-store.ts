@@ -26,7 +26,7 @@ import {
   type SessionQuery,
   type Store,
 } from '@agentrpc/core';
-import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
+import type { Db, MongoClientOptions } from 'mongodb';
 import { type Collections, collections, findOwned, strip, wholeBatch } from './collections.ts';
 import { docId } from './doc-ids.ts';
 import { findEventBatches, insertEvents } from './event-docs.ts';
@@ -35,6 +35,7 @@ import { dropLease, extendLease, takeLease } from './lease-docs.ts';
 import { LiveFeed } from './live-feed.ts';
 import { deleteMemoryDoc, findMemories, insertMemory, patchMemory } from './memory-docs.ts';
 import { migrate } from './migrations.ts';
+import { MongoClients, type StoreDbs } from './mongo-clients.ts';
 import { guarded } from './mongo-errors.ts';
 import { recentCompletedRuns, rememberRun } from './recent-runs.ts';
 import {
@@ -60,29 +61,30 @@ export interface MongoStoreOptions {
 
 export class MongoStore implements Store {
   readonly #options: MongoStoreOptions;
-  #client: MongoClient | undefined;
-  #ready: Promise<Db> | undefined;
+  #clients: MongoClients | undefined;
+  #ready: Promise<StoreDbs> | undefined;
   readonly #feed = new LiveFeed();
-  readonly #known = new KnownRuns();
+  readonly #known = new KnownRuns(() => this.#c());
 
   constructor(options: MongoStoreOptions) {
     this.#options = options;
   }
 
   /** Connects and creates the indexes; called by the first operation. */
-  connect(): Promise<Db> {
+  async connect(): Promise<Db> {
+    return (await this.#open()).db;
+  }
+
+  #open(): Promise<StoreDbs> {
     this.#ready ??= guarded('connect', async () => {
-      this.#client = new MongoClient(this.#options.url, {
-        serverSelectionTimeoutMS: 5000,
-        ...this.#options.clientOptions,
-      });
-      await this.#client.connect();
-      const db = this.#client.db(
+      const clients = new MongoClients(this.#options);
+      this.#clients = clients;
+      const dbs = await clients.open(
         this.#options.dbName ?? (new URL(this.#options.url).pathname.slice(1) || 'agentrpc'),
       );
-      await migrate(db, this.#options.collectionPrefix ?? '');
-      await this.#createIndexes(db);
-      return db;
+      await migrate(dbs.db, this.#options.collectionPrefix ?? '');
+      await this.#createIndexes(dbs.db);
+      return dbs;
     }).catch((error) => {
       this.#ready = undefined; // let a later call try again
       throw error;
@@ -105,7 +107,12 @@ export class MongoStore implements Store {
   }
 
   async #c(): Promise<Collections> {
-    return collections(await this.connect(), this.#options.collectionPrefix ?? '');
+    return collections((await this.#open()).db, this.#options.collectionPrefix ?? '');
+  }
+
+  /** The collections through the event pool (mongo-clients.ts): for the event log's live path only. */
+  async #eventC(): Promise<Collections> {
+    return collections((await this.#open()).eventDb, this.#options.collectionPrefix ?? '');
   }
 
   createSession(input: Session): Promise<Session> {
@@ -203,7 +210,7 @@ export class MongoStore implements Store {
 
   appendEventBatches(batches: EventBatch[]): Promise<void> {
     return guarded('append events', async () => {
-      const c = await this.#c();
+      const c = await this.#eventC();
       await insertEvents(c, batches, this.#known);
       await this.#feed.publish(c, batches);
     });
@@ -217,7 +224,7 @@ export class MongoStore implements Store {
   readEventBatches(queries: EventQuery[]): Promise<RunEvent[][]> {
     return guarded('read events', async () => {
       if (queries.length === 0) return [];
-      const c = await this.#c();
+      const c = await this.#eventC();
       const fromFeed = await this.#feed.read(c, queries);
       const rest = queries.filter((_, i) => !fromFeed[i]);
       const stored = await findEventBatches(c, rest);
@@ -314,11 +321,11 @@ export class MongoStore implements Store {
 
   async close(): Promise<void> {
     // Pages this store could not remove (the server is down) are swept by other writers in a minute.
-    if (this.#client) await this.#feed.retire(await this.#c()).catch(() => undefined);
-    const client = this.#client;
-    this.#client = undefined;
+    if (this.#clients) await this.#feed.retire(await this.#eventC()).catch(() => undefined);
+    const clients = this.#clients;
+    this.#clients = undefined;
     this.#ready = Promise.reject(new AgentRpcError('STORE_ERROR', 'the MongoStore is closed'));
     this.#ready.catch(() => {});
-    await client?.close();
+    await clients?.close();
   }
 }

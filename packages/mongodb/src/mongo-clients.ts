@@ -1,0 +1,59 @@
+// A MongoStore's connections: two clients to one server. The event log's
+// appends, and the reads of instances following runs from the live feed, go
+// through a small pool of their own, so a stream's events never queue behind
+// the bookkeeping of runs that start and end (sessions, leases, run records).
+// With one pool, a burst of runs starting filled its queue, and each of an
+// append's round trips waited there behind hundreds of them: on FerretDB at
+// 500 runs, half a second per round trip, and seconds of delay for followers
+// (docs/deployment.md).
+import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
+
+/**
+ * The event pool's connections, at most: the event log writes one batch at a
+ * time, and a follower's read takes a few round trips, some side by side.
+ */
+const eventPoolSize = 4;
+
+export interface StoreDbs {
+  /** Everything but the event log's live path. */
+  db: Db;
+  /** The same database through the event pool. */
+  eventDb: Db;
+}
+
+export interface OpenOptions {
+  url: string;
+  dbName?: string;
+  clientOptions?: MongoClientOptions;
+}
+
+export class MongoClients {
+  readonly #clients: MongoClient[];
+
+  /** Makes both clients; they connect on `open()`. */
+  constructor(options: OpenOptions) {
+    const settings = { serverSelectionTimeoutMS: 5000, ...options.clientOptions };
+    const main = new MongoClient(options.url, settings);
+    // The same settings, from the URL too, with a smaller pool (never larger than the main one).
+    const maxPoolSize = Math.min(eventPoolSize, main.options.maxPoolSize || eventPoolSize);
+    const minPoolSize = Math.min(main.options.minPoolSize, maxPoolSize);
+    const events = new MongoClient(options.url, { ...settings, maxPoolSize, minPoolSize });
+    this.#clients = [main, events];
+  }
+
+  /** Connects both; when either fails, closes the other and throws. */
+  async open(dbName: string): Promise<StoreDbs> {
+    const [main, events] = this.#clients as [MongoClient, MongoClient];
+    try {
+      await Promise.all([main.connect(), events.connect()]);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    return { db: main.db(dbName), eventDb: events.db(dbName) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#clients.map((client) => client.close()));
+  }
+}
