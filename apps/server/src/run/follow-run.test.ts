@@ -28,6 +28,31 @@ function readByPush(feed: Feed<RunEvent>) {
   return Object.assign(reader, { control });
 }
 
+/** `store`, calling `beforeRead` before each read of a run's record (getRun, getRuns). */
+function onRecordReads(store: Store, beforeRead: () => Promise<void> | void): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const bound = value.bind(target);
+      if (property !== 'getRun' && property !== 'getRuns') return bound;
+      return async (...args: unknown[]) => {
+        await beforeRead();
+        return bound(...args);
+      };
+    },
+  }) as Store;
+}
+
+/** Follows run `runId` of user u from its start through the log alone, polled every 10 ms. */
+function followPolled(store: Store, runId: string) {
+  const poller = new LogPoller({ store, pollMs: 10 });
+  const reader = readByPush(
+    followRun({ store, hubOf: () => undefined, userId: 'u', runId, afterSeq: 0, poller }),
+  );
+  return { poller, reader };
+}
+
 describe('followRun', () => {
   it('yields the log in order and waits at a gap instead of spinning', async () => {
     const store = new MemoryStore();
@@ -70,30 +95,11 @@ describe('followRun', () => {
     const run = runFixture(session, { status: 'running' });
     await store.appendRun(run);
     let recordReads = 0;
-    const counting = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        const bound = value.bind(target);
-        if (property !== 'getRun' && property !== 'getRuns') return bound;
-        return (...args: unknown[]) => {
-          recordReads++;
-          return bound(...args);
-        };
-      },
-    }) as Store;
+    const counting = onRecordReads(store, () => {
+      recordReads++;
+    });
     // Rounds of 10 polls of 10 ms; the run adds an event every 25 ms, so most polls find one.
-    const poller = new LogPoller({ store: counting, pollMs: 10 });
-    const reader = readByPush(
-      followRun({
-        store: counting,
-        hubOf: () => undefined,
-        userId: 'u',
-        runId: run.runId,
-        afterSeq: 0,
-        poller,
-      }),
-    );
+    const { poller, reader } = followPolled(counting, run.runId);
     const started = poller.round;
     for (let seq = 1; seq <= 16; seq++) {
       await store.appendEvents(run, [contentEvent(run.runId, seq)]);
@@ -122,30 +128,11 @@ describe('followRun', () => {
       letThrough = resolve;
     });
     let recordReads = 0;
-    const slowRecords = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        const bound = value.bind(target);
-        if (property !== 'getRun' && property !== 'getRuns') return bound;
-        return async (...args: unknown[]) => {
-          recordReads++;
-          await through;
-          return bound(...args);
-        };
-      },
-    }) as Store;
-    const poller = new LogPoller({ store: slowRecords, pollMs: 10 });
-    const reader = readByPush(
-      followRun({
-        store: slowRecords,
-        hubOf: () => undefined,
-        userId: 'u',
-        runId: run.runId,
-        afterSeq: 0,
-        poller,
-      }),
-    );
+    const slowRecords = onRecordReads(store, () => {
+      recordReads++;
+      return through;
+    });
+    const { reader } = followPolled(slowRecords, run.runId);
     await store.appendEvents(run, [contentEvent(run.runId, 1)]);
     await expect.poll(() => recordReads).toBe(1);
     // The look at the record hangs; what the log gets meanwhile still comes.
