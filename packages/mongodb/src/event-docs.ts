@@ -20,8 +20,8 @@ import { duplicateIndexes } from './mongo-errors.ts';
 /** A document's text of events stays under this many characters (a document holds 16 MiB). */
 const docChars = 4 * 1024 * 1024;
 
-/** Appends several runs' events; NOT_FOUND, with nothing written, when a run is not its user's. */
-export async function insertEvents(
+/** NOT_FOUND when a batch's run is not its user's (or was deleted). */
+export async function checkRunsOwned(
   c: Collections,
   batches: EventBatch[],
   known: KnownRuns,
@@ -33,6 +33,10 @@ export async function insertEvents(
       throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
     }
   }
+}
+
+/** Appends several runs' events (their runs checked first, see checkRunsOwned). */
+export async function insertEvents(c: Collections, batches: EventBatch[]): Promise<void> {
   const docs = batches.flatMap((batch) => eventDocs(batch));
   const stored = await insertNew(c, docs);
   // A document whose _id was taken holds this append's first events, stored

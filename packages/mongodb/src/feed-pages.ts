@@ -92,27 +92,30 @@ export class FeedWriter {
   #sweptAt = Date.now();
   #tidiedAt = 0;
 
-  /** Writes the texts as the next pages; fails when the store does (the append is then retried). */
-  publish(c: Collections, texts: string[]): Promise<void> {
-    const next = this.#writing.then(
-      () => this.#write(c, texts),
-      () => this.#write(c, texts),
-    );
+  /**
+   * Writes the texts as the next pages while `stored` settles (the events
+   * they hold going to the events collection), then names them in the
+   * writer's document, once both are done. Fails when the store does (the
+   * append is then retried).
+   */
+  publish(c: Collections, texts: string[], stored?: Promise<void>): Promise<void> {
+    // Its failure is reported by the write below; while that waits its turn
+    // behind the last publish, this only marks it as handled.
+    stored?.catch(() => undefined);
+    const write = () => this.#write(c, texts, stored);
+    const next = this.#writing.then(write, write);
     this.#writing = next;
     return next;
   }
 
-  async #write(c: Collections, texts: string[]): Promise<void> {
-    for (const events of texts) {
-      // The number is taken before the write: a page that failed is a gap readers notice.
-      const page = ++this.#page;
-      const at = Date.now();
-      await c.feedPages.insertOne({ _id: pageId(this.id, page), at, events });
-      this.#kept.push({ page, at });
-    }
+  async #write(c: Collections, texts: string[], stored?: Promise<void>): Promise<void> {
     // Dropping read pages waits for a pass every tidyMs: an append that has
     // to wait on the database for that too is late to every follower.
-    const dropped = Date.now() - this.#tidiedAt >= tidyMs ? await this.#expired(c) : [];
+    const tidying = Date.now() - this.#tidiedAt >= tidyMs;
+    if (tidying) this.#tidiedAt = Date.now();
+    const readByAll = tidying ? this.#readByAll(c) : undefined;
+    await settleAll([stored, this.#insertPages(c, texts), readByAll]);
+    const dropped = readByAll ? this.#expired(await readByAll) : [];
     await c.feedWriters.updateOne(
       { _id: this.id },
       { $set: { page: this.#page, oldest: this.#kept[0]?.page ?? this.#page, at: Date.now() } },
@@ -129,10 +132,18 @@ export class FeedWriter {
     }
   }
 
-  /** Takes the pages that may go now out of those kept, and returns them. */
-  async #expired(c: Collections): Promise<{ page: number; at: number }[]> {
-    this.#tidiedAt = Date.now();
-    const readByAll = await this.#readByAll(c);
+  async #insertPages(c: Collections, texts: string[]): Promise<void> {
+    for (const events of texts) {
+      // The number is taken before the write: a page that failed is a gap readers notice.
+      const page = ++this.#page;
+      const at = Date.now();
+      await c.feedPages.insertOne({ _id: pageId(this.id, page), at, events });
+      this.#kept.push({ page, at });
+    }
+  }
+
+  /** Takes the pages that may go now out of those kept (given the newest every reader has read), and returns them. */
+  #expired(readByAll: number): { page: number; at: number }[] {
     const now = Date.now();
     let expired = 0; // the newest page stays, for the page number it carries
     while (expired < this.#kept.length - 1) {
@@ -163,4 +174,14 @@ export class FeedWriter {
     await c.feedWriters.deleteOne({ _id: this.id });
     await c.feedReaders.deleteOne({ _id: this.id });
   }
+}
+
+/**
+ * Waits for all of them, then throws the first failure if any: a write still
+ * going when another failed must not overlap the next publish.
+ */
+async function settleAll(work: (Promise<unknown> | undefined)[]): Promise<void> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -36,11 +36,15 @@ export class LiveFeed {
     if (this.#collections) await this.#readNewPages(this.#collections);
   });
 
-  /** Writes the batches' page(s), after their events are stored. */
-  async publish(c: Collections, batches: EventBatch[]): Promise<void> {
+  /**
+   * Writes the batches' page(s) while `stored` (the batches' events going to
+   * the events collection) settles; readers are told of the pages only once
+   * both are done, so no follower gets an event the store does not hold.
+   */
+  async publish(c: Collections, batches: EventBatch[], stored: Promise<void>): Promise<void> {
     const texts = pageTexts(batches);
-    if (texts.length === 0) return;
-    await this.#writer.publish(c, texts);
+    if (texts.length === 0) return stored;
+    await this.#writer.publish(c, texts, stored);
     // This store's own runs, for a reader of this process that has no live copy of them.
     if (this.#reading)
       for (const text of texts) this.#cache.absorb(this.#writer.id, parsePage(text));

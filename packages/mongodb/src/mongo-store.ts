@@ -29,7 +29,7 @@ import {
 import type { Db, MongoClientOptions } from 'mongodb';
 import { type Collections, collections, findOwned, strip, wholeBatch } from './collections.ts';
 import { docId } from './doc-ids.ts';
-import { findEventBatches, insertEvents } from './event-docs.ts';
+import { checkRunsOwned, findEventBatches, insertEvents } from './event-docs.ts';
 import { KnownRuns } from './known-runs.ts';
 import { dropLease, extendLease, takeLease } from './lease-docs.ts';
 import { LiveFeed } from './live-feed.ts';
@@ -211,8 +211,10 @@ export class MongoStore implements Store {
   appendEventBatches(batches: EventBatch[]): Promise<void> {
     return guarded('append events', async () => {
       const c = await this.#eventC();
-      await insertEvents(c, batches, this.#known);
-      await this.#feed.publish(c, batches);
+      await checkRunsOwned(c, batches, this.#known);
+      // The events and their page are written side by side; followers learn
+      // of the page only once both are stored (live-feed.ts).
+      await this.#feed.publish(c, batches, insertEvents(c, batches));
     });
   }
 
