@@ -1,7 +1,9 @@
 import type { RunEvent } from '@agentrpc/core';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
-import type { Db } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
+import { collections } from './collections.ts';
+import { LiveFeed } from './live-feed.ts';
 import type { MongoStore } from './mongo-store.ts';
 import { mongoUrlOrSkip, testDatabases } from './test-support/test-database.ts';
 
@@ -121,6 +123,22 @@ if (url) {
       await a.appendEvents(key, [contentEvent(key.runId, 3)]);
       expect(await pages()).toEqual(['3']);
     }, 10_000);
+
+    it('tells how far it has read beside its reads, and a failure to tell fails the next read', async () => {
+      const dbName = newDbName();
+      const working = collections(dbNamed(dbName), '');
+      // The readers' collection through a client that is closed: telling fails.
+      const closed = new MongoClient(url);
+      await closed.close();
+      const failing = { ...working, feedReaders: collections(closed.db(dbName), '').feedReaders };
+      const feed = new LiveFeed();
+      const query = { userId: 'u', runId: 'none' };
+      expect(await feed.read(failing, [query])).toEqual([undefined]);
+      await expect(feed.read(failing, [query])).rejects.toThrow();
+      // Told again at the next read that can.
+      await feed.read(working, [query]);
+      await expect.poll(() => working.feedReaders.countDocuments()).toBe(1);
+    });
 
     it('removes its pages when it closes', async () => {
       const { a, b, db } = await twoInstances();

@@ -24,8 +24,10 @@ export class LiveFeed {
   readonly #read = new Map<string, number>();
   /** Set by the first read: until then nothing is cached, not even this store's own pages. */
   #reading = false;
-  /** When this store last told the writers how far it has read. */
+  /** When this store last told the writers how far it has read, that write while it goes, and its failure. */
   #toldAt = 0;
+  #telling: Promise<void> | undefined;
+  #tellFailure: unknown;
   /** The collections the next page read goes to (a store's are always the same). */
   #collections: Collections | undefined;
   /**
@@ -90,11 +92,16 @@ export class LiveFeed {
   }
 
   /** Removes this store's pages (it is closing). */
-  retire(c: Collections): Promise<void> {
-    return this.#writer.retire(c);
+  async retire(c: Collections): Promise<void> {
+    await this.#telling;
+    await this.#writer.retire(c);
   }
 
   async #readNewPages(c: Collections): Promise<void> {
+    await this.#telling;
+    const failure = this.#tellFailure;
+    this.#tellFailure = undefined;
+    if (failure !== undefined) throw failure;
     const writers = await c.feedWriters.find({}, wholeBatch(10_000)).toArray();
     for (const { _id: writer, page, oldest } of writers) {
       if (writer === this.#writer.id) continue;
@@ -115,14 +122,19 @@ export class LiveFeed {
     }
     // Tells the writers how far this store has read, so they keep what it has
     // not; every toldEveryMs, as they look only that often (feed-pages.ts).
+    // Beside the reads rather than before their answer: a failure shows at the next read.
     if (Date.now() - this.#toldAt < toldEveryMs) return;
     this.#toldAt = Date.now();
     const live = new Set(writers.map((w) => w._id));
     const read = Object.fromEntries([...this.#read].filter(([writer]) => live.has(writer)));
-    await c.feedReaders.updateOne(
-      { _id: this.#writer.id },
-      { $set: { at: Date.now(), read } },
-      { upsert: true },
-    );
+    this.#telling = c.feedReaders
+      .updateOne({ _id: this.#writer.id }, { $set: { at: Date.now(), read } }, { upsert: true })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.#toldAt = 0; // tell again at the next read
+          this.#tellFailure = error;
+        },
+      );
   }
 }
