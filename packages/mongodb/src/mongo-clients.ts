@@ -21,9 +21,8 @@ export interface StoreDbs {
   eventDb: Db;
 }
 
-export interface OpenOptions {
+export interface ClientsOptions {
   url: string;
-  dbName?: string;
   clientOptions?: MongoClientOptions;
 }
 
@@ -31,7 +30,7 @@ export class MongoClients {
   readonly #clients: MongoClient[];
 
   /** Makes both clients; they connect on `open()`. */
-  constructor(options: OpenOptions) {
+  constructor(options: ClientsOptions) {
     const settings = { serverSelectionTimeoutMS: 5000, ...options.clientOptions };
     const main = new MongoClient(options.url, settings);
     // The same settings, from the URL too, with a smaller pool (never larger than the main one).
