@@ -27,7 +27,8 @@ export interface ClientsOptions {
 }
 
 export class MongoClients {
-  readonly #clients: MongoClient[];
+  readonly #main: MongoClient;
+  readonly #events: MongoClient;
 
   /** Makes both clients; they connect on `open()`. */
   constructor(options: ClientsOptions) {
@@ -36,23 +37,22 @@ export class MongoClients {
     // The same settings, from the URL too, with a smaller pool (never larger than the main one).
     const maxPoolSize = Math.min(eventPoolSize, main.options.maxPoolSize || eventPoolSize);
     const minPoolSize = Math.min(main.options.minPoolSize, maxPoolSize);
-    const events = new MongoClient(options.url, { ...settings, maxPoolSize, minPoolSize });
-    this.#clients = [main, events];
+    this.#events = new MongoClient(options.url, { ...settings, maxPoolSize, minPoolSize });
+    this.#main = main;
   }
 
   /** Connects both; when either fails, closes the other and throws. */
   async open(dbName: string): Promise<StoreDbs> {
-    const [main, events] = this.#clients as [MongoClient, MongoClient];
     try {
-      await Promise.all([main.connect(), events.connect()]);
+      await Promise.all([this.#main.connect(), this.#events.connect()]);
     } catch (error) {
       await this.close();
       throw error;
     }
-    return { db: main.db(dbName), eventDb: events.db(dbName) };
+    return { db: this.#main.db(dbName), eventDb: this.#events.db(dbName) };
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#clients.map((client) => client.close()));
+    await Promise.all([this.#main.close(), this.#events.close()]);
   }
 }
