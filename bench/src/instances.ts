@@ -1,10 +1,12 @@
 // `pnpm --filter @agentrpc/bench bench:instances`: two server processes on one
 // store, behind a round-robin client. Each run is streamed from the instance
 // that runs it; half the runs are also followed (runs.events) from the other
-// instance, which reads it from the store. Checks that every follower gets
-// every event exactly once, and measures how much later than the
-// runner's own stream each event reaches it. STORE is the shared store:
-// a SQLite file by default (both processes open it), or a mongodb:// URL.
+// instance. Checks that every follower gets every event exactly once, and
+// measures how much later than the runner's own stream each event reaches it,
+// twice: with the instances sharing a peer secret (the follower's instance
+// streams the run from the runner's) and without (it polls the store). STORE
+// is the shared store: a SQLite file by default (both processes open it), or
+// a mongodb:// URL.
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -20,8 +22,11 @@ const streams = Number(process.env.STREAMS ?? 500);
 const chunks = Number(process.env.CHUNKS ?? 100);
 const gapMs = Number(process.env.GAP_MS ?? 50);
 const rampMs = Number(process.env.RAMP_MS ?? 2000);
-const freshFile = join(tmpdir(), `agentrpc-instances-${process.pid}.db`);
-const store = process.env.STORE ?? `sqlite:${freshFile}`;
+const freshFile = (mode: Mode) => join(tmpdir(), `agentrpc-instances-${process.pid}-${mode}.db`);
+const storeOf = (mode: Mode) => process.env.STORE ?? `sqlite:${freshFile(mode)}`;
+/** How the follower's instance reads a run live on the other: from that instance, or from the store. */
+type Mode = 'peers' | 'store';
+const modes = (process.env.MODES ?? 'peers,store').split(',') as Mode[];
 const apiKey = 'load-key';
 const headers = { authorization: `Bearer ${apiKey}`, accept: 'text/event-stream' };
 
@@ -31,9 +36,15 @@ const upstream = await startUpstream({
   CHUNK_DELAY_MS: String(gapMs),
 });
 const upstreams = { paced: upstream.baseURL, warmUp: upstream.baseURL };
-const serve = (instanceId: string) =>
-  startLoadServer({ upstreams, store, env: { AGENTRPC_INSTANCE_ID: instanceId } });
-const servers: ServedAgentRpc[] = [await serve('a'), await serve('b')];
+const serve = (mode: Mode, instanceId: string) =>
+  startLoadServer({
+    upstreams,
+    store: storeOf(mode),
+    env: {
+      AGENTRPC_INSTANCE_ID: instanceId,
+      ...(mode === 'peers' ? { AGENTRPC_PEER_SECRET: 'bench-peer-secret-0123456789' } : {}),
+    },
+  });
 const agent = new http.Agent({ keepAlive: true });
 
 interface Seen {
@@ -55,57 +66,73 @@ function follow(url: string, seen: Seen, onFirst?: () => void): Promise<void> {
 }
 
 const input = (value: unknown) => encodeURIComponent(JSON.stringify({ json: value }));
-const results: { runner: Seen; follower?: Seen }[] = [];
-let failures = 0;
-const started = performance.now();
-await Promise.all(
-  Array.from({ length: streams }, async (_, i) => {
-    await new Promise((resolve) => setTimeout(resolve, (i / streams) * rampMs));
-    const [runsOn, followedOn] = i % 2 ? [servers[1]!, servers[0]!] : [servers[0]!, servers[1]!];
-    const runId = `i${i}-${process.pid}`;
-    const runner: Seen = { at: new Map(), repeated: 0 };
-    const result: { runner: Seen; follower?: Seen } = { runner };
-    results.push(result);
-    let following: Promise<void> | undefined;
-    const startFollower = () => {
-      if (i % 4 >= 2) return; // half the runs are followed from the other instance
-      const follower: Seen = { at: new Map(), repeated: 0 };
-      result.follower = follower;
-      following = follow(`${followedOn.url}/trpc/runs.events?input=${input({ runId })}`, follower);
-    };
-    try {
-      const url = `${runsOn.url}/trpc/runs.stream?input=${input({ agentId: 'load', input: `run ${i}`, runId })}`;
-      await follow(url, runner, startFollower);
-      await following;
-    } catch {
-      failures++;
+async function measure(mode: Mode) {
+  const servers: ServedAgentRpc[] = [
+    await serve(mode, `${mode}-a`),
+    await serve(mode, `${mode}-b`),
+  ];
+  const results: { runner: Seen; follower?: Seen }[] = [];
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: streams }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, (i / streams) * rampMs));
+      const [runsOn, followedOn] = i % 2 ? [servers[1]!, servers[0]!] : [servers[0]!, servers[1]!];
+      const runId = `${mode}-i${i}-${process.pid}`;
+      const runner: Seen = { at: new Map(), repeated: 0 };
+      const result: { runner: Seen; follower?: Seen } = { runner };
+      results.push(result);
+      let following: Promise<void> | undefined;
+      const startFollower = () => {
+        if (i % 4 >= 2) return; // half the runs are followed from the other instance
+        const follower: Seen = { at: new Map(), repeated: 0 };
+        result.follower = follower;
+        following = follow(
+          `${followedOn.url}/trpc/runs.events?input=${input({ runId })}`,
+          follower,
+        );
+      };
+      try {
+        const url = `${runsOn.url}/trpc/runs.stream?input=${input({ agentId: 'load', input: `run ${i}`, runId })}`;
+        await follow(url, runner, startFollower);
+        await following;
+      } catch {
+        failures++;
+      }
+    }),
+  );
+  const wallS = (performance.now() - started) / 1000;
+  for (const server of servers) await server.stop();
+  if (!process.env.STORE) {
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(`${freshFile(mode)}${suffix}`, { force: true });
+  }
+
+  // Exactly once and in full: the follower saw every seq the runner saw, none twice.
+  const followed = results.filter((r) => r.follower);
+  let lost = 0;
+  let repeated = 0;
+  const delays: number[] = [];
+  for (const { runner, follower } of followed) {
+    if (!follower) continue;
+    repeated += follower.repeated;
+    for (const [seq, at] of runner.at) {
+      const seen = follower.at.get(seq);
+      if (seen === undefined) lost++;
+      else delays.push(seen - at);
     }
-  }),
-);
-const wallS = (performance.now() - started) / 1000;
-for (const server of servers) await server.stop();
-if (!process.env.STORE) {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${freshFile}${suffix}`, { force: true });
+  }
+  const events = followed.reduce((sum, r) => sum + r.runner.at.size, 0);
+  const ms = (p: number) => percentile(delays, p).toFixed(1);
+  const how = mode === 'peers' ? 'from the running instance (peer secret)' : 'from the store';
+  return `| ${how} | ${streams} | ${followed.length} | ${events} | ${lost} | ${repeated} | ${failures} | ${ms(50)} | ${ms(99)} | ${wallS.toFixed(1)} |`;
 }
+
+const rows: string[] = [];
+for (const mode of modes) rows.push(await measure(mode));
 await upstream.stop();
 agent.destroy();
-
-// Exactly once and in full: the follower saw every seq the runner saw, none twice.
-const followed = results.filter((r) => r.follower);
-let lost = 0;
-let repeated = 0;
-const delays: number[] = [];
-for (const { runner, follower } of followed) {
-  if (!follower) continue;
-  repeated += follower.repeated;
-  for (const [seq, at] of runner.at) {
-    const seen = follower.at.get(seq);
-    if (seen === undefined) lost++;
-    else delays.push(seen - at);
-  }
-}
-const events = followed.reduce((sum, r) => sum + r.runner.at.size, 0);
-const ms = (p: number) => percentile(delays, p).toFixed(1);
+const store = storeOf('store');
 const section = [
   '',
   '## Two instances on one store (`bench:instances`)',
@@ -113,15 +140,16 @@ const section = [
   `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores: two agentrpc server`,
   `processes on one store (${store.startsWith('sqlite:') ? 'one SQLite file, WAL' : store.split('://')[0]}), ${streams} runs of ${chunks} chunks ${gapMs} ms apart started over`,
   `${rampMs / 1000} s, alternately on each instance; half of them (two in every four) are also followed (runs.events) from the other`,
-  'instance, which reads it from the store (every 100 ms, one store read for all the runs that instance follows;',
-  "on MongoDB, from the live feed's pages: docs/deployment.md).",
+  'instance. That instance streams the run from the one running it when they share a peer secret (config `peers`),',
+  'else reads it from the store (every 100 ms, one store read for all the runs that instance follows;',
+  "on MongoDB, from the live feed's pages: docs/deployment.md). Each way with its own pair of fresh servers, one after the other.",
   '',
-  '| runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | wall s |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  `| ${streams} | ${followed.length} | ${events} | ${lost} | ${repeated} | ${failures} | ${ms(50)} | ${ms(99)} | ${wallS.toFixed(1)} |`,
+  '| follower reads | runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | wall s |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows,
   '',
   'Delay: how much later an event reached the follower than the stream of the instance running it.',
-  'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, STORE=mongodb://…;',
+  'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, MODES=peers,store, STORE=mongodb://…;',
   'on FerretDB 1.x add `?maxPoolSize=20`; `scripts/ferretdb.sh start|start-pg <port>` starts one on SQLite or PostgreSQL,',
   'see docs/deployment.md).',
   '',

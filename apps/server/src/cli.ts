@@ -24,6 +24,8 @@ environment:
   AGENTRPC_STORE        memory | sqlite:<path> | mongodb://…  (default sqlite:.agentrpc/agentrpc.db)
   AGENTRPC_LOG_LEVEL    trace | debug | info | warn | error | silent (default info)
   AGENTRPC_INSTANCE_ID  this instance's stable id among several on one store (default host:pid)
+  AGENTRPC_PEER_SECRET  shared by instances on one store: they stream each other's runs directly
+  AGENTRPC_PEER_URL     where the other instances reach this one (default the address it listens on)
   AGENTRPC_TRANSPORTS   trpc serves subscriptions with tRPC's own adapters (for comparison)
   PORT, HOST            defaults for --port and --host`;
 

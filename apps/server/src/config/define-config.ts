@@ -129,6 +129,15 @@ export interface ServerConfig {
    * their leases expire.
    */
   instanceId?: string;
+  /**
+   * Instances on one store that share this secret follow each other's runs
+   * directly: a reader on this instance of a run live on another streams it
+   * from that instance (GET /peer/runs/events), instead of polling the store.
+   * `url` is where the others reach this one (default the address it listens
+   * on). Default: AGENTRPC_PEER_SECRET and AGENTRPC_PEER_URL; unset, readers
+   * poll the store.
+   */
+  peers?: { secret: string; url?: string };
   /** Allowed browser origins, or '*'. Default: none (same-origin only). */
   cors?: { origins: string[] | '*' };
   /** Serve the OpenAI-compatible facade at /v1 (GET /v1/models, POST /v1/chat/completions); default true. */

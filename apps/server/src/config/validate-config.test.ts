@@ -18,6 +18,7 @@ describe('validateConfig', () => {
           agents: [agent('a'), agent('a')],
           auth: { apiKeys: [{ userId: 'u' }, { key: '  ', userId: '' }], jwt: {} },
           limits: { maxConcurrentRunsPerUser: 0 },
+          peers: { secret: 'short', url: 'ftp://peer' },
         },
         'my.config.ts',
       );
@@ -29,6 +30,8 @@ describe('validateConfig', () => {
     expect(problems).toThrow(/auth\.apiKeys\[1\]\.userId: must be a non-empty string/);
     expect(problems).toThrow(/auth\.jwt: needs a secret or a jwksUrl/);
     expect(problems).toThrow(/limits\.maxConcurrentRunsPerUser: /);
+    expect(problems).toThrow(/peers\.secret: at least 16 characters/);
+    expect(problems).toThrow(/peers\.url: /);
   });
 
   it('refuses a module without a default export', () => {

@@ -71,6 +71,12 @@ const schema = z.object({
   openaiCompatible: z.boolean().optional(),
   uiRoot: z.string().min(1).optional(),
   instanceId: z.string().min(1).max(200).optional(),
+  peers: z
+    .strictObject({
+      secret: z.string().min(16, 'at least 16 characters, the same on every instance'),
+      url: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .optional(),
   metrics: z
     .strictObject({
       port: z.number().int().min(0).max(65_535).optional(),

@@ -18,6 +18,8 @@ import { createLogger, type Logger } from '../observe/logger.ts';
 import { ServerMetrics } from '../observe/metrics.ts';
 import { metricsEndpoint } from '../observe/metrics-endpoint.ts';
 import { serveOpenAI } from '../openai/openai-routes.ts';
+import { peerEndpoint, peerEventsPath } from '../peer/peer-endpoint.ts';
+import { Peers, type PeersConfig } from '../peer/peers.ts';
 import { appRouter } from '../routers/app-router.ts';
 import { AgentRegistry } from '../run/agent-registry.ts';
 import { watchEventLoop } from '../run/event-loop-load.ts';
@@ -86,6 +88,7 @@ export interface AgentRpcServer {
 const maxMessageDepth = 64;
 
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1']);
+const wildcardHosts = new Set(['0.0.0.0', '::']);
 
 function hasAuth(config: ServerConfig): boolean {
   return Boolean(config.auth?.apiKeys?.length || config.auth?.jwt);
@@ -96,12 +99,23 @@ function instanceIdOf(config: ServerConfig): string {
   return config.instanceId ?? process.env.AGENTRPC_INSTANCE_ID ?? `${hostname()}:${process.pid}`;
 }
 
+/** Config `peers`, else AGENTRPC_PEER_SECRET and AGENTRPC_PEER_URL. */
+function peersOf(config: ServerConfig): PeersConfig | undefined {
+  if (config.peers) return config.peers;
+  const secret = process.env.AGENTRPC_PEER_SECRET;
+  if (!secret) return undefined;
+  const url = process.env.AGENTRPC_PEER_URL;
+  return url ? { secret, url } : { secret };
+}
+
 export function createServices(config: ServerConfig, store: Store): Services {
   const limits = { ...defaultLimits, ...config.limits };
   const metrics = new ServerMetrics();
   const timed = metrics.timedStore(store);
   const agents = new AgentRegistry(config.agents, timed, store);
   const logger = config.logger ?? createLogger();
+  const peerConfig = config.peers;
+  const peers = peerConfig ? new Peers(peerConfig, logger) : undefined;
   return {
     logger,
     metrics,
@@ -114,6 +128,7 @@ export function createServices(config: ServerConfig, store: Store): Services {
       metrics,
       limits,
       instanceId: instanceIdOf(config),
+      peers,
       ...(limits.maxEventLoopDelayMs > 0
         ? { load: watchEventLoop({ maxDelayMs: limits.maxEventLoopDelayMs }) }
         : {}),
@@ -121,6 +136,7 @@ export function createServices(config: ServerConfig, store: Store): Services {
     limits,
     rateLimiter: new RateLimiter({ perMinute: limits.requestsPerMinute }),
     authenticate: createAuthenticator(config.auth),
+    peers,
   };
 }
 
@@ -128,6 +144,8 @@ export async function startServer(
   config: ServerConfig,
   options: ListenOptions = {},
 ): Promise<AgentRpcServer> {
+  const peers = peersOf(config);
+  if (peers) config = { ...config, peers };
   validateConfig(config);
   const host = options.host ?? '127.0.0.1';
   if (!hasAuth(config) && !loopbackHosts.has(host)) {
@@ -194,6 +212,13 @@ export async function startServer(
     onError: logProcedureError,
     maxInputDepth: maxMessageDepth,
   });
+  const peerEvents =
+    services.peers &&
+    peerEndpoint({
+      secret: services.peers.secret,
+      liveEvents: (request) => services.runs.liveEvents(request),
+      logger: services.logger,
+    });
   const ownTransports = options.transports !== 'trpc';
   let accepting = true;
   const server: Server = createHttpServer((req, res) => {
@@ -217,6 +242,8 @@ export async function startServer(
       if (!route) trpc(req, res);
       else if ('path' in route) void subscriptions.stream(req, res, route.path);
       else subscriptions.refuse(res, route.refusal);
+    } else if (path === peerEventsPath && peerEvents) {
+      peerEvents(req, res);
     } else if (path?.startsWith('/v1/') && config.openaiCompatible !== false) {
       serveOpenAI(req, res, services);
     } else if (!web?.serve(req, res, path ?? '/')) {
@@ -264,6 +291,9 @@ export async function startServer(
   const listening = await listen(server, { port: options.port ?? 3000, host });
   const { port } = listening;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  // Bound to every interface, this host's name is the likelier way in for the others.
+  const reachableHost = wildcardHosts.has(host) ? hostname() : shownHost;
+  services.peers?.listeningAt(`http://${reachableHost}:${port}`);
   return {
     url: `http://${shownHost}:${port}`,
     port,
@@ -292,6 +322,7 @@ export async function startServer(
       wss.close();
       listening.close();
       services.runs.close();
+      services.peers?.close();
       server.close();
       server.closeAllConnections();
       await metrics.close();

@@ -1,5 +1,5 @@
 import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
-import { type Feed, pushTo } from '@agentrpc/core/internal';
+import { createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { followRun } from './follow-run.ts';
@@ -252,5 +252,45 @@ describe('followRun', () => {
     expect(() => hub.push(contentEvent('r', 3))).not.toThrow();
     expect(failures).toHaveLength(1);
     expect(String(failures[0])).toContain('socket gone');
+  });
+
+  it('takes the relay in order, and reads the store on from where a skipping relay got to', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    const events = [1, 2, 3, 4].map((seq) => contentEvent(run.runId, seq));
+    await store.appendEvents(run, events);
+    const asked: number[] = [];
+    const failures: unknown[] = [];
+    const relay = {
+      // Events 1 and 2 (and 1 again), then one past a gap: the relay cannot be trusted past it.
+      follow: (afterSeq: number) => {
+        asked.push(afterSeq);
+        return createFeed<RunEvent>((sink) => {
+          for (const event of [events[0], events[1], events[0], events[3]]) {
+            if (!sink.value(event as RunEvent)) break;
+          }
+          return { resume: () => {}, stop: () => {} };
+        });
+      },
+      onFailure: (error: unknown) => failures.push(error),
+    };
+    const poller = new LogPoller({ store, pollMs: 10 });
+    const reader = readByPush(
+      followRun({
+        store,
+        hubOf: () => undefined,
+        userId: 'u',
+        runId: run.runId,
+        afterSeq: 0,
+        poller,
+        relay,
+      }),
+    );
+    await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
+    expect(asked).toEqual([0]);
+    expect(String(failures[0])).toContain('skipped from seq 2 to 4');
+    reader.control.stop();
   });
 });

@@ -1,10 +1,17 @@
 // Reading a run's events for a subscriber: replay from the store's event log,
-// follow the live hub when the run is in this process, and poll the log (with
-// every other such reader, log-poller.ts) when it runs elsewhere, until the
-// terminal event (a pause that was continued is not one). Events from the
+// follow the live hub when the run is in this process, stream it from the
+// instance running it when that one can be asked (a relay, peer/peers.ts), and
+// otherwise poll the log (with every other such reader, log-poller.ts), until
+// the terminal event (a pause that was continued is not one). Events from the
 // live hub are handed to the subscriber as the hub gets them, in the same call.
 import { isTerminalEvent, type RunEvent, type Store } from '@agentrpc/core';
-import { createFeed, type Feed, type FeedControl, type FeedSink } from '@agentrpc/core/internal';
+import {
+  createFeed,
+  type Feed,
+  type FeedControl,
+  type FeedSink,
+  pushTo,
+} from '@agentrpc/core/internal';
 import { LogPoller } from './log-poller.ts';
 import type { RunHub } from './run-hub.ts';
 
@@ -12,6 +19,14 @@ import type { RunHub } from './run-hub.ts';
 export const pollMs = 100;
 /** Events read from the store at once. */
 const readLimit = 500;
+
+/** The run's events from the instance running it. */
+export interface Relay {
+  /** Its events after `afterSeq`, in order, ending where that instance's readers end. */
+  follow: (afterSeq: number) => Feed<RunEvent>;
+  /** The relay failed; reading goes on from the store. */
+  onFailure: (error: unknown) => void;
+}
 
 export interface FollowOptions {
   store: Store;
@@ -26,6 +41,8 @@ export interface FollowOptions {
   readers?: { inc(): void; dec(): void };
   /** Polls the log with every other reader of this process (default: a poller of its own). */
   poller?: LogPoller;
+  /** Tried first when the run is not live here; when it ends or fails, the store is read on. */
+  relay?: Relay;
 }
 
 export function followRun(options: FollowOptions): Feed<RunEvent> {
@@ -51,10 +68,14 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   let looking = false;
   let watched: RunHub | undefined;
   let unwatch: (() => void) | undefined;
+  /** The relay is tried once, before the store is polled; it is 'done' when it stopped. */
+  let relay: 'unused' | 'live' | 'done' = options.relay ? 'unused' : 'done';
+  let relayControl: FeedControl | undefined;
 
   const finish = (how: 'end' | 'stop' | { error: unknown }) => {
     if (over) return;
     over = true;
+    dropRelay();
     unwatch?.();
     signal?.removeEventListener('abort', pump);
     options.readers?.dec();
@@ -103,6 +124,8 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
       if (hub.done) finish('end');
       return;
     }
+    if (relay === 'unused') return startRelay();
+    if (relay === 'live') return relayControl?.resume();
     reading = true;
     readLog().then(
       (goOn) => {
@@ -114,6 +137,41 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
         finish({ error });
       },
     );
+  };
+
+  /** Streams the run from the instance running it; falls back to the store when that stops short. */
+  const startRelay = () => {
+    relay = 'live';
+    let dropped = false;
+    const fallBack = (error?: unknown) => {
+      if (dropped || over) return;
+      dropped = true;
+      dropRelay();
+      if (error !== undefined) options.relay?.onFailure(error);
+      pump();
+    };
+    const feed = (options.relay as Relay).follow(last);
+    const control = feed[pushTo]({
+      value: (event) => {
+        if (dropped || over) return false;
+        if (event.seq <= last) return true; // delivered already
+        if (event.seq !== last + 1) {
+          fallBack(new Error(`the relay skipped from seq ${last} to ${event.seq}`));
+          return false;
+        }
+        return deliver(event);
+      },
+      end: () => fallBack(),
+      fail: (error) => fallBack(error),
+    });
+    if (dropped || over) control.stop();
+    else relayControl = control;
+  };
+
+  const dropRelay = () => {
+    if (relay === 'live') relay = 'done';
+    relayControl?.stop();
+    relayControl = undefined;
   };
 
   /** One pass over the stored log; false when reading must stop here. */

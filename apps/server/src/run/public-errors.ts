@@ -29,9 +29,13 @@ function withPublicError<T extends RunOutput>(output: T, errorId: string): T {
   return message && output.error ? { ...output, error: { ...output.error, message } } : output;
 }
 
-/** A stored run as a client may see it: a provider's or store's own words replaced by the error id. */
+/**
+ * A stored run as a client may see it: a provider's or store's own words
+ * replaced by the error id, and without the address instances reach each other at.
+ */
 export function publicRun(run: RunRecord): RunRecord {
-  return withPublicError(run, errorIdOf(run.runId, run.lastSeq));
+  const { servedBy: _internal, ...told } = run;
+  return withPublicError(told, errorIdOf(run.runId, run.lastSeq));
 }
 
 /** The event as a client may see it. */

@@ -23,4 +23,15 @@ describe('RunHub', () => {
     expect(hub.last).toBe(done);
     expect(hub.done).toBe(true);
   });
+
+  it('keeps the latest stored events it is asked to keep', () => {
+    const hub = new RunHub();
+    for (const seq of [1, 2, 3, 4, 5]) hub.push(contentEvent('r', seq));
+    hub.trimThrough(4, 3);
+    expect(hub.events.map((event) => event.seq)).toEqual([3, 4, 5]);
+    hub.trimThrough(2, 1); // stored already let go of: nothing more to do
+    expect(hub.firstSeq).toBe(3);
+    hub.trimThrough(5, 1);
+    expect(hub.events.map((event) => event.seq)).toEqual([5]);
+  });
 });

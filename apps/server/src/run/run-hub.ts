@@ -40,10 +40,14 @@ export class RunHub {
     this.#notify();
   }
 
-  /** Lets go of the events up to `seq`, which the store's log now holds. */
-  trimThrough(seq: number): void {
+  /**
+   * Lets go of the events up to `seq`, which the store's log now holds, but
+   * for the last `keep` events held.
+   */
+  trimThrough(seq: number, keep = 0): void {
     let count = 0;
-    while (count < this.events.length && (this.events[count] as RunEvent).seq <= seq) count++;
+    const most = this.events.length - keep;
+    while (count < most && (this.events[count] as RunEvent).seq <= seq) count++;
     if (count > 0) this.events.splice(0, count);
   }
 

@@ -17,6 +17,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
+import type { Peers } from '../peer/peers.ts';
 import type { AgentRegistry } from './agent-registry.ts';
 import { cancelStoredRun } from './cancel-run.ts';
 import { CancelWatch } from './cancel-watch.ts';
@@ -33,6 +34,14 @@ export interface StartRun {
   agentId: string;
   input: RunInput;
   options: Omit<RunOptions, 'userId' | 'signal'>;
+}
+
+/** The options every run of this process is opened with. */
+interface RunOptionsHere {
+  userId: string;
+  signal: AbortSignal;
+  holder: string;
+  servedBy?: string;
 }
 
 interface ActiveRun {
@@ -60,6 +69,9 @@ const activeKey = (key: RunKey) => `${key.userId}\u0000${key.runId}`;
 
 /** How long a finished run's hub stays in memory for late readers. */
 const hubGraceMs = 30_000;
+
+/** Stored events a run's hub still holds for readers on other instances (config `peers`). */
+const peerWindow = 512;
 
 /** How often a live run checks the store for a cancel that reached another instance. */
 const cancelPollMs = 1_000;
@@ -90,6 +102,8 @@ export class RunManager {
 
   readonly #instanceId: string;
 
+  readonly #peers: Peers | undefined;
+
   constructor(options: {
     store: Store;
     agents: AgentRegistry;
@@ -100,8 +114,11 @@ export class RunManager {
     instanceId: string;
     /** How busy the process is; new runs are refused while it is saturated. */
     load?: EventLoopLoad;
+    /** Other instances on the store that stream runs to each other (config `peers`). */
+    peers?: Peers | undefined;
   }) {
     this.#instanceId = options.instanceId;
+    this.#peers = options.peers;
     this.#slots = new RunSlots(options.limits, {
       load: options.load,
       onRefused: (limit) => options.metrics.runsRefused.inc({ limit }),
@@ -117,7 +134,12 @@ export class RunManager {
       store: this.#store,
       onError: this.#onError,
       // What the log holds, a live run need not: readers behind it read the log.
-      onStored: (key, throughSeq) => this.#active.get(activeKey(key))?.hub.trimThrough(throughSeq),
+      // With peers, readers on other instances start from the run's first
+      // event: a window of the latest spares them the log (and its latency).
+      onStored: (key, throughSeq) =>
+        this.#active
+          .get(activeKey(key))
+          ?.hub.trimThrough(throughSeq, options.peers ? peerWindow : 0),
       // Its session was deleted: stop it now rather than at the next cancel check.
       onGone: (key) => {
         const run = this.#active.get(activeKey(key));
@@ -218,14 +240,20 @@ export class RunManager {
    */
   async #run(
     principal: Principal,
-    open: (options: { userId: string; signal: AbortSignal; holder: string }) => RunEventStream,
+    open: (options: RunOptionsHere) => RunEventStream,
   ): Promise<RunEvent> {
     const release = this.#reserve(principal.userId);
     const controller = new AbortController();
     const userId = principal.userId;
+    const servedBy = this.#peers?.url;
     let events: RunEventStream;
     try {
-      events = open({ userId, signal: controller.signal, holder: this.#instanceId });
+      events = open({
+        userId,
+        signal: controller.signal,
+        holder: this.#instanceId,
+        ...(servedBy ? { servedBy } : {}),
+      });
     } catch (error) {
       release();
       throw error;
@@ -278,9 +306,9 @@ export class RunManager {
     try {
       // A run live here for this user is known to be theirs without asking the store.
       const ownedHere = this.#active.has(activeKey({ userId, runId }));
-      if (!ownedHere && !(await this.#store.getRun({ userId, runId }))) {
-        throw new RpcError('NOT_FOUND', `run ${runId} not found`);
-      }
+      const record = ownedHere ? undefined : await this.#store.getRun({ userId, runId });
+      if (!ownedHere && !record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
+      const relay = record && this.#peers?.relayFor(record);
       const hubOf = () => {
         return this.#active.get(activeKey({ userId, runId }))?.hub;
       };
@@ -293,12 +321,35 @@ export class RunManager {
         readers: this.#metrics.subscriptions,
         poller: this.#poller,
         ...(signal ? { signal } : {}),
+        ...(relay ? { relay } : {}),
       });
       return releasedAtEnd(feed, release);
     } catch (error) {
       release();
       throw error;
     }
+  }
+
+  /**
+   * For another instance's reader (peer/peer-endpoint.ts): the run's events
+   * after `afterSeq` while it is live here, else undefined. No subscription
+   * slot: the reader holds one on its own instance.
+   */
+  liveEvents(
+    request: RunKey & { afterSeq: number; signal: AbortSignal },
+  ): Feed<RunEvent> | undefined {
+    const { userId, runId, afterSeq, signal } = request;
+    const hubOf = () => this.#active.get(activeKey({ userId, runId }))?.hub;
+    if (hubOf()?.done !== false) return undefined;
+    return followRun({
+      store: this.#store,
+      hubOf,
+      userId,
+      runId,
+      afterSeq,
+      signal,
+      poller: this.#poller,
+    });
   }
 
   /** Stops every live run with `reason` (they end as errors with its code). */

@@ -6,6 +6,7 @@ import type { RateLimiter } from '../auth/rate-limiter.ts';
 import type { Limits } from '../config/define-config.ts';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
+import type { Peers } from '../peer/peers.ts';
 import type { AgentRegistry } from '../run/agent-registry.ts';
 import type { RunManager } from '../run/run-manager.ts';
 
@@ -18,6 +19,8 @@ export interface Services {
   limits: Limits;
   authenticate: Authenticator;
   rateLimiter: RateLimiter;
+  /** Other instances on the store that stream runs to each other, when configured. */
+  peers: Peers | undefined;
 }
 
 /**

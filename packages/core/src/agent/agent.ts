@@ -158,6 +158,7 @@ export class Agent<Output = unknown> {
         model: this.options.model.id,
         metrics: emptyMetrics(),
         ...(options.metadata ? { metadata: options.metadata } : {}),
+        ...(options.servedBy ? { servedBy: options.servedBy } : {}),
         ...overrides,
         lastSeq: 1,
         createdAt: now,
@@ -217,6 +218,7 @@ export class Agent<Output = unknown> {
       const calls = record.messages.at(-1)?.toolCalls ?? [];
       record.status = 'running';
       record.lastSeq += 1;
+      if (options.servedBy) record.servedBy = options.servedBy;
       /** This continue holds the run's place in #continuing. */
       let claimed = false;
       const unclaim = () => {
@@ -239,7 +241,11 @@ export class Agent<Output = unknown> {
           try {
             await this.store.updateRun(
               { userId, runId },
-              { status: 'running', lastSeq: record.lastSeq },
+              {
+                status: 'running',
+                lastSeq: record.lastSeq,
+                ...(options.servedBy ? { servedBy: options.servedBy } : {}),
+              },
             );
           } finally {
             unclaim();

@@ -89,6 +89,8 @@ export interface RunOptions {
    * so the same process, restarted, can tell its own unfinished runs apart.
    */
   holder?: string;
+  /** Recorded on the run as RunRecord.servedBy. */
+  servedBy?: string;
 }
 
 export interface ContinueInput {
@@ -104,6 +106,8 @@ export interface ContinueOptions {
   waitForSession?: boolean | { timeoutMs: number };
   /** As RunOptions.holder. */
   holder?: string;
+  /** As RunOptions.servedBy. */
+  servedBy?: string;
 }
 
 export type { ToolDecision };

@@ -90,6 +90,11 @@ export interface RunRecord extends RunOutput {
    * running it (epoch milliseconds); the running instance checks for it.
    */
   cancelRequestedAt?: number;
+  /**
+   * Where another process can follow the run live from the process running
+   * it (a server instance's peer address), when that process says so.
+   */
+  servedBy?: string;
 }
 
 export function emptyMetrics(): RunMetrics {

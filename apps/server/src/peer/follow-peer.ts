@@ -1,0 +1,129 @@
+// Reading a run's events from the instance running it (its GET
+// /peer/runs/events, peer-endpoint.ts) as a feed: server-sent `data:` frames,
+// one event each, in order, until that instance ends the stream. The socket
+// is paused while the reader is, and a stream quiet for longer than the
+// other side's heartbeats allow is cut, so a frozen instance fails the feed.
+import http from 'node:http';
+import https from 'node:https';
+import type { RunEvent } from '@agentrpc/core';
+import { createFeed, type Feed, type FeedSink } from '@agentrpc/core/internal';
+import { peerEventsPath, peerHeartbeatMs } from './peer-endpoint.ts';
+
+/** A stream this long without a byte (heartbeats included) is taken for dead. */
+const quietLimitMs = peerHeartbeatMs * 3;
+
+export class PeerUnavailableError extends Error {
+  override readonly name = 'PeerUnavailableError';
+  /** The other instance's HTTP status, when it answered. */
+  readonly status: number | undefined;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export interface FollowPeerOptions {
+  /** The other instance's peer address, e.g. http://10.0.0.7:3000 */
+  url: string;
+  secret: string;
+  agent: http.Agent;
+  userId: string;
+  runId: string;
+  afterSeq: number;
+}
+
+export function followPeer(options: FollowPeerOptions): Feed<RunEvent> {
+  return createFeed((sink) => {
+    const reading = readFrom(options, sink);
+    return { resume: reading.resume, stop: reading.stop };
+  });
+}
+
+function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
+  const { url, secret, agent, userId, runId, afterSeq } = options;
+  const target = new URL(peerEventsPath, url);
+  target.search = new URLSearchParams({ userId, runId, afterSeq: String(afterSeq) }).toString();
+  const client = target.protocol === 'https:' ? https : http;
+  const queue: RunEvent[] = [];
+  let paused = false;
+  let ended = false;
+  let over = false;
+  let response: http.IncomingMessage | undefined;
+
+  const fail = (error: unknown) => {
+    if (over) return;
+    over = true;
+    request.destroy();
+    sink.fail(error);
+  };
+  /** Hands queued events over while the reader takes them; ends after the last. */
+  const flush = () => {
+    while (!paused && !over && queue.length > 0) {
+      paused = !sink.value(queue.shift() as RunEvent);
+    }
+    if (over) return;
+    if (paused) response?.pause();
+    else if (ended) {
+      over = true;
+      sink.end();
+    } else response?.resume();
+  };
+
+  const request = client.request(target, {
+    agent,
+    headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
+  });
+  request.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
+  request.on('error', fail);
+  request.on('response', (res) => {
+    response = res;
+    if (res.statusCode !== 200) {
+      res.resume();
+      const status = res.statusCode;
+      fail(new PeerUnavailableError(`${url} answered ${status} for run ${runId}`, status));
+      return;
+    }
+    res.setEncoding('utf8');
+    let buffered = '';
+    res.on('data', (text: string) => {
+      buffered += text;
+      let at = buffered.indexOf('\n\n');
+      while (at >= 0) {
+        const frame = buffered.slice(0, at);
+        buffered = buffered.slice(at + 2);
+        // Lines starting with ':' are heartbeats.
+        if (frame.startsWith('data: ')) {
+          try {
+            queue.push(JSON.parse(frame.slice(6)) as RunEvent);
+          } catch (error) {
+            fail(error);
+            return;
+          }
+        }
+        at = buffered.indexOf('\n\n');
+      }
+      flush();
+    });
+    res.on('end', () => {
+      ended = true;
+      flush();
+    });
+    res.on('aborted', () =>
+      fail(new PeerUnavailableError(`${url} cut the stream of run ${runId}`)),
+    );
+    res.on('error', fail);
+  });
+  request.end();
+
+  return {
+    resume: () => {
+      paused = false;
+      flush();
+    },
+    stop: () => {
+      over = true;
+      request.destroy();
+    },
+  };
+}
