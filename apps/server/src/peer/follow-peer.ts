@@ -12,6 +12,9 @@ import { peerEventsPath, peerHeartbeatMs } from './peer-endpoint.ts';
 /** A stream this long without a byte (heartbeats included) is taken for dead. */
 const quietLimitMs = peerHeartbeatMs * 3;
 
+/** An unfinished frame longer than this is not an event (a run's input is capped far below). */
+const maxFrameChars = 64 * 1024 * 1024;
+
 export class PeerUnavailableError extends Error {
   override readonly name = 'PeerUnavailableError';
   /** The other instance's HTTP status, when it answered. */
@@ -102,6 +105,10 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
           }
         }
         at = buffered.indexOf('\n\n');
+      }
+      if (buffered.length > maxFrameChars) {
+        fail(new PeerUnavailableError(`${url} sent a frame over ${maxFrameChars} characters`));
+        return;
       }
       flush();
     });

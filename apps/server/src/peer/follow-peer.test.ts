@@ -1,0 +1,65 @@
+// followPeer against a stand-in for the other instance (a plain node:http
+// server): frames become events in order, the end of the stream ends the
+// feed, and what is not an event fails it rather than being skipped.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunEvent } from '@agentrpc/core';
+import { pushTo } from '@agentrpc/core/internal';
+import { contentEvent } from '@agentrpc/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { followPeer } from './follow-peer.ts';
+
+const servers: http.Server[] = [];
+const agent = new http.Agent({ keepAlive: true });
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+/** A peer that answers every request with `body`, written in pieces of `piece` characters. */
+async function peerAnswering(body: string, piece = 7): Promise<{ url: string; asked: string[] }> {
+  const asked: string[] = [];
+  const server = http.createServer((req, res) => {
+    asked.push(`${req.url} ${req.headers.authorization}`);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (let i = 0; i < body.length; i += piece) res.write(body.slice(i, i + piece));
+    res.end();
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked };
+}
+
+function read(url: string) {
+  const seen: RunEvent[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    followPeer({ url, secret: 's3cret', agent, userId: 'u', runId: 'r', afterSeq: 2 })[pushTo]({
+      value: (event) => seen.push(event) > 0,
+      end: resolve,
+      fail: reject,
+    });
+  });
+  return { seen, done };
+}
+
+describe('followPeer', () => {
+  it('reads frames split anywhere as events, skipping heartbeats, until the stream ends', async () => {
+    const events = [3, 4, 5].map((seq) => contentEvent('r', seq));
+    const body = [':', ...events.map((event) => `data: ${JSON.stringify(event)}`), ':'].join(
+      '\n\n',
+    );
+    const peer = await peerAnswering(`${body}\n\n`);
+    const { seen, done } = read(peer.url);
+    await done;
+    expect(seen).toEqual(events);
+    expect(peer.asked).toEqual(['/peer/runs/events?userId=u&runId=r&afterSeq=2 Bearer s3cret']);
+  });
+
+  it('fails on a frame that is not an event', async () => {
+    const peer = await peerAnswering(
+      `data: ${JSON.stringify(contentEvent('r', 3))}\n\ndata: {nope\n\n`,
+    );
+    const { seen, done } = read(peer.url);
+    await expect(done).rejects.toThrow(SyntaxError);
+    expect(seen.map((event) => event.seq)).toEqual([3]); // what came before it, and no more
+  });
+});
