@@ -115,7 +115,7 @@ export function createServices(config: ServerConfig, store: Store): Services {
   const agents = new AgentRegistry(config.agents, timed, store);
   const logger = config.logger ?? createLogger();
   const peerConfig = config.peers;
-  const peers = peerConfig ? new Peers(peerConfig, logger) : undefined;
+  const peers = peerConfig ? new Peers(peerConfig, { logger, metrics }) : undefined;
   return {
     logger,
     metrics,
@@ -218,6 +218,7 @@ export async function startServer(
       secret: services.peers.secret,
       liveEvents: (request) => services.runs.liveEvents(request),
       logger: services.logger,
+      streams: services.metrics.peerStreams,
     });
   const ownTransports = options.transports !== 'trpc';
   let accepting = true;

@@ -54,6 +54,17 @@ export class ServerMetrics {
     help: 'Readers following runs',
     registers: [this.registry],
   });
+  readonly peerReads = new Counter({
+    name: 'agentrpc_peer_reads_total',
+    help: 'Readers here of runs live on another instance, by how reading them from there went',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly peerStreams = new Gauge({
+    name: 'agentrpc_peer_streams',
+    help: "Runs live here streamed to other instances' readers",
+    registers: [this.registry],
+  });
   readonly runsRefused = new Counter({
     name: 'agentrpc_runs_refused_total',
     help: 'New runs refused before they started, by the limit that refused them',

@@ -30,6 +30,8 @@ export interface PeerEndpointOptions {
     request: z.infer<typeof query> & { signal: AbortSignal },
   ) => Feed<RunEvent> | undefined;
   logger: Logger;
+  /** Counts the streams open to other instances (a gauge). */
+  streams?: { inc(): void; dec(): void };
 }
 
 export function peerEndpoint(options: PeerEndpointOptions) {
@@ -62,9 +64,11 @@ export function peerEndpoint(options: PeerEndpointOptions) {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    options.streams?.inc();
     const heartbeat = setInterval(() => res.write(':\n\n'), peerHeartbeatMs);
     let control: FeedControl | undefined;
     res.on('close', () => {
+      options.streams?.dec();
       clearInterval(heartbeat);
       closed.abort();
       control?.stop();

@@ -118,6 +118,9 @@ describe('instances sharing a peer secret', () => {
     expect(followed).toEqual(own);
     // The follower's instance read no event of the run from the store.
     expect(b.counted.reads).toBe(0);
+    const counted = await follower.services.metrics.registry.metrics();
+    expect(counted).toContain('agentrpc_peer_reads_total{outcome="started"} 1');
+    expect(counted).not.toContain('outcome="failed"');
     const run = await createClient({ url: follower.url, apiKey }).runs.get({
       runId: own[0]!.runId,
     });
@@ -159,6 +162,12 @@ describe('instances sharing a peer secret', () => {
     expect(followed).toEqual(own);
     expect(b.counted.reads).toBeGreaterThan(0);
     expect(warnings).toEqual(['reading the run from the store instead']);
+    const counted = await follower.services.metrics.registry.metrics();
+    expect(counted).toContain('agentrpc_peer_reads_total{outcome="failed"} 1');
+    // The runner's side let go of the stream it was serving.
+    await expect
+      .poll(() => runner.services.metrics.registry.metrics())
+      .toContain('agentrpc_peer_streams 0');
   });
 });
 

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { RunRecord } from '@agentrpc/core';
 import type { Logger } from '../observe/logger.ts';
+import type { ServerMetrics } from '../observe/metrics.ts';
 import type { Relay } from '../run/follow-run.ts';
 import { followPeer, PeerUnavailableError } from './follow-peer.ts';
 
@@ -20,12 +21,14 @@ export class Peers {
   readonly secret: string;
   #url: string | undefined;
   readonly #logger: Logger;
+  readonly #metrics: ServerMetrics;
   readonly #agent = new http.Agent({ keepAlive: true });
 
-  constructor(config: PeersConfig, logger: Logger) {
+  constructor(config: PeersConfig, observe: { logger: Logger; metrics: ServerMetrics }) {
     this.secret = config.secret;
     this.#url = config.url;
-    this.#logger = logger;
+    this.#logger = observe.logger;
+    this.#metrics = observe.metrics;
   }
 
   /** Where other instances reach this one, once known. */
@@ -43,19 +46,22 @@ export class Peers {
     const { servedBy, userId, runId } = record;
     if (!servedBy || servedBy === this.#url || record.status !== 'running') return undefined;
     return {
-      follow: (afterSeq) =>
-        followPeer({
+      follow: (afterSeq) => {
+        this.#metrics.peerReads.inc({ outcome: 'started' });
+        return followPeer({
           url: servedBy,
           secret: this.secret,
           agent: this.#agent,
           userId,
           runId,
           afterSeq,
-        }),
+        });
+      },
       onFailure: (error) => {
         const fields = { err: error, runId, peer: servedBy };
         // Not live there any more (it ended meanwhile): the store has it, nothing is amiss.
         const ended = error instanceof PeerUnavailableError && error.status === 404;
+        this.#metrics.peerReads.inc({ outcome: ended ? 'not_live_there' : 'failed' });
         if (ended) this.#logger.debug(fields, 'reading the run from the store instead');
         else this.#logger.warn(fields, 'reading the run from the store instead');
       },
