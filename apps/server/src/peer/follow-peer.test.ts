@@ -62,4 +62,21 @@ describe('followPeer', () => {
     await expect(done).rejects.toThrow(SyntaxError);
     expect(seen.map((event) => event.seq)).toEqual([3]); // what came before it, and no more
   });
+
+  it('gives up on an instance that takes the connection and does not answer', async () => {
+    const silent = http.createServer(() => {}); // never answers
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const failed = new Promise((resolve) => {
+      const options = { url, secret: 's', agent, userId: 'u', runId: 'r', afterSeq: 0 };
+      followPeer({ ...options, answerWithinMs: 100 })[pushTo]({
+        value: () => true,
+        end: () => resolve('ended'),
+        fail: resolve,
+      });
+    });
+    expect(String(await failed)).toContain('did not answer within 100 ms');
+    silent.closeAllConnections();
+  });
 });

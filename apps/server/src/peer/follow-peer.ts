@@ -34,6 +34,11 @@ export interface FollowPeerOptions {
   userId: string;
   runId: string;
   afterSeq: number;
+  /**
+   * How long the other instance has to answer (default 3 s; it answers at
+   * once): a wrong or unreachable address costs the reader no more than this.
+   */
+  answerWithinMs?: number;
 }
 
 export function followPeer(options: FollowPeerOptions): Feed<RunEvent> {
@@ -57,6 +62,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
   const fail = (error: unknown) => {
     if (over) return;
     over = true;
+    clearTimeout(answerTimer);
     request.destroy();
     sink.fail(error);
   };
@@ -69,6 +75,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     if (paused) response?.pause();
     else if (ended) {
       over = true;
+      clearTimeout(answerTimer);
       sink.end();
     } else response?.resume();
   };
@@ -77,9 +84,14 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     agent,
     headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
   });
+  const answerWithinMs = options.answerWithinMs ?? 3_000;
+  const answerTimer = setTimeout(() => {
+    fail(new PeerUnavailableError(`${url} did not answer within ${answerWithinMs} ms`));
+  }, answerWithinMs);
   request.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
   request.on('error', fail);
   request.on('response', (res) => {
+    clearTimeout(answerTimer);
     response = res;
     if (res.statusCode !== 200) {
       res.resume();
@@ -130,6 +142,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     },
     stop: () => {
       over = true;
+      clearTimeout(answerTimer);
       request.destroy();
     },
   };

@@ -64,6 +64,8 @@ export function peerEndpoint(options: PeerEndpointOptions) {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    // Sent now, not with the first event: the reader times how long the answer takes.
+    res.flushHeaders();
     options.streams?.inc();
     const heartbeat = setInterval(() => res.write(':\n\n'), peerHeartbeatMs);
     let control: FeedControl | undefined;
