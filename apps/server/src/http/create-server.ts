@@ -294,6 +294,11 @@ export async function startServer(
   const shownHost = host.includes(':') ? `[${host}]` : host;
   // Bound to every interface, this host's name is the likelier way in for the others.
   const reachableHost = wildcardHosts.has(host) ? hostname() : shownHost;
+  if (services.peers && !services.peers.url && wildcardHosts.has(host)) {
+    warn(
+      `peers.url is not set: other instances will reach this one at http://${reachableHost}:${port}; set peers.url (AGENTRPC_PEER_URL) if that name does not resolve for them`,
+    );
+  }
   services.peers?.listeningAt(`http://${reachableHost}:${port}`);
   return {
     url: `http://${shownHost}:${port}`,

@@ -4,6 +4,7 @@
 // cuts the stream, the follower reads the store on from where it got to.
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { Agent, DemoModel, MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
 import { createClient } from '@agentrpc/sdk';
 import { createTcpProxy } from '@agentrpc/testing';
@@ -184,6 +185,25 @@ describe('GET /peer/runs/events', () => {
     const bad = await ask('userId=alice&runId=r%20x&afterSeq=-1', secret);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('runId');
+  });
+
+  it('says where it will be reached when listening on every interface without peers.url', async () => {
+    const warned: string[] = [];
+    const server = await startServer(
+      {
+        store: new MemoryStore(),
+        agents: [new Agent({ id: 'demo', model: new DemoModel() })],
+        auth: { apiKeys: [{ key: apiKey, userId: 'alice' }] },
+        peers: { secret },
+        logger: quietLogger(),
+      },
+      { port: 0, host: '0.0.0.0', onWarning: (warning) => warned.push(warning) },
+    );
+    started.push(server);
+    expect(server.services.peers?.url).toBe(`http://${hostname()}:${server.port}`);
+    expect(warned.join('\n')).toContain(
+      `peers.url is not set: other instances will reach this one at ${server.services.peers?.url}`,
+    );
   });
 
   it('is not served without a peer secret', async () => {
