@@ -229,7 +229,11 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
       it('appends, reads, updates and refuses a duplicate run id', async () => {
         const s = await setup();
         const session = await s.createSession(sessionFixture(uid('u')));
-        const run = runFixture(session, { status: 'running', content: '' });
+        const run = runFixture(session, {
+          status: 'running',
+          content: '',
+          servedBy: 'http://10.0.0.7:3000',
+        });
         await s.appendRun(run);
         expect(await s.getRun(run)).toEqual(run);
         await expect(s.appendRun(run)).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -238,6 +242,7 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
           content: 'done',
           lastSeq: 7,
           error: { code: 'X', message: 'y' },
+          servedBy: 'http://10.0.0.8:3000',
         });
         expect(updated).toMatchObject({
           status: 'completed',
@@ -245,6 +250,7 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
           lastSeq: 7,
           runId: run.runId,
           error: { code: 'X' },
+          servedBy: 'http://10.0.0.8:3000',
         });
         expect(await s.getRun(run)).toEqual(updated);
       });
