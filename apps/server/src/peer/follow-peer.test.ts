@@ -79,4 +79,42 @@ describe('followPeer', () => {
     expect(String(await failed)).toContain('did not answer within 100 ms');
     silent.closeAllConnections();
   });
+
+  it('hands nothing more to a reader that paused until it resumes', async () => {
+    const events = [3, 4, 5].map((seq) => contentEvent('r', seq));
+    const peer = await peerAnswering(
+      events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join(''),
+      1000,
+    );
+    const seen: number[] = [];
+    let ended = false;
+    const control = followPeer({
+      url: peer.url,
+      secret: 's',
+      agent,
+      userId: 'u',
+      runId: 'r',
+      afterSeq: 2,
+    })[pushTo]({
+      value: (event) => {
+        seen.push(event.seq);
+        return false; // one at a time
+      },
+      end: () => {
+        ended = true;
+      },
+      fail: (error) => {
+        throw error;
+      },
+    });
+    await expect.poll(() => seen).toEqual([3]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual([3]);
+    control.resume();
+    expect(seen).toEqual([3, 4]);
+    control.resume();
+    control.resume();
+    expect(seen).toEqual([3, 4, 5]);
+    await expect.poll(() => ended).toBe(true);
+  });
 });
