@@ -114,8 +114,7 @@ export function createServices(config: ServerConfig, store: Store): Services {
   const timed = metrics.timedStore(store);
   const agents = new AgentRegistry(config.agents, timed, store);
   const logger = config.logger ?? createLogger();
-  const peerConfig = config.peers;
-  const peers = peerConfig ? new Peers(peerConfig, { logger, metrics }) : undefined;
+  const peers = config.peers ? new Peers(config.peers, { logger, metrics }) : undefined;
   return {
     logger,
     metrics,
@@ -293,8 +292,9 @@ export async function startServer(
   const { port } = listening;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   // Bound to every interface, this host's name is the likelier way in for the others.
-  const reachableHost = wildcardHosts.has(host) ? hostname() : shownHost;
-  if (services.peers && !services.peers.url && wildcardHosts.has(host)) {
+  const everyInterface = wildcardHosts.has(host);
+  const reachableHost = everyInterface ? hostname() : shownHost;
+  if (services.peers && !services.peers.url && everyInterface) {
     warn(
       `peers.url is not set: other instances will reach this one at http://${reachableHost}:${port}; set peers.url (AGENTRPC_PEER_URL) if that name does not resolve for them`,
     );
