@@ -5,7 +5,7 @@
 // With one pool, a burst of runs starting filled its queue, and each of an
 // append's round trips waited there behind hundreds of them: on FerretDB at
 // 500 runs, half a second per round trip, and seconds of delay for followers
-// (docs/deployment.md).
+// (docs/performance-notes.md).
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
 
 /**

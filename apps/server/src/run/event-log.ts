@@ -8,7 +8,7 @@
 // kept in an array that lives as long as the run streams and is emptied in
 // place at each write, rather than a new one per run per write: those arrays
 // outlived young-generation collections and were much of what the garbage
-// collector copied (docs/deployment.md).
+// collector copied (docs/performance-notes.md).
 import {
   type EventBatch,
   isAgentRpcError,

@@ -22,7 +22,7 @@ export interface ByteSource {
  * Reads a Node stream in paused mode: at each 'readable', everything that has
  * arrived is taken in one read. (Flowing mode cost a few % less CPU per chunk
  * on a server with cores to spare, but in overload it delayed new runs' first
- * tokens: docs/deployment.md, "Capacity per core".) A stream closed before
+ * tokens: docs/performance-notes.md, "Capacity per core, run by run".) A stream closed before
  * its end fails as undici's fetch does.
  */
 export function nodeByteSource(stream: Readable, listener: ByteListener): ByteSource {
