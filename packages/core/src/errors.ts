@@ -56,6 +56,22 @@ export function isAgentRpcError(error: unknown, code?: ErrorCode): error is Agen
   return error instanceof AgentRpcError && (code === undefined || error.code === code);
 }
 
+/**
+ * Makes an error without capturing a stack trace: for errors that are an
+ * expected answer rather than a fault (a refusal under load, a wrapper whose
+ * cause keeps the stack that matters). Capturing one walks the whole call
+ * stack, and a saturated server refuses hundreds of runs a second.
+ */
+export function withoutStackTrace<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Wraps anything thrown into an AgentRpcError, keeping the original as `cause`. */
 export function toAgentRpcError(error: unknown, fallback: ErrorCode = 'INTERNAL'): AgentRpcError {
   if (error instanceof AgentRpcError) return error;

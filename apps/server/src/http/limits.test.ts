@@ -49,6 +49,27 @@ describe('limits', () => {
     });
   });
 
+  it('refuses a stream over its limit with a 429 whose body is plain JSON, without a stack', async () => {
+    await withServer({ maxRunningRuns: 1 }, async (url) => {
+      expect((await start(url)).status).toBe(200);
+      const input = encodeURIComponent(JSON.stringify({ json: { agentId: 'slow', input: 'hi' } }));
+      const refused = await fetch(`${url}/trpc/runs.stream?input=${input}`, {
+        headers: { accept: 'text/event-stream' },
+      });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      const body = (await refused.json()) as { error: Record<string, { data: object }> };
+      // Nothing for superjson to annotate: the shape went out without its walk.
+      expect(Object.keys(body.error)).toEqual(['json']);
+      expect(body.error.json?.data).toMatchObject({
+        code: 'TOO_MANY_REQUESTS',
+        agentRpcCode: 'RATE_LIMITED',
+        retryAfter: 1,
+      });
+      expect(body.error.json?.data).not.toHaveProperty('stack');
+    });
+  });
+
   it('ends a run that goes on too long as RUN_TIMEOUT', async () => {
     await withServer({ runTimeoutMs: 150 }, async (url, server) => {
       const res = await start(url);

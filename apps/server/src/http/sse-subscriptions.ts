@@ -218,12 +218,12 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
             'content-type': 'application/json',
             ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
           });
-          res.write(JSON.stringify({ error: transformer.output.serialize(shape) }));
+          res.write(`{"error":${serializedText(shape)}}`);
           return;
         }
         await write({
           event: 'serialized-error',
-          data: JSON.stringify(transformer.output.serialize(shape)),
+          data: serializedText(shape),
         });
       }
     } finally {

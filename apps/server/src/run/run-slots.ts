@@ -4,7 +4,7 @@
 // await, so a batch of calls (ten runs.start in one HTTP batch, fifty in one
 // WebSocket message) cannot all pass the check before any of them counts.
 import { AgentRpcError } from '@agentrpc/core';
-import { createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
+import { createFeed, type Feed, pushTo, withoutStackTrace } from '@agentrpc/core/internal';
 import type { Limits } from '../config/define-config.ts';
 import { AdmissionLimit } from './admission-limit.ts';
 import type { EventLoopLoad } from './event-loop-load.ts';
@@ -77,10 +77,10 @@ export class RunSlots {
     return this.#load ? this.#admission.value : undefined;
   }
 
-  /** The refusal, counted. */
+  /** The refusal, counted; an answer, not a fault, so it has no stack trace. */
   #refuse(limit: RunLimit, message: string): AgentRpcError {
     this.#onRefused(limit);
-    return new AgentRpcError('RATE_LIMITED', message, { retryAfter: 1 });
+    return withoutStackTrace(() => new AgentRpcError('RATE_LIMITED', message, { retryAfter: 1 }));
   }
 
   /** Runs going in this process. */

@@ -1,5 +1,6 @@
 // The one place where agentrpc error codes become tRPC error codes.
 import { AgentRpcError, type ErrorCode } from '@agentrpc/core';
+import { withoutStackTrace } from '@agentrpc/core/internal';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 
@@ -27,7 +28,9 @@ const codes: Record<ErrorCode, TRPCCode> = {
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   if (error instanceof AgentRpcError) {
-    return new TRPCError({ code: codes[error.code], message: error.message, cause: error });
+    // Its stack would only point here; the cause keeps the one that matters.
+    const code = codes[error.code];
+    return withoutStackTrace(() => new TRPCError({ code, message: error.message, cause: error }));
   }
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: error });
 }

@@ -14,13 +14,15 @@ const sse = {
 
 const errorFormatter = (({ shape, error }) => {
   const internal = error.code === 'INTERNAL_SERVER_ERROR';
+  // Stacks stay in the server's logs. Left out rather than set to undefined,
+  // so the shape is plain JSON and the transports send it without superjson's walk.
+  const { stack: _stack, ...data } = shape.data;
   return {
     ...shape,
     // Internal details stay in the server's logs.
     message: internal ? 'internal error' : readableMessage(error),
     data: {
-      ...shape.data,
-      stack: undefined,
+      ...data,
       agentRpcCode: agentRpcCodeOf(error) ?? null,
       /** Seconds to wait before retrying, for TOO_MANY_REQUESTS. */
       retryAfter: retryAfterOf(error) ?? null,
@@ -28,7 +30,13 @@ const errorFormatter = (({ shape, error }) => {
   };
 }) satisfies ErrorFormatter;
 
-const t = initTRPC.context<Context>().create({ transformer: superjson, sse, errorFormatter });
+/**
+ * Not tRPC's dev mode, whatever NODE_ENV says: in it, tRPC formats every
+ * error's stack into its shape, which the formatter then leaves out.
+ */
+const t = initTRPC
+  .context<Context>()
+  .create({ transformer: superjson, sse, errorFormatter, isDev: false });
 
 /** The same setup, for the server's own SSE and WebSocket transports. */
 export const transports = transportConfig({ transformer: superjson, sse, errorFormatter });

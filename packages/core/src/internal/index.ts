@@ -1,5 +1,7 @@
 // @agentrpc/core/internal: plumbing shared by agentrpc's own packages (the
 // server and the store adapters). It is not public API and may change in any release.
+
+export { withoutStackTrace } from '../errors.ts';
 export {
   consumeFeed,
   createFeed,
