@@ -12,6 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLoadServer } from './load-server.ts';
+import { median } from './measure.ts';
 import { canPin, pinToServerCore, serverCore } from './pin.ts';
 import { watchCpu } from './process-cpu.ts';
 import { writeResultsSection } from './results-file.ts';
@@ -88,9 +89,6 @@ async function measure(mode: Mode, upstreams: { quick: string; held: string }): 
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
   }
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 // This client on another core than the server's, so the two do not take turns on one.
 if (canPin) {
