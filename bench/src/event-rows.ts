@@ -5,13 +5,14 @@
 // transaction (a run streaming a chunk every 50 ms adds two per 100 ms write),
 // through the same insert code and schema the store uses, in a fresh file.
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
   type EventRows,
   insertEventRows,
+  storedEventText,
 } from '../../packages/core/src/store/sqlite-event-rows.ts';
 import { migrate } from '../../packages/core/src/store/sqlite-migrations.ts';
 import { sideBySide } from './measure.ts';
@@ -23,6 +24,9 @@ const rounds = Number(process.env.ROUNDS ?? 5);
 const perWriteSizes = (process.env.EVENTS_PER_WRITE ?? '1,2,5').split(',').map(Number);
 
 type Layout = 'one row per write' | 'one row per event';
+
+/** Database bytes per event (file, after a checkpoint) in the last round, by layout and events per write. */
+const fileBytes = new Map<string, number>();
 
 /** CPU µs per event for one layout, in a fresh database file. */
 function measure(layout: Layout, perWrite: number): number {
@@ -50,7 +54,7 @@ function measure(layout: Layout, perWrite: number): number {
     const batches: EventRows[] = keys.flatMap(({ userId, runId }) => {
       const events = seqs.map((s): [number, string] => [
         s,
-        JSON.stringify({
+        storedEventText({
           type: 'run.content',
           runId,
           seq: s,
@@ -67,7 +71,9 @@ function measure(layout: Layout, perWrite: number): number {
     db.exec('COMMIT');
   }
   const { user, system } = process.cpuUsage(started);
+  db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
   db.close();
+  fileBytes.set(`${layout} ${perWrite}`, statSync(path).size / (runs * eventsPerRun));
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
   return (user + system) / (runs * eventsPerRun);
 }
@@ -81,8 +87,9 @@ for (const perWrite of perWriteSizes) {
   );
   const merged = medians['one row per write'];
   const split = medians['one row per event'];
+  const bytes = (layout: Layout) => (fileBytes.get(`${layout} ${perWrite}`) ?? 0).toFixed(0);
   rows.push(
-    `| ${perWrite} | ${split.toFixed(2)} | ${merged.toFixed(2)} | ${(merged / split).toFixed(2)} |`,
+    `| ${perWrite} | ${split.toFixed(2)} | ${merged.toFixed(2)} | ${(merged / split).toFixed(2)} | ${bytes('one row per event')} | ${bytes('one row per write')} |`,
   );
   console.log(
     `${perWrite} events per write: ${split.toFixed(2)} → ${merged.toFixed(2)} µs per event`,
@@ -95,13 +102,15 @@ writeResultsSection(
 ## SQLite event log: a row per write against a row per event (\`bench:event-rows\`)
 
 Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores: the event
-worker's transactions (\`insertEventRows\`, the store's schema, WAL, a fresh file), ${runs} runs each adding
+worker's transactions (\`insertEventRows\`, the store's schema, WAL, a fresh file) with events in the text the
+store writes (\`storedEventText\`: a delta without its run's id), ${runs} runs each adding
 the given number of events per transaction, ${eventsPerRun} events per run; CPU time (user + system) per event,
-median of ${rounds} rounds, the two layouts alternating. A run streaming a chunk every 50 ms adds two events
+median of ${rounds} rounds, the two layouts alternating; the database file's size (after a checkpoint) per event
+in the last round. A run streaming a chunk every 50 ms adds two events
 per 100 ms write of the event log.
 
-| events per run per write | CPU µs per event, a row per event | CPU µs per event, a row per write | ratio |
-| ---: | ---: | ---: | ---: |
+| events per run per write | CPU µs per event, a row per event | CPU µs per event, a row per write | ratio | file bytes per event, a row per event | file bytes per event, a row per write |
+| ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
 Rerun: \`pnpm --filter @agentrpc/bench bench:event-rows\` (RUNS, EVENTS, ROUNDS, EVENTS_PER_WRITE).

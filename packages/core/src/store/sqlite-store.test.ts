@@ -144,6 +144,41 @@ describe('SqliteStore file', () => {
     await reopened.close();
   });
 
+  it("stores deltas without the run's id and reads every event whole, rows with the id included", async () => {
+    const path = join(dir, 'stored-deltas.db');
+    const store = new SqliteStore({ path });
+    const session = await store.createSession(sessionFixture('u'));
+    const key = { userId: 'u', runId: 'run-with-a-long-id' };
+    await store.appendRun(runFixture(session, { runId: key.runId }));
+    const events: RunEvent[] = [
+      { type: 'run.content', runId: key.runId, seq: 1, createdAt: 10, delta: 'a "quoted"\n' },
+      { type: 'run.reasoning', runId: key.runId, seq: 2, createdAt: 11, delta: 'é🙂\u2028' },
+      { type: 'run.continued', runId: key.runId, seq: 3, createdAt: 12 },
+      { type: 'run.content', runId: key.runId, seq: 4, createdAt: Number.NaN, delta: 'x' },
+    ];
+    await store.appendEvents(key, events.slice(0, 2));
+    await store.appendEvents(key, events.slice(2));
+    const read = await store.readEvents(key);
+    expect(read).toEqual([...events.slice(0, 3), { ...events[3], createdAt: null }]);
+    await store.close();
+    const raw = new DatabaseSync(path);
+    const texts = raw
+      .prepare('SELECT data FROM events ORDER BY seq')
+      .all()
+      .map((row) => String(row.data));
+    expect(texts[0]).not.toContain(key.runId);
+    // Not a delta, and a delta with a number JSON cannot spell: stored whole.
+    expect(texts[1]).toContain(key.runId);
+    // An older row, written with the run's id in each delta, reads the same.
+    raw.prepare('UPDATE events SET data = ? WHERE seq = 1').run(JSON.stringify(events.slice(0, 2)));
+    raw.close();
+    const reopened = new SqliteStore({ path });
+    expect((await reopened.readEvents({ ...key, limit: 2 })).slice(0, 2)).toEqual(
+      events.slice(0, 2),
+    );
+    await reopened.close();
+  });
+
   it("numbers a version 6 database's runs and keeps each run's events, of users sharing run ids", async () => {
     const path = join(dir, 'v6.db');
     const old = new DatabaseSync(path);

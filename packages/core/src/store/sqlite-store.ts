@@ -359,7 +359,7 @@ export class SqliteStore implements Store {
     const after = this.#sql(
       'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq > ? ORDER BY seq LIMIT ?',
     ).all(run.num, afterSeq, limit) as unknown as EventRow[];
-    return eventsOfRows(rows.concat(after), afterSeq, limit);
+    return eventsOfRows(rows.concat(after), { runId: query.runId, afterSeq, limit });
   }
 
   createMemory(input: Memory): Promise<Memory> {
