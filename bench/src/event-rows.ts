@@ -12,9 +12,9 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   type EventRows,
   insertEventRows,
-  storedEventText,
 } from '../../packages/core/src/store/sqlite-event-rows.ts';
 import { migrate } from '../../packages/core/src/store/sqlite-migrations.ts';
+import { storedEventText } from '../../packages/core/src/store/stored-events.ts';
 import { sideBySide } from './measure.ts';
 import { writeResultsSection } from './results-file.ts';
 

@@ -61,6 +61,25 @@ if (url) {
       expect(seqs(await store.readEvents({ ...key, afterSeq: 1, limit: 4 }))).toEqual(range(2, 5));
     });
 
+    it("stores deltas without the run's id, and reads documents written with it the same", async () => {
+      const { store, db } = await runningRun();
+      const all = events(1, 6);
+      await db.collection('events').insertOne({
+        _id: '1:u:r1:1',
+        runId: 'r1',
+        userId: 'u',
+        seq: 3,
+        events: JSON.stringify(all.slice(0, 3)),
+      } as never);
+      await store.appendEvents(key, all.slice(3));
+      const texts = await db
+        .collection('events')
+        .find({}, { sort: { seq: 1 } })
+        .toArray();
+      expect(texts.map((doc) => String(doc.events).includes('"runId"'))).toEqual([true, false]);
+      expect(await store.readEvents(key)).toEqual(all);
+    });
+
     it('splits an append too large for one document', async () => {
       const { store, db } = await runningRun();
       const big = events(1, 6).map((event) => ({ ...event, delta: 'x'.repeat(1024 * 1024) }));

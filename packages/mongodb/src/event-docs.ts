@@ -9,7 +9,7 @@
 // under load. A document per append grows with the wait instead: the slower
 // the server, the more events each write carries.
 import { AgentRpcError, type EventBatch, type EventQuery, type RunEvent } from '@agentrpc/core';
-import { clampLimit } from '@agentrpc/core/internal';
+import { clampLimit, storedEventText, withRunId } from '@agentrpc/core/internal';
 import { type Collections, type EventDoc, wholeBatch } from './collections.ts';
 import { docId, eventDocId } from './doc-ids.ts';
 import { eventsJson } from './events-json.ts';
@@ -77,7 +77,7 @@ export function eventDocs({ key, events }: EventBatch): EventDoc[] {
   let texts: string[] = [];
   let chars = 0;
   for (const event of events) {
-    const text = JSON.stringify(event);
+    const text = storedEventText(event);
     if (chars + text.length > docChars && held.length > 0) {
       docs.push(doc(held, `[${texts.join(',')}]`));
       held = [];
@@ -94,7 +94,9 @@ export function eventDocs({ key, events }: EventBatch): EventDoc[] {
 
 /** A document's events, of either form. */
 function docEvents(doc: EventDoc): RunEvent[] {
-  if (typeof doc.events === 'string') return JSON.parse(doc.events) as RunEvent[];
+  if (typeof doc.events === 'string') {
+    return (JSON.parse(doc.events) as RunEvent[]).map((event) => withRunId(event, doc.runId));
+  }
   return doc.event ? [doc.event] : [];
 }
 

@@ -9,6 +9,7 @@
 // the events collection, which is the load it was spared.
 import { randomUUID } from 'node:crypto';
 import type { EventBatch, RunEvent, RunKey } from '@agentrpc/core';
+import { storedEventText, withRunId } from '@agentrpc/core/internal';
 import { type Collections, wholeBatch } from './collections.ts';
 import { eventsJson } from './events-json.ts';
 
@@ -62,7 +63,7 @@ export function pageTexts(batches: EventBatch[]): string[] {
       add(`${head},${all}]`);
       continue;
     }
-    for (const event of events) add(`${head},[${JSON.stringify(event)}]]`);
+    for (const event of events) add(`${head},[${storedEventText(event)}]]`);
   }
   if (entries.length > 0) texts.push(`[${entries.join(',')}]`);
   return texts;
@@ -75,7 +76,11 @@ export function deletionText(keys: RunKey[]): string {
 
 export function parsePage(text: string): PageRun[] {
   const entries = JSON.parse(text) as [string, string, RunEvent[] | null][];
-  return entries.map(([userId, runId, events]) => ({ userId, runId, events }));
+  return entries.map(([userId, runId, events]) => ({
+    userId,
+    runId,
+    events: events === null ? null : events.map((event) => withRunId(event, runId)),
+  }));
 }
 
 /**

@@ -22,3 +22,4 @@ export {
   pageOfSessions,
 } from '../store/cursor.ts';
 export { joinedRuns } from '../store/joined-runs.ts';
+export { storedEventsText, storedEventText, withRunId } from '../store/stored-events.ts';

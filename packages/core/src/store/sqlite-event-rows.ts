@@ -4,11 +4,11 @@
 // log holds is not written again, and where rows overlap the one written first
 // is read. A run's events of one write share a row (migration 6): a streaming
 // run adds an event or two per write, and a row per event cost much more CPU.
-// A row belongs to one run, so a delta event's text leaves out the run's id,
-// which was some 45 % of it; reading puts it back.
+// Events are kept in a store's text form (stored-events.ts).
 import type { DatabaseSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
+import { storedEventText, withRunId } from './stored-events.ts';
 import type { EventBatch } from './types.ts';
 
 /** One run's events, serialised: what goes to the worker. */
@@ -23,30 +23,6 @@ export interface EventRow {
   seq: number;
   last_seq: number | null;
   data: string;
-}
-
-type DeltaEvent = Extract<RunEvent, { type: 'run.content' | 'run.reasoning' }>;
-/** The fields of each member of a union, not only those all share. */
-type FieldsOf<T> = T extends unknown ? keyof T : never;
-
-/** Fails to compile when a delta event gets a field that storedEventText would drop. */
-const _deltaFieldsStored: Record<
-  Exclude<FieldsOf<DeltaEvent>, 'type' | 'runId' | 'seq' | 'createdAt' | 'delta'>,
-  never
-> = {};
-
-/**
- * An event's text as the log stores it. Deltas, nearly every event of a
- * streaming run, are written field by field without the run's id; the others
- * whole, as they are few and varied.
- */
-export function storedEventText(event: RunEvent): string {
-  if (event.type !== 'run.content' && event.type !== 'run.reasoning') return JSON.stringify(event);
-  // Numbers JSON could not spell (NaN) would make the row unreadable: those go whole.
-  if (!Number.isFinite(event.seq) || !Number.isFinite(event.createdAt)) {
-    return JSON.stringify(event);
-  }
-  return `{"type":"${event.type}","seq":${event.seq},"createdAt":${event.createdAt},"delta":${JSON.stringify(event.delta)}}`;
 }
 
 export function toEventRows(batches: EventBatch[]): EventRows[] {
@@ -124,9 +100,7 @@ export function eventsOfRows(
     for (const event of row.last_seq === null ? [parsed as RunEvent] : (parsed as RunEvent[])) {
       // Rows written by one version and tried again by another may overlap: each seq once.
       if (event.seq <= lastSeq) continue;
-      // Stored deltas leave the run's id out (storedEventText); older rows have it.
-      event.runId ??= runId;
-      events.push(event);
+      events.push(withRunId(event, runId));
       lastSeq = event.seq;
       if (events.length === limit) return events;
     }
