@@ -265,8 +265,10 @@ if (url) {
       await store.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1)]);
       const createdByThen = created;
       await Promise.all(queued);
-      // On one shared pool the append would have waited for all 200.
-      expect(createdByThen).toBeLessThan(100);
+      // On one shared pool, which serves in order, the append would have waited for all 200.
+      // (How many finish meanwhile is up to the server: FerretDB on SQLite takes writes one at a
+      // time, and on a busy machine well over half of them have gone by.)
+      expect(createdByThen).toBeLessThan(200);
     });
 
     it('lets several instances open a new database at once', async () => {
