@@ -102,6 +102,8 @@ export function startLoadServer(options: {
       NODE_OPTIONS: [...serverNodeFlags, process.env.SERVER_NODE_OPTIONS ?? ''].join(' ').trim(),
       ...options.env,
     },
+    // Flags NODE_OPTIONS refuses, e.g. SERVER_NODE_FLAGS=--single-threaded-gc.
+    nodeFlags: (process.env.SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
   });
 }
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +73,24 @@ describe('agentrpc serve', () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
+  });
+
+  it("runs with flags on node's own command line, those NODE_OPTIONS refuses included", async () => {
+    const seen = join(scratch, `${randomUUID()}.json`);
+    const preload = join(scratch, `${randomUUID()}.cjs`);
+    writeFileSync(
+      preload,
+      `require('node:fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.execArgv));`,
+    );
+    const server = await serveAgentRpc({
+      cli,
+      env: { ...process.env, AGENTRPC_STORE: 'memory' },
+      nodeFlags: ['--heap-growing-percent=30', '--require', preload],
+    });
+    children.push(server.child);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const execArgv = JSON.parse(readFileSync(seen, 'utf8')) as string[];
+    expect(execArgv.slice(0, 3)).toEqual(['--heap-growing-percent=30', '--require', preload]);
   });
 
   it('with no config and no API key serves the demo assistant and says so', async () => {

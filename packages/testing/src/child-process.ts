@@ -62,6 +62,11 @@ export interface ServeOptions {
   cwd?: string;
   /** Load workspace sources instead of built files (the `@agentrpc/source` condition). */
   fromSource?: boolean;
+  /**
+   * Flags for node itself, before the script: those NODE_OPTIONS refuses
+   * (e.g. `--single-threaded-gc`, `--heap-growing-percent=50`) go here.
+   */
+  nodeFlags?: readonly string[];
 }
 
 export interface ServedAgentRpc extends RunningProcess {
@@ -73,6 +78,7 @@ export interface ServedAgentRpc extends RunningProcess {
 export async function serveAgentRpc(options: ServeOptions): Promise<ServedAgentRpc> {
   const server = await startProcess({
     args: [
+      ...(options.nodeFlags ?? []),
       ...(options.fromSource === false ? [] : ['--conditions=@agentrpc/source']),
       '--disable-warning=ExperimentalWarning',
       options.cli,
