@@ -46,8 +46,16 @@ export function watchProcess(pid: number): (chunkCount: number) => MiddleFigures
   };
 }
 
-/** Streams stream `i`, calling `onDelta` with each content delta as it arrives; settles at the end. */
-export type StreamOne = (i: number, onDelta: (delta: string) => void) => Promise<void>;
+/**
+ * Streams stream `i`, calling `onDelta` with each content delta as it arrives
+ * and, on an agentrpc server, `onStarted` at the run's `run.started` event;
+ * settles at the end.
+ */
+export type StreamOne = (
+  i: number,
+  onDelta: (delta: string) => void,
+  onStarted?: () => void,
+) => Promise<void>;
 
 export interface LoadFigures {
   peakLive: number;
@@ -63,6 +71,12 @@ export interface LoadFigures {
   gapPhases: Record<GapPhase, number[]>;
   /** Per stream: from asking for it to its first delta (ms). */
   ttfts: number[];
+  /**
+   * Per stream of an agentrpc server: from asking for it to its run.started
+   * event (ms). The server sends that event once it has asked the provider, so
+   * this is the server's own part of the time to first token.
+   */
+  runStarts: number[];
   wallS: number;
 }
 
@@ -77,6 +91,7 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
     addedGaps: [],
     gapPhases: { starting: [], steady: [], ending: [] },
     ttfts: [],
+    runStarts: [],
     wallS: 0,
   };
   let live = 0;
@@ -92,13 +107,17 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
         /** Arrival time minus due time (k × pacing) of each chunk k. */
         const offsets: number[] = [];
         const asked = performance.now();
-        await streamOne(i, (delta) => {
-          const now = performance.now();
-          if (offsets.length === 0) figures.ttfts.push(now - asked);
-          // A merged delta carries several chunks, each as late as the delta itself.
-          const carried = Math.max(1, Math.round(delta.length / 4));
-          for (let c = 0; c < carried; c++) offsets.push(now - offsets.length * gapMs);
-        });
+        await streamOne(
+          i,
+          (delta) => {
+            const now = performance.now();
+            if (offsets.length === 0) figures.ttfts.push(now - asked);
+            // A merged delta carries several chunks, each as late as the delta itself.
+            const carried = Math.max(1, Math.round(delta.length / 4));
+            for (let c = 0; c < carried; c++) offsets.push(now - offsets.length * gapMs);
+          },
+          () => figures.runStarts.push(performance.now() - asked),
+        );
         // The stream's quickest chunk sets its path latency; the rest count by how much later they were.
         const base = Math.min(...offsets);
         for (const [k, offset] of offsets.entries()) {

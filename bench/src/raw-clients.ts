@@ -96,7 +96,12 @@ interface AgentRpcEvent {
 }
 
 /** What the client does with one of a run's events (superjson's `{ json }` around it). */
-function readRunEvent(event: AgentRpcEvent, onDelta: (delta: string) => void) {
+function readRunEvent(
+  event: AgentRpcEvent,
+  onDelta: (delta: string) => void,
+  onStarted?: () => void,
+) {
+  if (event.type === 'run.started') onStarted?.();
   if (event.type === 'run.content' && event.delta) onDelta(event.delta);
   if (event.type === 'run.error') throw new Error(event.message);
 }
@@ -109,7 +114,7 @@ const runInput = (agentId: string, i: number) => ({
 export function agentRpcSseStreams(options: { url: string; apiKey: string; agent: http.Agent }) {
   const headers = { authorization: `Bearer ${options.apiKey}`, accept: 'text/event-stream' };
   return (agentId: string): StreamOne =>
-    (i, onDelta) => {
+    (i, onDelta, onStarted) => {
       const input = encodeURIComponent(JSON.stringify(runInput(agentId, i)));
       const url = `${options.url}/trpc/runs.stream?input=${input}`;
       return streamEvents(options.agent, { method: 'GET', url, headers }, ({ event, data }) => {
@@ -119,7 +124,7 @@ export function agentRpcSseStreams(options: { url: string; apiKey: string; agent
           throw new Error(data);
         }
         if (event || !data) return; // connected, ping, return
-        readRunEvent((JSON.parse(data) as { json: AgentRpcEvent }).json, onDelta);
+        readRunEvent((JSON.parse(data) as { json: AgentRpcEvent }).json, onDelta, onStarted);
       });
     };
 }
@@ -144,7 +149,7 @@ export async function agentRpcWsStreams(options: { url: string; apiKey: string }
   );
   const open = new Map<
     number,
-    { onDelta: (delta: string) => void; settle: (error?: Error) => void }
+    { onDelta: (delta: string) => void; onStarted?: () => void; settle: (error?: Error) => void }
   >();
   const receive = (reply: WsReply) => {
     const stream = open.get(reply.id);
@@ -155,7 +160,9 @@ export async function agentRpcWsStreams(options: { url: string; apiKey: string }
         throw text.includes('"httpStatus":429') ? new ShedError(text) : new Error(text);
       }
       if (reply.result?.type === 'stopped') stream.settle();
-      else if (reply.result?.data) readRunEvent(reply.result.data.json.data, stream.onDelta);
+      else if (reply.result?.data) {
+        readRunEvent(reply.result.data.json.data, stream.onDelta, stream.onStarted);
+      }
     } catch (error) {
       stream.settle(error as Error);
     }
@@ -171,11 +178,12 @@ export async function agentRpcWsStreams(options: { url: string; apiKey: string }
   let nextId = 1;
   const streams =
     (agentId: string): StreamOne =>
-    (i, onDelta) =>
+    (i, onDelta, onStarted) =>
       new Promise((resolve, reject) => {
         const id = nextId++;
         open.set(id, {
           onDelta,
+          ...(onStarted ? { onStarted } : {}),
           settle: (error) => {
             open.delete(id);
             if (error) reject(error);
