@@ -74,7 +74,8 @@ export interface LoadFigures {
   /**
    * Per stream of an agentrpc server: from asking for it to its run.started
    * event (ms). The server sends that event once it has asked the provider, so
-   * this is the server's own part of the time to first token.
+   * this is the time to first token until the provider is asked: the request's
+   * way to the server, and the run's start there.
    */
   runStarts: number[];
   wallS: number;

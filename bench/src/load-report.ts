@@ -80,15 +80,15 @@ function peerRatios(measured: Measured[]): string[] {
 }
 
 /**
- * How much of an admitted run's wait for its first token was the server's own
- * start: until its run.started event, which it sends once it has asked the
- * provider. The rest is the provider's first chunk on its way through.
+ * How much of an admitted run's wait for its first token came before the
+ * provider was asked: until its run.started event, which the server sends once
+ * it has. The rest is the provider's first chunk on its way through.
  */
 function runStartsNote(m: Measured): string {
   const { runStarts } = m.figures;
   if (runStarts.length === 0) return '';
   const [p50, p99] = [percentile(runStarts, 50), percentile(runStarts, 99)];
-  return ` Of that, the server's own start (from asking to run.started): p50 ${p50.toFixed(1)}, p99 ${p99.toFixed(1)} ms.`;
+  return ` Until the provider was asked (from asking to run.started): p50 ${p50.toFixed(1)}, p99 ${p99.toFixed(1)} ms.`;
 }
 
 /** Each overload row's added TTFT p99 against its gap p99, the floor's TTFT p50 taken off. */
