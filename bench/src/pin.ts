@@ -25,3 +25,13 @@ export function pinToServerCore(pid: number): boolean {
   execFileSync('taskset', ['-a', '-p', '-c', String(serverCore), String(pid)], { stdio: 'ignore' });
   return true;
 }
+
+/** Pins `pid` and its threads to every core but `serverCore`, so a client and the server do not take turns on one. */
+export function pinAwayFromServerCore(pid: number): boolean {
+  if (!canPin) return false;
+  const others = cpus()
+    .map((_, core) => core)
+    .filter((core) => core !== serverCore);
+  execFileSync('taskset', ['-a', '-p', '-c', others.join(','), String(pid)], { stdio: 'ignore' });
+  return true;
+}

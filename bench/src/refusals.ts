@@ -5,7 +5,6 @@
 // server through its bin, on the load bench's config and a fresh SQLite file
 // per server, pinned to its own core away from this client where the machine
 // has two.
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLoadServer } from './load-server.ts';
 import { median } from './measure.ts';
-import { canPin, pinToServerCore, serverCore } from './pin.ts';
+import { canPin, pinAwayFromServerCore, pinToServerCore } from './pin.ts';
 import { watchCpu } from './process-cpu.ts';
 import { writeResultsSection } from './results-file.ts';
 import { startUpstream } from './upstream-process.ts';
@@ -90,15 +89,7 @@ async function measure(mode: Mode, upstreams: { quick: string; held: string }): 
   }
 }
 
-// This client on another core than the server's, so the two do not take turns on one.
-if (canPin) {
-  const others = cpus()
-    .map((_, core) => core)
-    .filter((core) => core !== serverCore);
-  execFileSync('taskset', ['-a', '-p', '-c', others.join(','), String(process.pid)], {
-    stdio: 'ignore',
-  });
-}
+pinAwayFromServerCore(process.pid);
 const quick = await startUpstream({ CHUNKS: '2', CHUNK_CHARS: '4' });
 const held = await startUpstream({ CHUNKS: '100000', CHUNK_CHARS: '4', CHUNK_DELAY_MS: '50' });
 const figures: Record<Mode, number[]> = { refused: [], taken: [] };
