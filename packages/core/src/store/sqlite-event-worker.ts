@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAgentRpcError } from '../errors.ts';
+import { eventRowsOfTexts } from './sqlite-event-message.ts';
 import { insertEventRows } from './sqlite-event-rows.ts';
 import type { EventWrite, EventWriteResult } from './sqlite-event-writer.ts';
 
@@ -45,9 +46,10 @@ function restartGrowingLog() {
   if (grew && bytes >= restartAtBytes) db.exec('PRAGMA wal_checkpoint(RESTART)');
 }
 
-function write({ batches }: EventWrite): EventWriteResult['outcome'] {
-  db.exec('BEGIN IMMEDIATE');
+function write({ rows }: EventWrite): EventWriteResult['outcome'] {
   try {
+    const batches = eventRowsOfTexts(rows);
+    db.exec('BEGIN IMMEDIATE');
     insertEventRows(db, batches);
     db.exec('COMMIT');
     return 'ok';

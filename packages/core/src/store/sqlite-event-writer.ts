@@ -1,16 +1,18 @@
 // Hands a SqliteStore's event-log writes to a worker thread
 // (sqlite-event-worker.ts) and settles each call when its transaction has.
-// Events are serialised here, so the worker gets strings; what it sends back
-// is only the outcome. Writes keep their order: one worker, one queue.
+// Events are serialised here into text (sqlite-event-message.ts), so the
+// worker gets strings; what it sends back is only the outcome. Writes keep
+// their order: one worker, one queue.
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { AgentRpcError } from '../errors.ts';
-import { type EventRows, toEventRows } from './sqlite-event-rows.ts';
+import { eventRowsTexts } from './sqlite-event-message.ts';
 import type { EventBatch } from './types.ts';
 
 /** One transaction's worth of events, as sent to the worker. */
 export interface EventWrite {
   id: number;
-  batches: EventRows[];
+  /** The runs' rows, as eventRowsTexts makes them. */
+  rows: string[];
 }
 
 export interface EventWriteResult {
@@ -83,7 +85,7 @@ export class SqliteEventWriter {
       this.#waiting.set(id, { resolve, reject, worker });
       // Serialised here and let go at once: a variable the closures below can
       // see would hold every row until the worker answers.
-      const message: EventWrite = { id, batches: toEventRows(batches) };
+      const message: EventWrite = { id, rows: eventRowsTexts(batches) };
       worker.postMessage(message);
     });
     this.#inFlight.add(written);
