@@ -18,7 +18,7 @@ import { writeResultsSection } from './results-file.ts';
 const runs = Number(process.env.RUNS ?? 500);
 const perWrite = Number(process.env.EVENTS_PER_WRITE ?? 2);
 const writes = Number(process.env.WRITES ?? 400);
-const rounds = Number(process.env.ROUNDS ?? 5);
+const rounds = Number(process.env.ROUNDS ?? 7);
 
 type Form = 'texts' | 'objects';
 
