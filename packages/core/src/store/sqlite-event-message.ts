@@ -1,9 +1,9 @@
 // A write of the event log as it goes to the event worker: text rather than
 // an object per run and an array per event. Posting a message copies it into
-// the worker value by value; a write of 500 streaming runs made some 5,000
-// values to copy, which took about a millisecond of the event loop every
-// interval, and as long again in the worker to rebuild. A text is copied
-// whole (docs/performance-notes.md).
+// the worker value by value: as objects, a write of 500 streaming runs (some
+// 5,000 values) cost the event loop 0.7–0.85 ms every interval and the worker
+// 0.6–0.7 ms to take in; as text, which is copied whole, 0.46–0.53 and
+// 0.37–0.53 ms (bench:event-handover, docs/performance-notes.md).
 //
 // The text has a line per run, then a line per event of that run:
 //   <userId as JSON>\t<runId as JSON>\t<events>\n
