@@ -1,12 +1,15 @@
 // createClient: the typed client for an agentrpc server. Queries and mutations
 // go through tRPC's httpLink; subscriptions through an SSE or WebSocket
-// subscriber, which reconnects by itself and resumes with lastEventId.
+// subscriber, which reconnects by itself and resumes with lastEventId. Calls
+// the server refused before doing anything are tried again when asked
+// (`retryRefusals`, refusal-retry.ts).
 import type { AppRouter, RunEvent } from '@agentrpc/server';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import superjson from 'superjson';
-import { AgentRpcClientError, toClientError } from './client-error.ts';
+import { AgentRpcClientError } from './client-error.ts';
 import type { AgentRpcClient, RunRequest } from './client-types.ts';
 import { mutations, subscriptions } from './procedure-kinds.ts';
+import { type RetryRefusals, retryingRefusals, retryingSubscribe } from './refusal-retry.ts';
 import { SseSubscriber } from './sse-subscriber.ts';
 import { type Subscriber, subscriptionIterator } from './subscription-iterator.ts';
 import { type WebSocketConstructor, WsLinkSubscriber } from './ws-link-subscriber.ts';
@@ -26,6 +29,14 @@ export interface ClientOptions {
    * global one (Node 20: pass `WebSocket` from the `ws` package).
    */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Tries a call again, after the Retry-After the server sent, when the server
+   * refused it with TOO_MANY_REQUESTS before doing anything: a saturated
+   * server refusing new runs, or a limit reached. A stream is tried again only
+   * if the refusal came before its first event. Off unless given; for example
+   * `{ maxRetries: 2 }` waits for the server twice before the refusal is thrown.
+   */
+  retryRefusals?: RetryRefusals;
 }
 
 type AnyTRPCClient = Record<
@@ -101,19 +112,17 @@ export function createClient(options: ClientOptions): AgentRpcClient {
           path === 'runs.stream' && !input.runId ? { ...input, runId: randomId() } : input;
         const withResume = opts.lastEventId ? { ...body, lastEventId: opts.lastEventId } : body;
         return subscriptionIterator(
-          (handlers) => subscriber.subscribe(path, withResume, handlers),
+          retryingSubscribe(
+            (handlers) => subscriber.subscribe(path, withResume, handlers),
+            options.retryRefusals,
+          ),
           opts.signal,
         );
       };
     }
     const kind = mutations.has(path) ? 'mutate' : 'query';
-    return async (input?: unknown) => {
-      try {
-        return await procedure[kind](input);
-      } catch (error) {
-        throw toClientError(error);
-      }
-    };
+    return (input?: unknown) =>
+      retryingRefusals(() => procedure[kind](input), options.retryRefusals);
   };
 
   const domains = new Map<string, Record<string, unknown>>();

@@ -20,4 +20,5 @@ export type {
   SubscriptionOptions,
 } from './client-types.ts';
 export { type ClientOptions, createClient } from './create-client.ts';
+export type { RetryRefusals } from './refusal-retry.ts';
 export type { WebSocketConstructor } from './ws-link-subscriber.ts';

@@ -1,0 +1,101 @@
+// Trying a call again after the server refused it before doing anything: a
+// TOO_MANY_REQUESTS with a Retry-After, which a saturated server answers new
+// runs with, and so does a limit reached. createClient's `retryRefusals`
+// turns it on; without it the refusal is thrown at once, for callers that
+// would rather go to another instance than wait.
+import type { Unsubscribable } from '@trpc/server/observable';
+import { type AgentRpcClientError, toClientError } from './client-error.ts';
+import type { SubscribeHandlers } from './subscription-iterator.ts';
+
+export interface RetryRefusals {
+  /** Times a refused call is tried again before its refusal is thrown. */
+  maxRetries: number;
+  /** The longest Retry-After waited for, in ms; a refusal asking more is thrown (default 10,000). */
+  maxWaitMs?: number;
+}
+
+const defaultMaxWaitMs = 10_000;
+
+/**
+ * How long to wait before trying again after `error`, the refusal of attempt
+ * `attempt` (0 for the first); undefined when it is not tried again.
+ */
+export function refusalWaitMs(
+  error: AgentRpcClientError,
+  attempt: number,
+  options: RetryRefusals,
+): number | undefined {
+  if (attempt >= options.maxRetries) return undefined;
+  if (error.code !== 'TOO_MANY_REQUESTS' || error.retryAfter === undefined) return undefined;
+  const waitMs = error.retryAfter * 1000;
+  if (waitMs > (options.maxWaitMs ?? defaultMaxWaitMs)) return undefined;
+  // Up to a quarter more, so clients refused together do not all come back together.
+  return waitMs * (1 + Math.random() / 4);
+}
+
+/** Calls `call`, and again after each refusal `options` allows waiting out. */
+export async function retryingRefusals<T>(
+  call: () => Promise<T>,
+  options: RetryRefusals | undefined,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const failure = toClientError(error);
+      const waitMs = options && refusalWaitMs(failure, attempt, options);
+      if (waitMs === undefined) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
+type Subscribe = (handlers: SubscribeHandlers) => Unsubscribable;
+
+/**
+ * `subscribe`, subscribing again after a refusal that came before any event
+ * (once events came, the subscription was taken, and its failures are the
+ * caller's). Unsubscribing while it waits ends the waiting too.
+ */
+export function retryingSubscribe(
+  subscribe: Subscribe,
+  options: RetryRefusals | undefined,
+): Subscribe {
+  if (!options?.maxRetries) return subscribe;
+  return (handlers) => {
+    let current: Unsubscribable | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    let attempt = 0;
+    const start = () => {
+      let delivered = false;
+      current = subscribe({
+        onData: (value) => {
+          delivered = true;
+          handlers.onData(value);
+        },
+        onComplete: () => handlers.onComplete(),
+        onError: (error) => {
+          const failure = toClientError(error);
+          const waitMs = delivered ? undefined : refusalWaitMs(failure, attempt, options);
+          if (waitMs === undefined || stopped) {
+            handlers.onError(failure);
+            return;
+          }
+          attempt++;
+          timer = setTimeout(() => {
+            if (!stopped) start();
+          }, waitMs);
+        },
+      });
+    };
+    start();
+    return {
+      unsubscribe: () => {
+        stopped = true;
+        clearTimeout(timer);
+        current?.unsubscribe();
+      },
+    };
+  };
+}
