@@ -41,6 +41,9 @@ export interface AgentRpcClient extends RouterClient {
     input: RunRequest,
     options?: { signal?: AbortSignal },
   ): Promise<RunOutput<Parsed>>;
-  /** Ends open subscriptions (with CLIENT_CLOSED_REQUEST) and closes the WebSocket, if any. */
+  /**
+   * Ends open subscriptions and calls waiting to be tried again after a refusal
+   * (with CLIENT_CLOSED_REQUEST), and closes the WebSocket, if any.
+   */
   close(): void;
 }

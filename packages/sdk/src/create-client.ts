@@ -95,6 +95,8 @@ export function createClient(options: ClientOptions): AgentRpcClient {
           },
         })
       : new SseSubscriber({ url: trpcUrl, headers, fetch: fetchImpl });
+  /** Aborted by close(): ends calls waiting to be tried again. */
+  const closing = new AbortController();
   const trpc = createTRPCClient<AppRouter>({
     links: [httpLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl })],
   }) as unknown as AnyTRPCClient;
@@ -115,6 +117,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
           retryingSubscribe(
             (handlers) => subscriber.subscribe(path, withResume, handlers),
             options.retryRefusals,
+            closing.signal,
           ),
           opts.signal,
         );
@@ -122,7 +125,7 @@ export function createClient(options: ClientOptions): AgentRpcClient {
     }
     const kind = mutations.has(path) ? 'mutate' : 'query';
     return (input?: unknown) =>
-      retryingRefusals(() => procedure[kind](input), options.retryRefusals);
+      retryingRefusals(() => procedure[kind](input), options.retryRefusals, closing.signal);
   };
 
   const domains = new Map<string, Record<string, unknown>>();
@@ -148,7 +151,10 @@ export function createClient(options: ClientOptions): AgentRpcClient {
         'the run stream ended before the run did',
       );
     },
-    close: () => subscriber.close(),
+    close: () => {
+      closing.abort();
+      subscriber.close();
+    },
   };
   return new Proxy(client, {
     get(target, domain: string) {

@@ -5,7 +5,7 @@
 // would rather go to another instance than wait.
 import type { Unsubscribable } from '@trpc/server/observable';
 import { type AgentRpcClientError, toClientError } from './client-error.ts';
-import type { SubscribeHandlers } from './subscription-iterator.ts';
+import { clientClosed, type SubscribeHandlers } from './subscription-iterator.ts';
 
 export interface RetryRefusals {
   /** Times a refused call is tried again before its refusal is thrown. */
@@ -33,10 +33,40 @@ export function refusalWaitMs(
   return waitMs * (1 + Math.random() / 4);
 }
 
-/** Calls `call`, and again after each refusal `options` allows waiting out. */
+/**
+ * Calls `then.done` after `ms`, or `then.closed` at once when `closed` aborts
+ * first; the returned function cancels the wait, calling neither.
+ */
+function waitOut(
+  ms: number,
+  closed: AbortSignal | undefined,
+  then: { done: () => void; closed: () => void },
+): () => void {
+  const cancel = () => {
+    clearTimeout(timer);
+    closed?.removeEventListener('abort', onClosed);
+  };
+  const onClosed = () => {
+    cancel();
+    then.closed();
+  };
+  const timer = setTimeout(() => {
+    cancel();
+    then.done();
+  }, ms);
+  if (closed?.aborted) onClosed();
+  else closed?.addEventListener('abort', onClosed, { once: true });
+  return cancel;
+}
+
+/**
+ * Calls `call`, and again after each refusal `options` allows waiting out;
+ * `closed` (the client closing) ends the waiting with CLIENT_CLOSED_REQUEST.
+ */
 export async function retryingRefusals<T>(
   call: () => Promise<T>,
   options: RetryRefusals | undefined,
+  closed?: AbortSignal,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -45,7 +75,9 @@ export async function retryingRefusals<T>(
       const failure = toClientError(error);
       const waitMs = options && refusalWaitMs(failure, attempt, options);
       if (waitMs === undefined) throw failure;
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      await new Promise<void>((resolve, reject) => {
+        waitOut(waitMs, closed, { done: resolve, closed: () => reject(clientClosed()) });
+      });
     }
   }
 }
@@ -55,17 +87,19 @@ type Subscribe = (handlers: SubscribeHandlers) => Unsubscribable;
 /**
  * `subscribe`, subscribing again after a refusal that came before any event
  * (once events came, the subscription was taken, and its failures are the
- * caller's). Unsubscribing while it waits ends the waiting too.
+ * caller's). Unsubscribing while it waits ends the waiting too; `closed`
+ * (the client closing) ends it with CLIENT_CLOSED_REQUEST.
  */
 export function retryingSubscribe(
   subscribe: Subscribe,
   options: RetryRefusals | undefined,
+  closed?: AbortSignal,
 ): Subscribe {
   if (!options?.maxRetries) return subscribe;
   return (handlers) => {
     let current: Unsubscribable | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
+    let cancelWait: (() => void) | undefined;
     let attempt = 0;
     const start = () => {
       let delivered = false;
@@ -83,9 +117,10 @@ export function retryingSubscribe(
             return;
           }
           attempt++;
-          timer = setTimeout(() => {
-            if (!stopped) start();
-          }, waitMs);
+          cancelWait = waitOut(waitMs, closed, {
+            done: start,
+            closed: () => handlers.onError(clientClosed()),
+          });
         },
       });
     };
@@ -93,7 +128,7 @@ export function retryingSubscribe(
     return {
       unsubscribe: () => {
         stopped = true;
-        clearTimeout(timer);
+        cancelWait?.();
         current?.unsubscribe();
       },
     };

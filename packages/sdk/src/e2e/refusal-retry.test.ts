@@ -120,4 +120,25 @@ describe('retryRefusals', () => {
     await expect(client.runs.get({ runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     client.close();
   });
+
+  it('ends the waiting with CLIENT_CLOSED_REQUEST when the client closes', async () => {
+    const release = await holdTheOneRun();
+    const client = createClient({ ...auth, retryRefusals: { maxRetries: 5 } });
+    const before = await refusals();
+    const outcome = (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'answered',
+        (error: AgentRpcClientError) => error.code,
+      );
+    const stream = outcome(textOf(client.runs.stream({ agentId: 'a', input: 'closed' })));
+    const started = outcome(client.runs.start({ agentId: 'a', input: 'closed' }));
+    await expect.poll(refusals, { timeout: 5_000 }).toBe(before + 2);
+    client.close();
+    expect(await stream).toBe('CLIENT_CLOSED_REQUEST');
+    expect(await started).toBe('CLIENT_CLOSED_REQUEST');
+    // Past the Retry-After, with the run still held: nothing was asked again.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await refusals()).toBe(before + 2);
+    await release();
+  });
 });
