@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { eventRowsTexts } from '../../packages/core/src/store/sqlite-event-message.ts';
 import { toEventRows } from '../../packages/core/src/store/sqlite-event-rows.ts';
 import type { EventBatch } from '../../packages/core/src/store/types.ts';
-import { sideBySide } from './measure.ts';
+import { median, sideBySide } from './measure.ts';
 import { writeResultsSection } from './results-file.ts';
 
 const runs = Number(process.env.RUNS ?? 500);
@@ -64,11 +64,10 @@ await sideBySide<Form>(['texts', 'objects'], rounds, async (form) => {
   figures.set(form, [...(figures.get(form) ?? []), measured]);
   return measured.sender;
 });
-const medianOf = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1] ?? 0;
 const row = (form: Form) => {
   const all = figures.get(form) ?? [];
-  const sender = medianOf(all.map((f) => f.sender));
-  const worker = medianOf(all.map((f) => f.worker));
+  const sender = median(all.map((f) => f.sender));
+  const worker = median(all.map((f) => f.worker));
   console.log(`${form}: ${sender.toFixed(3)} µs sending, ${worker.toFixed(3)} µs receiving`);
   return `| ${form} | ${sender.toFixed(3)} | ${worker.toFixed(3)} | ${((sender * runs * perWrite) / 1000).toFixed(2)} |`;
 };
