@@ -9,7 +9,12 @@ import superjson from 'superjson';
 import { AgentRpcClientError } from './client-error.ts';
 import type { AgentRpcClient, RunRequest } from './client-types.ts';
 import { mutations, subscriptions } from './procedure-kinds.ts';
-import { type RetryRefusals, retryingRefusals, retryingSubscribe } from './refusal-retry.ts';
+import {
+  checkRetryRefusals,
+  type RetryRefusals,
+  retryingRefusals,
+  retryingSubscribe,
+} from './refusal-retry.ts';
 import { SseSubscriber } from './sse-subscriber.ts';
 import { type Subscriber, subscriptionIterator } from './subscription-iterator.ts';
 import { type WebSocketConstructor, WsLinkSubscriber } from './ws-link-subscriber.ts';
@@ -70,6 +75,7 @@ function webSocketOf(options: ClientOptions): WebSocketConstructor {
 }
 
 export function createClient(options: ClientOptions): AgentRpcClient {
+  checkRetryRefusals(options.retryRefusals);
   const base = options.url.replace(/\/+$/, '');
   const trpcUrl = `${base}/trpc`;
   // Called bare, not as window.fetch: browsers refuse a fetch whose `this` is not the window.

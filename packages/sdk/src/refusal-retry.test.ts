@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentRpcClientError } from './client-error.ts';
-import { refusalWaitMs, retryingRefusals } from './refusal-retry.ts';
+import { checkRetryRefusals, refusalWaitMs, retryingRefusals } from './refusal-retry.ts';
 
 const refusal = (retryAfter?: number) =>
   new AgentRpcClientError(
@@ -58,5 +58,17 @@ describe('retryingRefusals', () => {
     await expect(
       retryingRefusals(() => Promise.reject(new Error('x')), undefined),
     ).rejects.toBeInstanceOf(AgentRpcClientError);
+  });
+});
+
+describe('checkRetryRefusals', () => {
+  it('refuses counts and waits no call could follow', () => {
+    expect(() => checkRetryRefusals({ maxRetries: 2, maxWaitMs: 0 })).not.toThrow();
+    expect(() => checkRetryRefusals(undefined)).not.toThrow();
+    expect(() => checkRetryRefusals({ maxRetries: -1 })).toThrow(RangeError);
+    expect(() => checkRetryRefusals({ maxRetries: Number.NaN })).toThrow(/maxRetries/);
+    expect(() => checkRetryRefusals({ maxRetries: 1, maxWaitMs: -5 })).toThrow(/maxWaitMs/);
+    // A count that is not a number never retries, even unchecked.
+    expect(refusalWaitMs(refusal(1), 0, { maxRetries: Number.NaN })).toBeUndefined();
   });
 });

@@ -16,6 +16,17 @@ export interface RetryRefusals {
 
 const defaultMaxWaitMs = 10_000;
 
+/** Throws a RangeError for options no call could follow (a count or wait below 0, or not a number). */
+export function checkRetryRefusals(options: RetryRefusals | undefined): void {
+  if (!options) return;
+  if (!(options.maxRetries >= 0)) {
+    throw new RangeError(`retryRefusals.maxRetries must be 0 or more, not ${options.maxRetries}`);
+  }
+  if (options.maxWaitMs !== undefined && !(options.maxWaitMs >= 0)) {
+    throw new RangeError(`retryRefusals.maxWaitMs must be 0 or more, not ${options.maxWaitMs}`);
+  }
+}
+
 /**
  * How long to wait before trying again after `error`, the refusal of attempt
  * `attempt` (0 for the first); undefined when it is not tried again.
@@ -25,7 +36,7 @@ export function refusalWaitMs(
   attempt: number,
   options: RetryRefusals,
 ): number | undefined {
-  if (attempt >= options.maxRetries) return undefined;
+  if (!(attempt < options.maxRetries)) return undefined;
   if (error.code !== 'TOO_MANY_REQUESTS' || error.retryAfter === undefined) return undefined;
   const waitMs = error.retryAfter * 1000;
   if (waitMs > (options.maxWaitMs ?? defaultMaxWaitMs)) return undefined;
