@@ -27,6 +27,12 @@ const clients = list(process.env.CLIENTS ?? 'raw') as ClientKind[];
 /** Streams started on a one-core server, with and without load shedding (0 skips). */
 const overloadStreams = Number(process.env.OVERLOAD_STREAMS ?? 1000);
 /**
+ * The transports of the overload rows: over SSE every new run is a new
+ * connection, as browsers open them; over WebSocket a run is asked on a
+ * connection already open, as a backend's client would.
+ */
+const overloadTransports = list(process.env.OVERLOAD_TRANSPORTS ?? 'sse') as ('sse' | 'ws')[];
+/**
  * How often each shedding policy is run: the fairness target compares two
  * p99s that move with the machine from run to run, so one run says little.
  */
@@ -78,7 +84,6 @@ const overload: Measured[] = [];
 if (overloadStreams > 0) {
   // The floor at this size gives the upstream's own time to first token.
   overload.push(measured(await measureFloor(overloadStreams, upstream.baseURL)));
-  const path = { transports: 'agentrpc', transport: 'sse', client: 'raw' } as const;
   // Without shedding a run takes long and says the same each time: once is enough.
   const policies = [
     ...shedAtMs.map((maxEventLoopDelayMs) => ({
@@ -93,8 +98,15 @@ if (overloadStreams > 0) {
   // Round after round, so a noisy minute of the machine does not fall on one policy alone.
   for (let round = 0; round < overloadRuns; round++) {
     for (const { policy } of policies.filter(({ runs }) => round < runs)) {
-      const pinned = { ...path, overload: policy };
-      overload.push(measured(await measureServer(overloadStreams, upstreams, pinned)));
+      for (const transport of overloadTransports) {
+        const pinned = {
+          transports: 'agentrpc',
+          transport,
+          client: 'raw',
+          overload: policy,
+        } as const;
+        overload.push(measured(await measureServer(overloadStreams, upstreams, pinned)));
+      }
     }
   }
 }
