@@ -19,19 +19,22 @@ export const canPin = (() => {
   }
 })();
 
+/** Pins `pid` and its threads to `cores`; returns whether it could. */
+function pinTo(pid: number, cores: number[]): boolean {
+  if (!canPin) return false;
+  execFileSync('taskset', ['-a', '-p', '-c', cores.join(','), String(pid)], { stdio: 'ignore' });
+  return true;
+}
+
 /** Pins `pid` and its threads to `serverCore`; returns whether it could. */
 export function pinToServerCore(pid: number): boolean {
-  if (!canPin) return false;
-  execFileSync('taskset', ['-a', '-p', '-c', String(serverCore), String(pid)], { stdio: 'ignore' });
-  return true;
+  return pinTo(pid, [serverCore]);
 }
 
 /** Pins `pid` and its threads to every core but `serverCore`, so a client and the server do not take turns on one. */
 export function pinAwayFromServerCore(pid: number): boolean {
-  if (!canPin) return false;
   const others = cpus()
     .map((_, core) => core)
     .filter((core) => core !== serverCore);
-  execFileSync('taskset', ['-a', '-p', '-c', others.join(','), String(pid)], { stdio: 'ignore' });
-  return true;
+  return pinTo(pid, others);
 }
