@@ -26,13 +26,15 @@ export interface MiddleFigures {
   systemPerChunkUs: number;
   /** The same CPU split by thread group (process-cpu.ts). */
   cpuPerChunkByThreadUs: Record<ThreadGroup, number>;
+  /** Of the event loop's, the system time. */
+  eventLoopSystemPerChunkUs: number;
 }
 
 /** Starts counting a process's CPU time; the returned function gives its figures for `chunkCount` chunks. */
 export function watchProcess(pid: number): (chunkCount: number) => MiddleFigures {
   const used = watchCpu(pid);
   return (chunkCount) => {
-    const { total, system, byGroup } = used();
+    const { total, system, byGroup, eventLoopSystem } = used();
     const perChunk = (seconds: number) => (seconds * 1e6) / Math.max(1, chunkCount);
     const byThread = Object.fromEntries(
       threadGroups.map((group) => [group, perChunk(byGroup[group])]),
@@ -42,6 +44,7 @@ export function watchProcess(pid: number): (chunkCount: number) => MiddleFigures
       cpuPerChunkUs: perChunk(total),
       systemPerChunkUs: perChunk(system),
       cpuPerChunkByThreadUs: byThread,
+      eventLoopSystemPerChunkUs: perChunk(eventLoopSystem),
     };
   };
 }

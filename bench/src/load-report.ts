@@ -48,7 +48,7 @@ function threadRows(measured: Measured[]): string[] {
     if (!middle) return [];
     const groups = threadGroups.map((group) => middle.cpuPerChunkByThreadUs[group].toFixed(1));
     return [
-      `| ${path} | ${streams} | ${middle.cpuPerChunkUs.toFixed(1)} | ${groups.join(' | ')} | ${middle.systemPerChunkUs.toFixed(1)} |`,
+      `| ${path} | ${streams} | ${middle.cpuPerChunkUs.toFixed(1)} | ${groups.join(' | ')} | ${middle.systemPerChunkUs.toFixed(1)} | ${middle.eventLoopSystemPerChunkUs.toFixed(1)} |`,
     ];
   });
 }
@@ -175,11 +175,12 @@ export function loadSection(report: LoadReport): string {
     '',
     'Where that CPU goes, by thread (bench/src/process-cpu.ts): the event loop (the main thread), worker threads',
     '(the SQLite store’s event writer), V8’s helper threads (garbage collection and compilation), and the rest',
-    '(libuv’s pool, threads that ended). µs per chunk delivered, as in the CPU column above. The last column is the',
-    'part of all threads’ time that was system time: the kernel’s work for the process (socket reads and writes above all).',
+    '(libuv’s pool, threads that ended). µs per chunk delivered, as in the CPU column above. The last two columns are the',
+    'system time of all threads and of the event loop: the kernel’s work for the process (socket reads and writes above',
+    'all); the rest of the event loop’s is its JavaScript and garbage collection.',
     '',
-    `| path | streams | all threads | ${threadGroups.join(' | ')} | of all, system |`,
-    `| --- | ---: | ---: | ${threadGroups.map(() => '---:').join(' | ')} | ---: |`,
+    `| path | streams | all threads | ${threadGroups.join(' | ')} | of all, system | of the event loop, system |`,
+    `| --- | ---: | ---: | ${threadGroups.map(() => '---:').join(' | ')} | ---: | ---: |`,
     ...threadRows(throughput),
     '',
     'When the added gaps come (bench/src/gap-phases.ts): while streams start (until the last stream’s first chunk),',

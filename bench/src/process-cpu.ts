@@ -1,6 +1,7 @@
 // What a child process of the load bench costs, read from Linux's /proc: its
 // CPU time (all threads, user + system, and of that the system time spent in
-// the kernel on its behalf), its peak RSS, and the CPU time split by thread.
+// the kernel on its behalf), its peak RSS, and the CPU time split by thread
+// (with the event loop's own system time).
 // The split shows where a server's cost lies beyond its event loop: Node names
 // its threads, so the event loop, worker threads (the SQLite event writer),
 // V8's helpers (garbage collection, compilation) and libuv's pool can be told
@@ -40,15 +41,21 @@ function groupOf(pid: number, tid: number, name: string): ThreadGroup {
   return 'other';
 }
 
+interface ThreadTimes {
+  group: ThreadGroup;
+  seconds: number;
+  systemSeconds: number;
+}
+
 /** Seconds used so far by each live thread, by thread id, with its group. */
-function threadSeconds(pid: number): Map<number, { group: ThreadGroup; seconds: number }> {
-  const threads = new Map<number, { group: ThreadGroup; seconds: number }>();
+function threadSeconds(pid: number): Map<number, ThreadTimes> {
+  const threads = new Map<number, ThreadTimes>();
   for (const entry of readdirSync(`/proc/${pid}/task`)) {
     const tid = Number(entry);
     try {
       const stat = readFileSync(`/proc/${pid}/task/${entry}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      threads.set(tid, { group: groupOf(pid, tid, name), seconds: statTimes(stat).seconds });
+      threads.set(tid, { group: groupOf(pid, tid, name), ...statTimes(stat) });
     } catch {
       // The thread ended between the listing and the read: the total still counts it.
     }
@@ -63,6 +70,12 @@ export interface CpuUse {
   system: number;
   /** Seconds by thread group; threads that ended meanwhile count under "other". */
   byGroup: Record<ThreadGroup, number>;
+  /**
+   * Of the event loop's seconds, the system time. Beside a bare proxy making
+   * the same reads and writes, it tells the kernel's extra work for a server
+   * (waking other threads) from its JavaScript.
+   */
+  eventLoopSystem: number;
 }
 
 /** Starts counting; the returned function gives the CPU used since. */
@@ -79,11 +92,14 @@ export function watchCpu(pid: number): () => CpuUse {
       'V8 helpers': 0,
       other: 0,
     };
+    let eventLoopSystem = 0;
     for (const [tid, thread] of threadSeconds(pid)) {
-      byGroup[thread.group] += thread.seconds - (before.get(tid)?.seconds ?? 0);
+      const earlier = before.get(tid);
+      byGroup[thread.group] += thread.seconds - (earlier?.seconds ?? 0);
+      if (tid === pid) eventLoopSystem = thread.systemSeconds - (earlier?.systemSeconds ?? 0);
     }
     const counted = threadGroups.reduce((sum, group) => sum + byGroup[group], 0);
     byGroup.other += Math.max(0, total - counted);
-    return { total, system, byGroup };
+    return { total, system, byGroup, eventLoopSystem };
   };
 }
