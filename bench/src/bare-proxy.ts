@@ -5,7 +5,9 @@
 // asks the upstream for it over node:http and forwards each content delta
 // (JSON.parse and JSON.stringify per chunk) as one frame or one event, then a
 // last one at the end. No auth, no run records, no event log, no metrics, no
-// frame batching.
+// frame batching. With MAX_STREAMS it refuses SSE streams past that many at
+// once (429 with Retry-After), the least a server that sheds load does: the
+// overload rows' baseline for what the machine alone does to first tokens.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -15,6 +17,9 @@ const upstreamURL = process.env.UPSTREAM_URL ?? '';
 /** Streams named `warm-up:…` go here: the proxy is warmed up as the server is. */
 const warmUpURL = process.env.WARM_UP_URL ?? '';
 const agent = new http.Agent({ keepAlive: true });
+/** SSE streams at once past which new ones are refused (0: never). */
+const maxStreams = Number(process.env.MAX_STREAMS ?? 0);
+let streaming = 0;
 
 interface Forward {
   delta: (payload: string) => void;
@@ -43,6 +48,12 @@ function forward(id: string, to: Forward) {
 
 const server = http.createServer((req, res) => {
   const id = new URL(req.url ?? '/', 'http://proxy').searchParams.get('id') ?? '';
+  if (maxStreams > 0 && streaming >= maxStreams) {
+    res.writeHead(429, { 'retry-after': '1' }).end();
+    return;
+  }
+  streaming++;
+  res.once('close', () => streaming--);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   forward(id, {
     delta: (payload) => res.write(`data: ${payload}\n\n`),

@@ -12,6 +12,7 @@ import {
   warmUpRuns,
   watchProcess,
 } from './load-measure.ts';
+import { pinToServerCore } from './pin.ts';
 import { proxySseStreams, ShedError } from './raw-clients.ts';
 import { sseDeltas, streamRequestBody } from './sse-deltas.ts';
 import { startScript } from './upstream-process.ts';
@@ -125,18 +126,30 @@ async function proxyClient(url: string) {
   };
 }
 
+export interface ProxyPath {
+  transport: 'sse' | 'ws';
+  /**
+   * The overload rows' baseline: pinned to the server's core, refusing SSE
+   * streams past this many at once, as the server's cap does.
+   */
+  refuseAbove?: number;
+}
+
 /** A bare proxy in a fresh process of its own between the client process and the upstream. */
 export async function measureBareProxy(
   streams: number,
   upstreams: Upstreams,
-  transport: 'sse' | 'ws',
+  path: ProxyPath,
 ): Promise<Measured> {
+  const { transport, refuseAbove } = path;
   const proxy = await startScript('bare-proxy.ts', {
     UPSTREAM_URL: upstreams.paced,
     WARM_UP_URL: upstreams.warmUp,
+    ...(refuseAbove ? { MAX_STREAMS: String(refuseAbove) } : {}),
     // e.g. PROXY_NODE_OPTIONS=--cpu-prof profiles the proxy, as SERVER_NODE_OPTIONS the server.
     ...(process.env.PROXY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PROXY_NODE_OPTIONS } : {}),
   });
+  const pinned = refuseAbove !== undefined && pinToServerCore(proxy.pid);
   const agent = new http.Agent({ keepAlive: true });
   const client =
     transport === 'ws'
@@ -152,7 +165,17 @@ export async function measureBareProxy(
   client.close();
   agent.destroy();
   await proxy.stop();
-  return { path: `bare proxy (node:http, ${transportName[transport]})`, streams, figures, middle };
+  const overload =
+    refuseAbove === undefined
+      ? ''
+      : `; ${pinned ? 'one core' : 'not pinned'}, refusing above ${refuseAbove} streams`;
+  return {
+    path: `bare proxy (node:http, ${transportName[transport]}${overload})`,
+    streams,
+    figures,
+    middle,
+    ...(refuseAbove ? { refusedAbove: refuseAbove } : {}),
+  };
 }
 
 export const transportName = { sse: 'SSE', ws: 'WebSocket' } as const;

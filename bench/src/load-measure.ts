@@ -158,6 +158,8 @@ export interface Measured {
   figures: LoadFigures;
   /** The process in the middle, where there is one. */
   middle?: MiddleFigures;
+  /** Overload rows: the streams at once past which it refused new ones. */
+  refusedAbove?: number;
 }
 
 /** The row of the results table. */

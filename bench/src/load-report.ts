@@ -91,6 +91,24 @@ function runStartsNote(m: Measured): string {
   return ` Until the provider was asked (from asking to run.started): p50 ${p50.toFixed(1)}, p99 ${p99.toFixed(1)} ms.`;
 }
 
+/**
+ * Beside a server row that refused above a cap, the bare proxy's run that
+ * refused above the same cap in the same round (the same place among its
+ * runs): what a server that does nothing but forward adds on this machine.
+ */
+function besideProxy(options: { m: Measured; run: number; overload: Measured[]; own: number }) {
+  const { m, run, overload, own } = options;
+  if (!m.path.startsWith('agentrpc') || m.refusedAbove === undefined) return '';
+  const proxies = overload.filter(
+    (p) => p.path.startsWith('bare proxy') && p.refusedAbove === m.refusedAbove,
+  );
+  const proxy = proxies[run];
+  if (!proxy) return '';
+  const proxyAdded = ttftP99(proxy) - own;
+  const more = ttftP99(m) - ttftP99(proxy);
+  return ` The bare proxy refusing above ${m.refusedAbove} in the same round: added TTFT p99 ${proxyAdded.toFixed(0)} ms, so the server ${more.toFixed(0)} ms more.`;
+}
+
 /** Each overload row's added TTFT p99 against its gap p99, the floor's TTFT p50 taken off. */
 function overloadLines(overload: Measured[]): string[] {
   const floor = overload.find((m) => m.path.startsWith('node:http'));
@@ -120,8 +138,8 @@ function overloadLines(overload: Measured[]): string[] {
       return [
         `- ${path}: met in ${met} of ${runs.length} run${runs.length === 1 ? '' : 's'}.`,
         ...verdicts.map(
-          ({ m, added, bound, met }) =>
-            `  - added TTFT p99 ${added.toFixed(0)} ms (TTFT p99 ${ttftP99(m).toFixed(0)} less ${own.toFixed(0)}) against 2 × gap p99 = ${bound.toFixed(0)} ms (${meets(met)}); ${m.figures.shed} of ${m.streams} shed, ${m.figures.errors} errors.${runStartsNote(m)}`,
+          ({ m, added, bound, met }, run) =>
+            `  - added TTFT p99 ${added.toFixed(0)} ms (TTFT p99 ${ttftP99(m).toFixed(0)} less ${own.toFixed(0)}) against 2 × gap p99 = ${bound.toFixed(0)} ms (${meets(met)}); ${m.figures.shed} of ${m.streams} shed, ${m.figures.errors} errors.${runStartsNote(m)}${besideProxy({ m, run, overload, own })}`,
         ),
       ];
     }),
@@ -204,6 +222,8 @@ export function loadSection(report: LoadReport): string {
       'it starts at 64 running runs, grows a quarter per 250 ms while it holds runs back and the loop is busy less than 75 %',
       'of the time, and drops to 90 % of the runs going while the loop runs late); last, with that off, refusing new runs above CAP_AT running runs',
       '(`limits.maxRunningRuns`; by default 300, about what one core carries at this pace with first tokens on time).',
+      'Before each run with a cap, the bare proxy on the same core refusing SSE streams above the same cap (429 with',
+      'Retry-After): what the machine alone does to first tokens when a server admits that many.',
       `Each shedding policy runs ${report.overloadRuns} times (OVERLOAD_RUNS; without shedding, once), the target read for`,
       'each run. Shed streams count under “shed”, not in TTFT. The target: the TTFT p99 the',
       'server adds to the runs it admits (TTFT p99 less the floor’s TTFT p50, the upstream’s own) ≤ 2× the added-gap',

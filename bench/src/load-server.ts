@@ -145,5 +145,5 @@ export async function measureServer(
   const overload =
     shedAt === undefined ? '' : ` (${pinned ? 'one core' : 'not pinned'}, ${shedding})`;
   const label = `${where} + ${reader}, ${transportName[path.transport]}${overload}`;
-  return { path: label, streams, figures, middle };
+  return { path: label, streams, figures, middle, ...(cap ? { refusedAbove: cap } : {}) };
 }

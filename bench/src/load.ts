@@ -70,7 +70,7 @@ for (const streams of sizes) {
   throughput.push(measured(await measureFloor(streams, upstream.baseURL)));
   throughput.push(measured(await measureDirect(streams, upstreams)));
   for (const transport of transports) {
-    throughput.push(measured(await measureBareProxy(streams, upstreams, transport)));
+    throughput.push(measured(await measureBareProxy(streams, upstreams, { transport })));
     for (const server of serverTransports) {
       for (const client of clients) {
         const path = { transports: server, transport, client };
@@ -85,7 +85,10 @@ if (overloadStreams > 0) {
   // The floor at this size gives the upstream's own time to first token.
   overload.push(measured(await measureFloor(overloadStreams, upstream.baseURL)));
   // Without shedding a run takes long and says the same each time: once is enough.
-  const policies = [
+  const policies: {
+    policy: { maxEventLoopDelayMs: number; maxRunningRuns?: number };
+    runs: number;
+  }[] = [
     ...shedAtMs.map((maxEventLoopDelayMs) => ({
       policy: { maxEventLoopDelayMs },
       runs: maxEventLoopDelayMs > 0 ? overloadRuns : 1,
@@ -99,6 +102,12 @@ if (overloadStreams > 0) {
   for (let round = 0; round < overloadRuns; round++) {
     for (const { policy } of policies.filter(({ runs }) => round < runs)) {
       for (const transport of overloadTransports) {
+        // A bare proxy refusing above the same cap, on the same core: what the
+        // machine alone does to first tokens when a server sheds this way.
+        if (policy.maxRunningRuns && transport === 'sse') {
+          const path = { transport, refuseAbove: policy.maxRunningRuns };
+          overload.push(measured(await measureBareProxy(overloadStreams, upstreams, path)));
+        }
         const pinned = {
           transports: 'agentrpc',
           transport,
