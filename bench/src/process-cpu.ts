@@ -15,15 +15,19 @@ const ticksPerSecond = 100;
 export const threadGroups = ['event loop', 'worker threads', 'V8 helpers', 'other'] as const;
 export type ThreadGroup = (typeof threadGroups)[number];
 
-/** user + system seconds, and system alone, from the text of a /proc stat file. */
-function statTimes(stat: string): { seconds: number; systemSeconds: number } {
+/**
+ * user + system clock ticks, and system alone, from the text of a /proc stat
+ * file. Kept in whole ticks until the end, so that equal times subtract and
+ * add up to equal seconds.
+ */
+function statTimes(stat: string): { ticks: number; systemTicks: number } {
   const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
   const user = Number(fields[11]);
   const system = Number(fields[12]);
-  return { seconds: (user + system) / ticksPerSecond, systemSeconds: system / ticksPerSecond };
+  return { ticks: user + system, systemTicks: system };
 }
 
-/** CPU time the process has used so far, in seconds, threads that ended included. */
+/** CPU time the process has used so far, in ticks, threads that ended included. */
 function processTimes(pid: number) {
   return statTimes(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
@@ -43,12 +47,12 @@ function groupOf(pid: number, tid: number, name: string): ThreadGroup {
 
 interface ThreadTimes {
   group: ThreadGroup;
-  seconds: number;
-  systemSeconds: number;
+  ticks: number;
+  systemTicks: number;
 }
 
-/** Seconds used so far by each live thread, by thread id, with its group. */
-function threadSeconds(pid: number): Map<number, ThreadTimes> {
+/** Ticks used so far by each live thread, by thread id, with its group. */
+function threadTicks(pid: number): Map<number, ThreadTimes> {
   const threads = new Map<number, ThreadTimes>();
   for (const entry of readdirSync(`/proc/${pid}/task`)) {
     const tid = Number(entry);
@@ -81,11 +85,11 @@ export interface CpuUse {
 /** Starts counting; the returned function gives the CPU used since. */
 export function watchCpu(pid: number): () => CpuUse {
   const timesBefore = processTimes(pid);
-  const before = threadSeconds(pid);
+  const before = threadTicks(pid);
   return () => {
     const times = processTimes(pid);
-    const total = times.seconds - timesBefore.seconds;
-    const system = times.systemSeconds - timesBefore.systemSeconds;
+    const total = times.ticks - timesBefore.ticks;
+    const system = times.systemTicks - timesBefore.systemTicks;
     const byGroup: Record<ThreadGroup, number> = {
       'event loop': 0,
       'worker threads': 0,
@@ -93,13 +97,21 @@ export function watchCpu(pid: number): () => CpuUse {
       other: 0,
     };
     let eventLoopSystem = 0;
-    for (const [tid, thread] of threadSeconds(pid)) {
+    for (const [tid, thread] of threadTicks(pid)) {
       const earlier = before.get(tid);
-      byGroup[thread.group] += thread.seconds - (earlier?.seconds ?? 0);
-      if (tid === pid) eventLoopSystem = thread.systemSeconds - (earlier?.systemSeconds ?? 0);
+      byGroup[thread.group] += thread.ticks - (earlier?.ticks ?? 0);
+      if (tid === pid) eventLoopSystem = thread.systemTicks - (earlier?.systemTicks ?? 0);
     }
     const counted = threadGroups.reduce((sum, group) => sum + byGroup[group], 0);
     byGroup.other += Math.max(0, total - counted);
-    return { total, system, byGroup, eventLoopSystem };
+    const seconds = (ticks: number) => ticks / ticksPerSecond;
+    return {
+      total: seconds(total),
+      system: seconds(system),
+      byGroup: Object.fromEntries(
+        threadGroups.map((group) => [group, seconds(byGroup[group])]),
+      ) as Record<ThreadGroup, number>,
+      eventLoopSystem: seconds(eventLoopSystem),
+    };
   };
 }
