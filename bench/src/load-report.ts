@@ -2,6 +2,7 @@
 // targets read as ratios against the baselines measured in the same run.
 import { cpus, totalmem } from 'node:os';
 import { gapPhases } from './gap-phases.ts';
+import { transportName } from './load-baselines.ts';
 import {
   chunks,
   gapMs,
@@ -98,7 +99,9 @@ function runStartsNote(m: Measured): string {
  */
 function besideProxy(options: { m: Measured; run: number; overload: Measured[]; own: number }) {
   const { m, run, overload, own } = options;
-  if (!m.path.startsWith('agentrpc') || m.refusedAbove === undefined) return '';
+  // The proxy refuses SSE streams only, so only the server's SSE rows have one beside them.
+  const sse = m.path.includes(`, ${transportName.sse} (`);
+  if (!m.path.startsWith('agentrpc') || !sse || m.refusedAbove === undefined) return '';
   const proxies = overload.filter(
     (p) => p.path.startsWith('bare proxy') && p.refusedAbove === m.refusedAbove,
   );
