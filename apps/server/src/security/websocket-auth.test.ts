@@ -37,7 +37,9 @@ describe('WebSocket before and after authentication', () => {
     // Deeply nested messages that would cost seconds to deserialise.
     const bomb = `{"id":1,"method":"query","params":{"path":"agents.list","input":{"json":${nestedArrays(100_000)}}}}`;
     for (let i = 0; i < 10; i++) ws.send(bomb);
-    expect(await healthLatency(s.url)).toBeLessThan(50);
+    // Parsing the ten would hold the event loop for about a second; the bound leaves room for
+    // the suite's other files sharing the machine, and none for the parse.
+    expect(await healthLatency(s.url)).toBeLessThan(300);
     const { code } = await closed;
     expect(code).toBe(policyViolation);
     const refusal = JSON.parse(received[0] ?? '{}');
