@@ -10,6 +10,7 @@ import { publicEvent, publicRun } from '../run/public-errors.ts';
 import type { Services } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
 import { authedProcedure } from '../trpc/init.ts';
+import { existingSession } from './existing-session.ts';
 import {
   checkRunLimits,
   continueInput,
@@ -130,8 +131,7 @@ export const runsRouter = {
     )
     .query(async ({ ctx, input }) => {
       const userId = targetUser(ctx.principal, input.userId);
-      const session = await ctx.services.store.getSession({ userId, sessionId: input.sessionId });
-      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
+      await existingSession(ctx.services.store, { userId, sessionId: input.sessionId });
       const runs = await ctx.services.store.listRuns({
         userId,
         sessionId: input.sessionId,

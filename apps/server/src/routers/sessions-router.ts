@@ -4,6 +4,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { targetUser } from '../auth/principal.ts';
 import { authedProcedure } from '../trpc/init.ts';
+import { existingSession } from './existing-session.ts';
 import { id, json, pageInput } from './schemas.ts';
 
 const sessionKey = z.object({ sessionId: id });
@@ -32,22 +33,19 @@ export const sessionsRouter = {
       }),
     ),
 
-  get: authedProcedure.input(sessionToRead).query(async ({ ctx, input }) => {
-    const session = await ctx.services.store.getSession({
+  get: authedProcedure.input(sessionToRead).query(({ ctx, input }) =>
+    existingSession(ctx.services.store, {
       userId: targetUser(ctx.principal, input.userId),
       sessionId: input.sessionId,
-    });
-    if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
-    return session;
-  }),
+    }),
+  ),
 
   /** The session's conversation: every completed run's messages, oldest first. */
   messages: authedProcedure
     .input(sessionToRead.extend({ limitRuns: z.number().int().min(1).max(1000).optional() }))
     .query(async ({ ctx, input }) => {
       const userId = targetUser(ctx.principal, input.userId);
-      const session = await ctx.services.store.getSession({ userId, sessionId: input.sessionId });
-      if (!session) throw new AgentRpcError('NOT_FOUND', `session ${input.sessionId} not found`);
+      await existingSession(ctx.services.store, { userId, sessionId: input.sessionId });
       const runs = await ctx.services.store.listRuns({
         userId,
         sessionId: input.sessionId,
