@@ -4,15 +4,10 @@ import type { RunEvent, RunOutput } from '@agentrpc/sdk';
 
 export type ToolCallRecord = RunOutput['toolCalls'][number];
 
-export interface ToolCard {
-  id: string;
-  name: string;
-  args: unknown;
-  result?: unknown;
-  error?: string;
-  durationMs?: number;
-  status: 'running' | 'completed' | 'failed' | 'pending' | 'rejected';
-}
+/** A tool call as shown: `running` is a pending call that needs no one's decision. */
+export type ToolCard = Omit<ToolCallRecord, 'status' | 'requiresConfirmation'> & {
+  status: ToolCallRecord['status'] | 'running';
+};
 
 export interface RunState {
   runId: string;
