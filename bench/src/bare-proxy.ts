@@ -5,12 +5,15 @@
 // asks the upstream for it over node:http and forwards each content delta
 // (JSON.parse and JSON.stringify per chunk) as one frame or one event, then a
 // last one at the end. No auth, no run records, no event log, no metrics, no
-// frame batching. With MAX_STREAMS it refuses SSE streams past that many at
+// frame batching. With EVENT_LOG (a file), it also keeps a durable log of
+// every stream's events, the least a server that does so adds
+// (proxy-event-log.ts). With MAX_STREAMS it refuses SSE streams past that many at
 // once (429 with Retry-After), the least a server that sheds load does: the
 // overload rows' baseline for what the machine alone does to first tokens.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { type Forward, ProxyEventLog, type StreamFrames } from './proxy-event-log.ts';
 import { sseDeltas, streamRequestBody } from './sse-deltas.ts';
 
 const upstreamURL = process.env.UPSTREAM_URL ?? '';
@@ -20,10 +23,15 @@ const agent = new http.Agent({ keepAlive: true });
 /** SSE streams at once past which new ones are refused (0: never). */
 const maxStreams = Number(process.env.MAX_STREAMS ?? 0);
 let streaming = 0;
+/** With EVENT_LOG (a SQLite file), every event is numbered and written to it (proxy-event-log.ts). */
+const eventLog = process.env.EVENT_LOG ? new ProxyEventLog(process.env.EVENT_LOG) : undefined;
 
-interface Forward {
-  delta: (payload: string) => void;
-  end: (payload: string) => void;
+/** Stream `id`'s frames as its client reads them: one per delta, then one at the end. */
+function plainFrames(id: string, to: Forward): StreamFrames {
+  return {
+    delta: (delta) => to.delta(JSON.stringify({ id, delta })),
+    end: () => to.end(JSON.stringify({ id, end: true })),
+  };
 }
 
 /** Streams `id` from the upstream, handing each delta on as serialised JSON. */
@@ -34,13 +42,11 @@ function forward(id: string, to: Forward) {
     agent,
     headers: { 'content-type': 'application/json' },
   });
+  const frames = eventLog ? eventLog.frames(id, to) : plainFrames(id, to);
   request.on('response', (response) => {
     response.setEncoding('utf8');
-    response.on(
-      'data',
-      sseDeltas((delta) => to.delta(JSON.stringify({ id, delta }))),
-    );
-    response.on('end', () => to.end(JSON.stringify({ id, end: true })));
+    response.on('data', sseDeltas(frames.delta));
+    response.on('end', frames.end);
   });
   request.on('error', () => to.end(JSON.stringify({ id, error: true })));
   request.end(streamRequestBody);

@@ -2,7 +2,10 @@
 // the floor (the machine with no SDK and no server), the plain openai SDK
 // streaming directly, and a bare proxy (the least any server in between does).
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI from 'openai';
 import {
@@ -133,6 +136,12 @@ export interface ProxyPath {
    * streams past this many at once, as the server's cap does.
    */
   refuseAbove?: number;
+  /**
+   * Numbers every event and writes it to a SQLite event log on a worker
+   * thread (proxy-event-log.ts): the least a server that keeps its streams'
+   * events durable does beyond forwarding them.
+   */
+  eventLog?: boolean;
 }
 
 /** A bare proxy in a fresh process of its own between the client process and the upstream. */
@@ -141,11 +150,13 @@ export async function measureBareProxy(
   upstreams: Upstreams,
   path: ProxyPath,
 ): Promise<Measured> {
-  const { transport, refuseAbove } = path;
+  const { transport, refuseAbove, eventLog } = path;
+  const logFolder = eventLog ? mkdtempSync(join(tmpdir(), 'agentrpc-proxy-log-')) : undefined;
   const proxy = await startScript('bare-proxy.ts', {
     UPSTREAM_URL: upstreams.paced,
     WARM_UP_URL: upstreams.warmUp,
     ...(refuseAbove ? { MAX_STREAMS: String(refuseAbove) } : {}),
+    ...(logFolder ? { EVENT_LOG: join(logFolder, 'events.db') } : {}),
     // e.g. PROXY_NODE_OPTIONS=--cpu-prof profiles the proxy, as SERVER_NODE_OPTIONS the server.
     ...(process.env.PROXY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.PROXY_NODE_OPTIONS } : {}),
   });
@@ -165,17 +176,20 @@ export async function measureBareProxy(
   client.close();
   agent.destroy();
   await proxy.stop();
+  if (logFolder) rmSync(logFolder, { recursive: true, force: true });
   const overload =
     refuseAbove === undefined
       ? ''
       : `; ${pinned ? 'one core' : 'not pinned'}, refusing above ${refuseAbove} streams`;
   return {
-    path: `bare proxy (node:http, ${transportName[transport]}${overload})`,
+    path: `${eventLog ? loggedProxyName : 'bare proxy'} (node:http, ${transportName[transport]}${overload})`,
     streams,
     figures,
     middle,
     ...(refuseAbove ? { refusedAbove: refuseAbove } : {}),
   };
 }
+
+export const loggedProxyName = 'bare proxy + event log';
 
 export const transportName = { sse: 'SSE', ws: 'WebSocket' } as const;

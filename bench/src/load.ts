@@ -48,6 +48,8 @@ const capAt = list(process.env.CAP_AT ?? '300')
   .map(Number)
   .filter((n) => n > 0);
 /** Sizes at which agno and agentrpc are compared, each on one core (0 skips). */
+/** Whether the throughput rows add the bare proxy with an event log (LOGGED_PROXY=0 leaves it out). */
+const loggedProxy = process.env.LOGGED_PROXY !== '0';
 const peerSizes = list(process.env.PEER_STREAMS ?? '100,400')
   .map(Number)
   .filter((n) => n > 0);
@@ -71,6 +73,10 @@ for (const streams of sizes) {
   throughput.push(measured(await measureDirect(streams, upstreams)));
   for (const transport of transports) {
     throughput.push(measured(await measureBareProxy(streams, upstreams, { transport })));
+    if (loggedProxy) {
+      const path = { transport, eventLog: true };
+      throughput.push(measured(await measureBareProxy(streams, upstreams, path)));
+    }
     for (const server of serverTransports) {
       for (const client of clients) {
         const path = { transports: server, transport, client };
