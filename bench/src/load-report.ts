@@ -269,7 +269,8 @@ export function loadSection(report: LoadReport): string {
     '',
     'Rerun: `pnpm bench:load` (STREAMS=500,1000,2000 sizes; TRANSPORT=sse,ws; OVERLOAD_STREAMS, 0 skips; OVERLOAD_RUNS;',
     'OVERLOAD_TRANSPORTS=sse,ws; SHED_AT_MS; CAP_AT; PEER_STREAMS, 0 skips; STORE=memory|sqlite:<path>|mongodb://…;',
-    'CLIENTS=raw,sdk adds SDK rows; SERVER_TRANSPORTS=agentrpc,trpc; CHUNKS, GAP_MS, RAMP_MS).',
+    'CLIENTS=raw,sdk adds SDK rows; SERVER_TRANSPORTS=agentrpc,trpc; LOGGED_PROXY=0 leaves out the proxy with a log;',
+    'CHUNKS, GAP_MS, RAMP_MS).',
     '',
   );
   return lines.join('\n');

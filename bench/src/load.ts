@@ -47,9 +47,9 @@ const shedAtMs = list(process.env.SHED_AT_MS ?? '0,100,30').map(Number);
 const capAt = list(process.env.CAP_AT ?? '300')
   .map(Number)
   .filter((n) => n > 0);
-/** Sizes at which agno and agentrpc are compared, each on one core (0 skips). */
 /** Whether the throughput rows add the bare proxy with an event log (LOGGED_PROXY=0 leaves it out). */
 const loggedProxy = process.env.LOGGED_PROXY !== '0';
+/** Sizes at which agno and agentrpc are compared, each on one core (0 skips). */
 const peerSizes = list(process.env.PEER_STREAMS ?? '100,400')
   .map(Number)
   .filter((n) => n > 0);
