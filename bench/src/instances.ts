@@ -113,19 +113,34 @@ async function measure(mode: Mode) {
   let lost = 0;
   let repeated = 0;
   const delays: number[] = [];
+  /** The follower's start apart: its first event, and those after the twentieth. */
+  const firstDelays: number[] = [];
+  const laterDelays: number[] = [];
   for (const { runner, follower } of followed) {
     if (!follower) continue;
     repeated += follower.repeated;
     for (const [seq, at] of runner.at) {
       const seen = follower.at.get(seq);
-      if (seen === undefined) lost++;
-      else delays.push(seen - at);
+      if (seen === undefined) {
+        lost++;
+        continue;
+      }
+      delays.push(seen - at);
+      if (seq === 1) firstDelays.push(seen - at);
+      if (seq > 20) laterDelays.push(seen - at);
     }
   }
   const events = followed.reduce((sum, r) => sum + r.runner.at.size, 0);
-  const ms = (p: number) => percentile(delays, p).toFixed(1);
+  const ms = (values: number[], p: number) => percentile(values, p).toFixed(1);
   const how = mode === 'peers' ? 'from the running instance (peer secret)' : 'from the store';
-  return `| ${how} | ${streams} | ${followed.length} | ${events} | ${lost} | ${repeated} | ${failures} | ${ms(50)} | ${ms(99)} | ${wallS.toFixed(1)} |`;
+  const figures = [
+    ms(delays, 50),
+    ms(delays, 99),
+    ms(firstDelays, 50),
+    ms(laterDelays, 50),
+    ms(laterDelays, 99),
+  ];
+  return `| ${how} | ${streams} | ${followed.length} | ${events} | ${lost} | ${repeated} | ${failures} | ${figures.join(' | ')} | ${wallS.toFixed(1)} |`;
 }
 
 const rows: string[] = [];
@@ -144,11 +159,14 @@ const section = [
   'else reads it from the store (every 100 ms, one store read for all the runs that instance follows;',
   "on MongoDB, from the live feed's pages: docs/deployment.md). Each way with its own pair of fresh servers, one after the other.",
   '',
-  '| follower reads | runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | wall s |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| follower reads | runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | first event, delay p50 ms | after the 20th, delay p50 ms | after the 20th, delay p99 ms | wall s |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
   '',
-  'Delay: how much later an event reached the follower than the stream of the instance running it.',
+  'Delay: how much later an event reached the follower than the stream of the instance running it. The follower',
+  "starts when the runner's stream has its first event, so that event's delay is the follower's start (its request,",
+  "the run's record read from the store, and, with peers, its connection to the other instance); after the 20th",
+  '(a second into the run), mostly what following costs once started, but for followers that started later still.',
   'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, MODES=peers,store, STORE=mongodb://…;',
   'on FerretDB 1.x add `?maxPoolSize=20`; `scripts/ferretdb.sh start|start-pg <port>` starts one on SQLite or PostgreSQL,',
   'see docs/deployment.md).',

@@ -79,6 +79,7 @@ export type {
   CacheKey,
   EventBatch,
   EventQuery,
+  GetRunOptions,
   Lease,
   MemoryPatch,
   MemoryQuery,

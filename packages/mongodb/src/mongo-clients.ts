@@ -1,7 +1,8 @@
 // A MongoStore's connections: two clients to one server. The event log's
-// appends, and the reads of instances following runs from the live feed, go
-// through a small pool of their own, so a stream's events never queue behind
-// the bookkeeping of runs that start and end (sessions, leases, run records).
+// appends, and the reads of instances following runs (the run's record, once,
+// then the live feed), go through a small pool of their own, so a stream's
+// events never queue behind the bookkeeping of runs that start and end
+// (sessions, leases, run records).
 // With one pool, a burst of runs starting filled its queue, and each of an
 // append's round trips waited there behind hundreds of them: on FerretDB at
 // 500 runs, half a second per round trip, and seconds of delay for followers

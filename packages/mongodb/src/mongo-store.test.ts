@@ -271,6 +271,29 @@ if (url) {
       expect(createdByThen).toBeLessThan(200);
     });
 
+    it("reads a run's record for a follower on the event connections, not behind other operations", async () => {
+      const oneConnection = new URL(url);
+      oneConnection.searchParams.set('maxPoolSize', '1');
+      const store = new MongoStore({ url: oneConnection.href, dbName: newDbName() });
+      stores.push(store);
+      const session = await store.createSession(sessionFixture('u'));
+      const run = runFixture(session, { runId: 'r1', status: 'running' });
+      await store.appendRun(run);
+      await store.readEvents({ userId: 'u', runId: 'r1' }); // the events' connection is open
+      let created = 0;
+      const queued = Array.from({ length: 200 }, () =>
+        store.createSession(sessionFixture('u')).then(() => created++),
+      );
+      const record = await store.getRun({ userId: 'u', runId: 'r1' }, { following: true });
+      const createdByThen = created;
+      await Promise.all(queued);
+      expect(record).toEqual(run);
+      // Through the one shared connection it would have waited for all 200 (see above).
+      expect(createdByThen).toBeLessThan(200);
+      // Another user's run stays out of reach on that path too.
+      expect(await store.getRun({ userId: 'v', runId: 'r1' }, { following: true })).toBeNull();
+    });
+
     it('lets several instances open a new database at once', async () => {
       const dbName = `agentrpc_test_${randomUUID().slice(0, 8)}`;
       const opening = Array.from({ length: 4 }, () => {

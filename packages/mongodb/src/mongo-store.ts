@@ -10,6 +10,7 @@ import {
   type CacheKey,
   type EventBatch,
   type EventQuery,
+  type GetRunOptions,
   type Lease,
   type Memory,
   type MemoryPatch,
@@ -110,7 +111,10 @@ export class MongoStore implements Store {
     return collections((await this.#open()).db, this.#options.collectionPrefix ?? '');
   }
 
-  /** The collections through the event pool (mongo-clients.ts): for the event log's live path only. */
+  /**
+   * The collections through the event pool (mongo-clients.ts): for the event
+   * log's live path only, its appends and what followers read.
+   */
   async #eventC(): Promise<Collections> {
     return collections((await this.#open()).eventDb, this.#options.collectionPrefix ?? '');
   }
@@ -184,8 +188,12 @@ export class MongoStore implements Store {
     });
   }
 
-  getRun(key: RunKey): Promise<RunRecord | null> {
-    return guarded('read a run', async () => strip(await findRun(await this.#c(), key)));
+  /** A follower's read goes through the event pool, with the rest of its reading. */
+  getRun(key: RunKey, options?: GetRunOptions): Promise<RunRecord | null> {
+    return guarded('read a run', async () => {
+      const c = options?.following ? await this.#eventC() : await this.#c();
+      return strip(await findRun(c, key));
+    });
   }
 
   getRuns(keys: RunKey[]): Promise<(RunRecord | null)[]> {

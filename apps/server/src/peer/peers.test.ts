@@ -5,7 +5,15 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
-import { Agent, DemoModel, MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
+import {
+  Agent,
+  DemoModel,
+  type GetRunOptions,
+  MemoryStore,
+  type RunEvent,
+  type RunKey,
+  type Store,
+} from '@agentrpc/core';
 import { createClient } from '@agentrpc/sdk';
 import { createTcpProxy } from '@agentrpc/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,12 +23,21 @@ import { peerEventsPath } from './peer-endpoint.ts';
 const secret = 'a-peer-secret-of-some-length';
 const apiKey = 'key-alice';
 
-/** The store, counting the event-log reads made through this view of it. */
+/**
+ * The store, counting the event-log reads made through this view of it, and
+ * noting how each run record was asked for.
+ */
 function countingReads(store: MemoryStore) {
-  const counted = { reads: 0 };
+  const counted = { reads: 0, recordReads: [] as (GetRunOptions | undefined)[] };
   const view = new Proxy(store, {
     get(target, name) {
       if (name === 'readEvents' || name === 'readEventBatches') counted.reads++;
+      if (name === 'getRun') {
+        return (key: RunKey, options?: GetRunOptions) => {
+          counted.recordReads.push(options);
+          return target.getRun(key);
+        };
+      }
       const value = Reflect.get(target, name, target) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
@@ -117,8 +134,10 @@ describe('instances sharing a peer secret', () => {
     const { own, followed } = await runAndFollow(runner, follower);
     expect(own.length).toBeGreaterThan(10);
     expect(followed).toEqual(own);
-    // The follower's instance read no event of the run from the store.
+    // The follower's instance read no event of the run from the store, and its
+    // record once, as a follower's (a store may serve that on a path of its own).
     expect(b.counted.reads).toBe(0);
+    expect(b.counted.recordReads).toEqual([{ following: true }]);
     const counted = await follower.services.metrics.registry.metrics();
     expect(counted).toContain('agentrpc_peer_reads_total{outcome="started"} 1');
     expect(counted).not.toContain('outcome="failed"');

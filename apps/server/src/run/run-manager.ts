@@ -306,7 +306,9 @@ export class RunManager {
     try {
       // A run live here for this user is known to be theirs without asking the store.
       const ownedHere = this.#active.has(activeKey({ userId, runId }));
-      const record = ownedHere ? undefined : await this.#store.getRun({ userId, runId });
+      const record = ownedHere
+        ? undefined
+        : await this.#store.getRun({ userId, runId }, { following: true });
       if (!ownedHere && !record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
       const relay = record && this.#peers?.relayFor(record);
       const hubOf = () => {

@@ -106,6 +106,17 @@ export interface Lease {
   ttlMs: number;
 }
 
+/** How one run's record is read. */
+export interface GetRunOptions {
+  /**
+   * A subscriber waits on this read before it can follow the run (a reader of
+   * a run that is not live in its process). A store with a separate path for
+   * live readers serves it there, so that it does not queue behind the
+   * bookkeeping of runs starting and ending (MongoStore: its event pool).
+   */
+  following?: boolean;
+}
+
 export interface Store {
   createSession(session: Session): Promise<Session>;
   getSession(key: SessionKey): Promise<Session | null>;
@@ -119,7 +130,7 @@ export interface Store {
   /** Throws CONFLICT when the run id exists. */
   appendRun(run: RunRecord): Promise<void>;
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord>;
-  getRun(key: RunKey): Promise<RunRecord | null>;
+  getRun(key: RunKey, options?: GetRunOptions): Promise<RunRecord | null>;
   /**
    * Several runs' records in one call, in the order asked, null for one the
    * user has not: a server watching its running runs for cancel requests
