@@ -249,29 +249,12 @@ if (url) {
       await client.close();
     });
 
-    it('appends events on connections of their own, not behind other operations', async () => {
-      // One connection for everything else, so its operations queue one behind another.
-      const oneConnection = new URL(url);
-      oneConnection.searchParams.set('maxPoolSize', '1');
-      const store = new MongoStore({ url: oneConnection.href, dbName: newDbName() });
-      stores.push(store);
-      const session = await store.createSession(sessionFixture('u'));
-      await store.appendRun(runFixture(session, { runId: 'r1', status: 'running' }));
-      await store.readEvents({ userId: 'u', runId: 'r1' }); // the events' connection is open
-      let created = 0;
-      const queued = Array.from({ length: 200 }, () =>
-        store.createSession(sessionFixture('u')).then(() => created++),
-      );
-      await store.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1)]);
-      const createdByThen = created;
-      await Promise.all(queued);
-      // On one shared pool, which serves in order, the append would have waited for all 200.
-      // (How many finish meanwhile is up to the server: FerretDB on SQLite takes writes one at a
-      // time, and on a busy machine well over half of them have gone by.)
-      expect(createdByThen).toBeLessThan(200);
-    });
-
-    it("reads a run's record for a follower on the event connections, not behind other operations", async () => {
+    /**
+     * A store with one connection for everything but the event log's live path,
+     * so that its operations queue one behind another, and a running run r1 whose
+     * event connection is open.
+     */
+    const oneMainConnection = async () => {
       const oneConnection = new URL(url);
       oneConnection.searchParams.set('maxPoolSize', '1');
       const store = new MongoStore({ url: oneConnection.href, dbName: newDbName() });
@@ -279,17 +262,41 @@ if (url) {
       const session = await store.createSession(sessionFixture('u'));
       const run = runFixture(session, { runId: 'r1', status: 'running' });
       await store.appendRun(run);
-      await store.readEvents({ userId: 'u', runId: 'r1' }); // the events' connection is open
+      await store.readEvents({ userId: 'u', runId: 'r1' });
+      return { store, run };
+    };
+
+    /** How many of 200 sessions queued on the main connection were made by the time `work` was done. */
+    const madeDuring = async (store: MongoStore, work: () => Promise<unknown>) => {
       let created = 0;
       const queued = Array.from({ length: 200 }, () =>
         store.createSession(sessionFixture('u')).then(() => created++),
       );
-      const record = await store.getRun({ userId: 'u', runId: 'r1' }, { following: true });
+      await work();
       const createdByThen = created;
       await Promise.all(queued);
+      return createdByThen;
+    };
+
+    it('appends events on connections of their own, not behind other operations', async () => {
+      const { store } = await oneMainConnection();
+      const made = await madeDuring(store, () =>
+        store.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1)]),
+      );
+      // On one shared pool, which serves in order, the append would have waited for all 200.
+      // (How many finish meanwhile is up to the server: FerretDB on SQLite takes writes one at a
+      // time, and on a busy machine well over half of them have gone by.)
+      expect(made).toBeLessThan(200);
+    });
+
+    it("reads a run's record for a follower on the event connections, not behind other operations", async () => {
+      const { store, run } = await oneMainConnection();
+      let record: unknown;
+      const made = await madeDuring(store, async () => {
+        record = await store.getRun({ userId: 'u', runId: 'r1' }, { following: true });
+      });
       expect(record).toEqual(run);
-      // Through the one shared connection it would have waited for all 200 (see above).
-      expect(createdByThen).toBeLessThan(200);
+      expect(made).toBeLessThan(200); // through the shared connection, all 200 first
       // Another user's run stays out of reach on that path too.
       expect(await store.getRun({ userId: 'v', runId: 'r1' }, { following: true })).toBeNull();
     });
