@@ -1,5 +1,5 @@
 import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
-import { createFeed, type Feed, pushTo } from '@agentrpc/core/internal';
+import { createFeed, type Feed, type FeedSink, pushTo } from '@agentrpc/core/internal';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
 import { followRun } from './follow-run.ts';
@@ -28,14 +28,18 @@ function readByPush(feed: Feed<RunEvent>) {
   return Object.assign(reader, { control });
 }
 
-/** `store`, calling `beforeRead` before each read of a run's record (getRun, getRuns). */
-function onRecordReads(store: Store, beforeRead: () => Promise<void> | void): Store {
+/** `store`, calling `beforeRead` before each call of the methods named (by default the run record's reads). */
+function beforeReads(
+  store: Store,
+  beforeRead: () => Promise<void> | void,
+  methods: readonly (keyof Store)[] = ['getRun', 'getRuns'],
+): Store {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       const bound = value.bind(target);
-      if (property !== 'getRun' && property !== 'getRuns') return bound;
+      if (!methods.includes(property as keyof Store)) return bound;
       return async (...args: unknown[]) => {
         await beforeRead();
         return bound(...args);
@@ -95,7 +99,7 @@ describe('followRun', () => {
     const run = runFixture(session, { status: 'running' });
     await store.appendRun(run);
     let recordReads = 0;
-    const counting = onRecordReads(store, () => {
+    const counting = beforeReads(store, () => {
       recordReads++;
     });
     // Rounds of 10 polls of 10 ms; the run adds an event every 25 ms, so most polls find one.
@@ -128,7 +132,7 @@ describe('followRun', () => {
       letThrough = resolve;
     });
     let recordReads = 0;
-    const slowRecords = onRecordReads(store, () => {
+    const slowRecords = beforeReads(store, () => {
       recordReads++;
       return through;
     });
@@ -291,6 +295,183 @@ describe('followRun', () => {
     await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
     expect(asked).toEqual([0]);
     expect(String(failures[0])).toContain('skipped from seq 2 to 4');
+    reader.control.stop();
+  });
+
+  it('reads the log while the relay connects, and takes each event once from whichever has it first', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    const events = [1, 2, 3, 4, 5].map((seq) => contentEvent(run.runId, seq));
+    await store.appendEvents(run, events.slice(0, 3));
+    /** The relay's sink once it is asked; it says nothing until the test speaks for it. */
+    let relaySink: FeedSink<RunEvent> | undefined;
+    const failures: unknown[] = [];
+    const relay = {
+      follow: () =>
+        createFeed<RunEvent>((sink) => {
+          relaySink = sink;
+          return { resume: () => {}, stop: () => {} };
+        }),
+      onFailure: (error: unknown) => failures.push(error),
+    };
+    const poller = new LogPoller({ store, pollMs: 10 });
+    const reader = readByPush(
+      followRun({
+        store,
+        hubOf: () => undefined,
+        userId: 'u',
+        runId: run.runId,
+        afterSeq: 0,
+        poller,
+        relay,
+      }),
+    );
+    // The relay has not answered: the logged events come from the store.
+    await expect.poll(() => reader.seen).toEqual([1, 2, 3]);
+    // It answers from the start; what the store gave is not given again.
+    for (const event of events) relaySink?.value(event);
+    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
+    // The log catches up behind the relay: nothing more, and the relay is kept.
+    await store.appendEvents(run, events.slice(3));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
+    expect(failures).toEqual([]);
+    relaySink?.end();
+    reader.control.stop();
+  });
+
+  it('polls the store while the relay is silent, and not once it answers', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    const events = [1, 2, 3].map((seq) => contentEvent(run.runId, seq));
+    await store.appendEvents(run, events.slice(0, 1));
+    let reads = 0;
+    const counting = beforeReads(store, () => {
+      reads++;
+    }, ['readEvents', 'readEventBatches']);
+    let relaySink: FeedSink<RunEvent> | undefined;
+    const relay = {
+      follow: () =>
+        createFeed<RunEvent>((sink) => {
+          relaySink = sink;
+          return { resume: () => {}, stop: () => {} };
+        }),
+      onFailure: (error: unknown) => {
+        throw error;
+      },
+    };
+    const reader = readByPush(
+      followRun({
+        store: counting,
+        hubOf: () => undefined,
+        userId: 'u',
+        runId: run.runId,
+        afterSeq: 0,
+        poller: new LogPoller({ store: counting, pollMs: 10 }),
+        relay,
+      }),
+    );
+    // The store has event 1, and is polled every 10 ms while the relay says nothing.
+    await expect.poll(() => reads).toBeGreaterThan(3);
+    expect(reader.seen).toEqual([1]);
+    for (const event of events) relaySink?.value(event);
+    expect(reader.seen).toEqual([1, 2, 3]);
+    // Some ten polls' time: the relay streams, the store is left alone (a
+    // poll under way when it answered may still end).
+    const readsOnceAnswered = reads;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reads - readsOnceAnswered).toBeLessThanOrEqual(1);
+    reader.control.stop();
+  });
+
+  it('keeps a relayed event for a reader the store’s events paused, until it asks for more', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    const events = [1, 2, 3, 4].map((seq) => contentEvent(run.runId, seq));
+    await store.appendEvents(run, events.slice(0, 1));
+    const relay = {
+      // Answers 5 ms in, from the start, pausing whenever its reader asks.
+      follow: () =>
+        createFeed<RunEvent>((sink) => {
+          let next = 0;
+          const push = () => {
+            while (next < events.length) {
+              if (!sink.value(events[next++] as RunEvent)) return;
+            }
+          };
+          setTimeout(push, 5);
+          return { resume: push, stop: () => {} };
+        }),
+      onFailure: (error: unknown) => {
+        throw error;
+      },
+    };
+    const reader = readByPush(
+      followRun({
+        store,
+        hubOf: () => undefined,
+        userId: 'u',
+        runId: run.runId,
+        afterSeq: 0,
+        poller: new LogPoller({ store, pollMs: 10 }),
+        relay,
+      }),
+    );
+    reader.wantMore = false;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(reader.seen).toEqual([1]);
+    reader.wantMore = true;
+    reader.control.resume();
+    expect(reader.seen).toEqual([1, 2, 3, 4]);
+    reader.control.stop();
+  });
+
+  it('takes from the store read what it has beyond what the relay delivered meanwhile', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    const events = [1, 2, 3, 4, 5].map((seq) => contentEvent(run.runId, seq));
+    await store.appendEvents(run, events.slice(0, 4));
+    // The store's reads take 30 ms; the relay answers with the first two events
+    // while the first read is under way, and with the rest when the test says.
+    const slowReads = beforeReads(store, () => new Promise((resolve) => setTimeout(resolve, 30)), [
+      'readEvents',
+    ]);
+    let relaySink: FeedSink<RunEvent> | undefined;
+    const relay = {
+      follow: () =>
+        createFeed<RunEvent>((sink) => {
+          relaySink = sink;
+          setTimeout(() => {
+            for (const event of events.slice(0, 2)) sink.value(event);
+          }, 5);
+          return { resume: () => {}, stop: () => {} };
+        }),
+      onFailure: (error: unknown) => {
+        throw error;
+      },
+    };
+    const reader = readByPush(
+      followRun({
+        store: slowReads,
+        hubOf: () => undefined,
+        userId: 'u',
+        runId: run.runId,
+        afterSeq: 0,
+        poller: new LogPoller({ store: slowReads, pollMs: 10 }),
+        relay,
+      }),
+    );
+    await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
+    for (const event of events) relaySink?.value(event);
+    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
     reader.control.stop();
   });
 });

@@ -1,9 +1,11 @@
 // Reading a run's events for a subscriber: replay from the store's event log,
 // follow the live hub when the run is in this process, stream it from the
-// instance running it when that one can be asked (a relay, peer/peers.ts), and
-// otherwise poll the log (with every other such reader, log-poller.ts), until
-// the terminal event (a pause that was continued is not one). Events from the
-// live hub are handed to the subscriber as the hub gets them, in the same call.
+// instance running it when that one can be asked (a relay, peer/peers.ts; the
+// log is polled beside it until it first answers, each event taken once, from
+// whichever has it first), and otherwise poll the log (with every other such
+// reader, log-poller.ts), until the terminal event (a pause that was continued
+// is not one). Events from the live hub are handed to the subscriber as the
+// hub gets them, in the same call.
 import { isTerminalEvent, type RunEvent, type Store } from '@agentrpc/core';
 import {
   createFeed,
@@ -68,9 +70,14 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   let looking = false;
   let watched: RunHub | undefined;
   let unwatch: (() => void) | undefined;
-  /** The relay is tried once, before the store is polled; it is 'done' when it stopped. */
-  let relay: 'unused' | 'live' | 'done' = options.relay ? 'unused' : 'done';
+  /**
+   * The relay is tried once: asked ('connecting', the store polled beside it),
+   * then 'live' from its first event on, 'done' when it stopped.
+   */
+  let relay: 'unused' | 'connecting' | 'live' | 'done' = options.relay ? 'unused' : 'done';
   let relayControl: FeedControl | undefined;
+  /** The relay's next event, come while the store's events had the reader paused. */
+  let heldFromRelay: RunEvent | undefined;
 
   const finish = (how: 'end' | 'stop' | { error: unknown }) => {
     if (over) return;
@@ -124,8 +131,18 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
       if (hub.done) finish('end');
       return;
     }
-    if (relay === 'unused') return startRelay();
-    if (relay === 'live') return relayControl?.resume();
+    if (relay === 'live') {
+      const held = heldFromRelay;
+      heldFromRelay = undefined;
+      if (held && held.seq === last + 1 && !deliver(held)) return;
+      return relayControl?.resume();
+    }
+    if (relay === 'unused') {
+      // The store is polled too until the relay answers: an instance busy
+      // enough to be slow to answer has its first events logged by then.
+      startRelay();
+      if (over || paused) return;
+    }
     reading = true;
     readLog().then(
       (goOn) => {
@@ -141,7 +158,7 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
 
   /** Streams the run from the instance running it; falls back to the store when that stops short. */
   const startRelay = () => {
-    relay = 'live';
+    relay = 'connecting';
     let dropped = false;
     const fallBack = (error?: unknown) => {
       if (dropped || over) return;
@@ -154,9 +171,14 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
     const control = feed[pushTo]({
       value: (event) => {
         if (dropped || over) return false;
+        relay = 'live';
         if (event.seq <= last) return true; // delivered already
         if (event.seq !== last + 1) {
           fallBack(new Error(`the relay skipped from seq ${last} to ${event.seq}`));
+          return false;
+        }
+        if (paused) {
+          heldFromRelay = event;
           return false;
         }
         return deliver(event);
@@ -169,9 +191,10 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
   };
 
   const dropRelay = () => {
-    if (relay === 'live') relay = 'done';
+    if (relay === 'connecting' || relay === 'live') relay = 'done';
     relayControl?.stop();
     relayControl = undefined;
+    heldFromRelay = undefined; // the store has it
   };
 
   /** One pass over the stored log; false when reading must stop here. */
@@ -181,12 +204,15 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
     const events = atEnd ? await poller.next(query, signal) : await store.readEvents(query);
     if (signal?.aborted) return !over; // the next step ends it
     for (const event of events) {
-      if (over || event.seq !== last + 1) break; // a gap: the rest is still being written
+      if (over) break;
+      if (event.seq <= last) continue; // the relay delivered it meanwhile
+      if (event.seq !== last + 1) break; // a gap: the rest is still being written
       if (!deliver(event)) return false;
     }
     if (over) return false;
     atEnd = events.length < readLimit || last !== events.at(-1)?.seq;
-    if (last !== before) return true;
+    // While the relay is asked, it ends reading when the run ends.
+    if (last !== before || relay !== 'done') return true;
     // Nothing new in the log. A run that ends writes its terminal event there,
     // so its record is read only to see whether a pause still holds, and once
     // a round of polls for a run that is gone (its session deleted). Polling
