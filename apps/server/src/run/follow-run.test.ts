@@ -388,6 +388,54 @@ describe('followRun', () => {
     reader.control.stop();
   });
 
+  it('leaves the run to the relay when the store fails beside it, and fails when the relay stops too', async () => {
+    const store = new MemoryStore();
+    const session = await store.createSession(sessionFixture('u'));
+    const run = runFixture(session, { status: 'running' });
+    await store.appendRun(run);
+    const events = [1, 2].map((seq) => contentEvent(run.runId, seq));
+    let reads = 0;
+    const failing = beforeReads(store, () => {
+      reads++;
+      throw new Error('the store is down');
+    }, ['readEvents', 'readEventBatches']);
+    let relaySink: FeedSink<RunEvent> | undefined;
+    const relay = {
+      follow: () =>
+        createFeed<RunEvent>((sink) => {
+          relaySink = sink;
+          return { resume: () => {}, stop: () => {} };
+        }),
+      onFailure: () => {},
+    };
+    const reader = { seen: [] as number[], failed: undefined as unknown };
+    followRun({
+      store: failing,
+      hubOf: () => undefined,
+      userId: 'u',
+      runId: run.runId,
+      afterSeq: 0,
+      poller: new LogPoller({ store: failing, pollMs: 10 }),
+      relay,
+    })[pushTo]({
+      value: (event) => reader.seen.push(event.seq) > 0,
+      end: () => {},
+      fail: (error) => {
+        reader.failed = error;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // One read failed; the reader waits for the relay, unharmed and without polling on.
+    expect(reads).toBe(1);
+    expect(reader.failed).toBeUndefined();
+    for (const event of events) relaySink?.value(event);
+    expect(reader.seen).toEqual([1, 2]);
+    // The relay is cut: the store is read on, and its failure now ends reading.
+    relaySink?.fail(new Error('cut'));
+    await expect.poll(() => String(reader.failed)).toContain('the store is down');
+    expect(reads).toBe(2);
+  });
+
   it('keeps a relayed event for a reader the store’s events paused, until it asks for more', async () => {
     const store = new MemoryStore();
     const session = await store.createSession(sessionFixture('u'));

@@ -151,6 +151,10 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
       },
       (error: unknown) => {
         reading = false;
+        // Beside a relay, the store is only a head start: polling stops and
+        // the relay carries the run; should it stop, the store is read again,
+        // and a failure there ends reading then.
+        if (relay !== 'done') return;
         finish({ error });
       },
     );
