@@ -2,7 +2,7 @@ import { MemoryStore, type RunEvent, type Store } from '@agentrpc/core';
 import { createFeed, type Feed, type FeedSink, pushTo } from '@agentrpc/core/internal';
 import { contentEvent, runFixture, sessionFixture } from '@agentrpc/core/testing';
 import { describe, expect, it } from 'vitest';
-import { followRun } from './follow-run.ts';
+import { followRun, type Relay } from './follow-run.ts';
 import { LogPoller } from './log-poller.ts';
 import { RunHub } from './run-hub.ts';
 
@@ -56,6 +56,59 @@ function followPolled(store: Store, runId: string) {
   );
   return { poller, reader };
 }
+
+/** The store's reads of the event log. */
+const eventReads: (keyof Store)[] = ['readEvents', 'readEventBatches'];
+
+/** A running run of user u with `count` content events, the first `logged` of them in a store's log. */
+async function runWithEvents(count: number, logged: number) {
+  const store = new MemoryStore();
+  const session = await store.createSession(sessionFixture('u'));
+  const run = runFixture(session, { status: 'running' });
+  await store.appendRun(run);
+  const events = Array.from({ length: count }, (_, i) => contentEvent(run.runId, i + 1));
+  if (logged > 0) await store.appendEvents(run, events.slice(0, logged));
+  return { store, run, events };
+}
+
+/**
+ * A relay the test scripts: `start` runs when it is asked, and may return
+ * what to do on resume; by default it says nothing until the test uses `sink`.
+ */
+function scriptedRelay(start: (sink: FeedSink<RunEvent>) => unknown = () => undefined) {
+  const script = {
+    sink: undefined as FeedSink<RunEvent> | undefined,
+    asked: [] as number[],
+    failures: [] as unknown[],
+    relay: {
+      follow: (afterSeq: number) => {
+        script.asked.push(afterSeq);
+        return createFeed<RunEvent>((sink) => {
+          script.sink = sink;
+          const onResume = start(sink);
+          const resume = typeof onResume === 'function' ? (onResume as () => void) : () => {};
+          return { resume, stop: () => {} };
+        });
+      },
+      onFailure: (error: unknown) => {
+        script.failures.push(error);
+      },
+    } satisfies Relay,
+  };
+  return script;
+}
+
+/** Follows run `runId` of user u from its start, with `relay` beside a log polled every 10 ms. */
+const followRelayed = (store: Store, runId: string, relay: Relay) =>
+  followRun({
+    store,
+    hubOf: () => undefined,
+    userId: 'u',
+    runId,
+    afterSeq: 0,
+    poller: new LogPoller({ store, pollMs: 10 }),
+    relay,
+  });
 
 describe('followRun', () => {
   it('yields the log in order and waits at a gap instead of spinning', async () => {
@@ -258,268 +311,140 @@ describe('followRun', () => {
     expect(String(failures[0])).toContain('socket gone');
   });
 
-  it('takes the relay in order, and reads the store on from where a skipping relay got to', async () => {
-    const store = new MemoryStore();
-    const session = await store.createSession(sessionFixture('u'));
-    const run = runFixture(session, { status: 'running' });
-    await store.appendRun(run);
-    const events = [1, 2, 3, 4].map((seq) => contentEvent(run.runId, seq));
-    await store.appendEvents(run, events);
-    const asked: number[] = [];
-    const failures: unknown[] = [];
-    const relay = {
+  describe('with a relay', () => {
+    it('takes the relay in order, and reads the store on from where a skipping relay got to', async () => {
+      const { store, run, events } = await runWithEvents(4, 4);
       // Events 1 and 2 (and 1 again), then one past a gap: the relay cannot be trusted past it.
-      follow: (afterSeq: number) => {
-        asked.push(afterSeq);
-        return createFeed<RunEvent>((sink) => {
-          for (const event of [events[0], events[1], events[0], events[3]]) {
-            if (!sink.value(event as RunEvent)) break;
-          }
-          return { resume: () => {}, stop: () => {} };
-        });
-      },
-      onFailure: (error: unknown) => failures.push(error),
-    };
-    const poller = new LogPoller({ store, pollMs: 10 });
-    const reader = readByPush(
-      followRun({
-        store,
-        hubOf: () => undefined,
-        userId: 'u',
-        runId: run.runId,
-        afterSeq: 0,
-        poller,
-        relay,
-      }),
-    );
-    await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
-    expect(asked).toEqual([0]);
-    expect(String(failures[0])).toContain('skipped from seq 2 to 4');
-    reader.control.stop();
-  });
-
-  it('reads the log while the relay connects, and takes each event once from whichever has it first', async () => {
-    const store = new MemoryStore();
-    const session = await store.createSession(sessionFixture('u'));
-    const run = runFixture(session, { status: 'running' });
-    await store.appendRun(run);
-    const events = [1, 2, 3, 4, 5].map((seq) => contentEvent(run.runId, seq));
-    await store.appendEvents(run, events.slice(0, 3));
-    /** The relay's sink once it is asked; it says nothing until the test speaks for it. */
-    let relaySink: FeedSink<RunEvent> | undefined;
-    const failures: unknown[] = [];
-    const relay = {
-      follow: () =>
-        createFeed<RunEvent>((sink) => {
-          relaySink = sink;
-          return { resume: () => {}, stop: () => {} };
-        }),
-      onFailure: (error: unknown) => failures.push(error),
-    };
-    const poller = new LogPoller({ store, pollMs: 10 });
-    const reader = readByPush(
-      followRun({
-        store,
-        hubOf: () => undefined,
-        userId: 'u',
-        runId: run.runId,
-        afterSeq: 0,
-        poller,
-        relay,
-      }),
-    );
-    // The relay has not answered: the logged events come from the store.
-    await expect.poll(() => reader.seen).toEqual([1, 2, 3]);
-    // It answers from the start; what the store gave is not given again.
-    for (const event of events) relaySink?.value(event);
-    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
-    // The log catches up behind the relay: nothing more, and the relay is kept.
-    await store.appendEvents(run, events.slice(3));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
-    expect(failures).toEqual([]);
-    relaySink?.end();
-    reader.control.stop();
-  });
-
-  it('polls the store while the relay is silent, and not once it answers', async () => {
-    const store = new MemoryStore();
-    const session = await store.createSession(sessionFixture('u'));
-    const run = runFixture(session, { status: 'running' });
-    await store.appendRun(run);
-    const events = [1, 2, 3].map((seq) => contentEvent(run.runId, seq));
-    await store.appendEvents(run, events.slice(0, 1));
-    let reads = 0;
-    const counting = beforeReads(store, () => {
-      reads++;
-    }, ['readEvents', 'readEventBatches']);
-    let relaySink: FeedSink<RunEvent> | undefined;
-    const relay = {
-      follow: () =>
-        createFeed<RunEvent>((sink) => {
-          relaySink = sink;
-          return { resume: () => {}, stop: () => {} };
-        }),
-      onFailure: (error: unknown) => {
-        throw error;
-      },
-    };
-    const reader = readByPush(
-      followRun({
-        store: counting,
-        hubOf: () => undefined,
-        userId: 'u',
-        runId: run.runId,
-        afterSeq: 0,
-        poller: new LogPoller({ store: counting, pollMs: 10 }),
-        relay,
-      }),
-    );
-    // The store has event 1, and is polled every 10 ms while the relay says nothing.
-    await expect.poll(() => reads).toBeGreaterThan(3);
-    expect(reader.seen).toEqual([1]);
-    for (const event of events) relaySink?.value(event);
-    expect(reader.seen).toEqual([1, 2, 3]);
-    // Some ten polls' time: the relay streams, the store is left alone (a
-    // poll under way when it answered may still end).
-    const readsOnceAnswered = reads;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(reads - readsOnceAnswered).toBeLessThanOrEqual(1);
-    reader.control.stop();
-  });
-
-  it('leaves the run to the relay when the store fails beside it, and fails when the relay stops too', async () => {
-    const store = new MemoryStore();
-    const session = await store.createSession(sessionFixture('u'));
-    const run = runFixture(session, { status: 'running' });
-    await store.appendRun(run);
-    const events = [1, 2].map((seq) => contentEvent(run.runId, seq));
-    let reads = 0;
-    const failing = beforeReads(store, () => {
-      reads++;
-      throw new Error('the store is down');
-    }, ['readEvents', 'readEventBatches']);
-    let relaySink: FeedSink<RunEvent> | undefined;
-    const relay = {
-      follow: () =>
-        createFeed<RunEvent>((sink) => {
-          relaySink = sink;
-          return { resume: () => {}, stop: () => {} };
-        }),
-      onFailure: () => {},
-    };
-    const reader = { seen: [] as number[], failed: undefined as unknown };
-    followRun({
-      store: failing,
-      hubOf: () => undefined,
-      userId: 'u',
-      runId: run.runId,
-      afterSeq: 0,
-      poller: new LogPoller({ store: failing, pollMs: 10 }),
-      relay,
-    })[pushTo]({
-      value: (event) => reader.seen.push(event.seq) > 0,
-      end: () => {},
-      fail: (error) => {
-        reader.failed = error;
-      },
+      const script = scriptedRelay((sink) => {
+        for (const event of [events[0], events[1], events[0], events[3]]) {
+          if (!sink.value(event as RunEvent)) break;
+        }
+      });
+      const reader = readByPush(followRelayed(store, run.runId, script.relay));
+      await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
+      expect(script.asked).toEqual([0]);
+      expect(String(script.failures[0])).toContain('skipped from seq 2 to 4');
+      reader.control.stop();
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // One read failed; the reader waits for the relay, unharmed and without polling on.
-    expect(reads).toBe(1);
-    expect(reader.failed).toBeUndefined();
-    for (const event of events) relaySink?.value(event);
-    expect(reader.seen).toEqual([1, 2]);
-    // The relay is cut: the store is read on, and its failure now ends reading.
-    relaySink?.fail(new Error('cut'));
-    await expect.poll(() => String(reader.failed)).toContain('the store is down');
-    expect(reads).toBe(2);
-  });
 
-  it('keeps a relayed event for a reader the store’s events paused, until it asks for more', async () => {
-    const store = new MemoryStore();
-    const session = await store.createSession(sessionFixture('u'));
-    const run = runFixture(session, { status: 'running' });
-    await store.appendRun(run);
-    const events = [1, 2, 3, 4].map((seq) => contentEvent(run.runId, seq));
-    await store.appendEvents(run, events.slice(0, 1));
-    const relay = {
-      // Answers 5 ms in, from the start, pausing whenever its reader asks.
-      follow: () =>
-        createFeed<RunEvent>((sink) => {
-          let next = 0;
-          const push = () => {
-            while (next < events.length) {
-              if (!sink.value(events[next++] as RunEvent)) return;
-            }
-          };
-          setTimeout(push, 5);
-          return { resume: push, stop: () => {} };
-        }),
-      onFailure: (error: unknown) => {
-        throw error;
-      },
-    };
-    const reader = readByPush(
-      followRun({
+    it('reads the log while the relay connects, and takes each event once from whichever has it first', async () => {
+      const { store, run, events } = await runWithEvents(5, 3);
+      const script = scriptedRelay();
+      const reader = readByPush(followRelayed(store, run.runId, script.relay));
+      // The relay has not answered: the logged events come from the store.
+      await expect.poll(() => reader.seen).toEqual([1, 2, 3]);
+      // It answers from the start; what the store gave is not given again.
+      for (const event of events) script.sink?.value(event);
+      expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
+      // The log catches up behind the relay: nothing more, and the relay is kept.
+      await store.appendEvents(run, events.slice(3));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
+      expect(script.failures).toEqual([]);
+      reader.control.stop();
+    });
+
+    it('polls the store while the relay is silent, and not once it answers', async () => {
+      const { store, run, events } = await runWithEvents(3, 1);
+      let reads = 0;
+      const counting = beforeReads(
         store,
-        hubOf: () => undefined,
-        userId: 'u',
-        runId: run.runId,
-        afterSeq: 0,
-        poller: new LogPoller({ store, pollMs: 10 }),
-        relay,
-      }),
-    );
-    reader.wantMore = false;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(reader.seen).toEqual([1]);
-    reader.wantMore = true;
-    reader.control.resume();
-    expect(reader.seen).toEqual([1, 2, 3, 4]);
-    reader.control.stop();
-  });
+        () => {
+          reads++;
+        },
+        eventReads,
+      );
+      const script = scriptedRelay();
+      const reader = readByPush(followRelayed(counting, run.runId, script.relay));
+      // The store has event 1, and is polled every 10 ms while the relay says nothing.
+      await expect.poll(() => reads).toBeGreaterThan(3);
+      expect(reader.seen).toEqual([1]);
+      for (const event of events) script.sink?.value(event);
+      expect(reader.seen).toEqual([1, 2, 3]);
+      // Some ten polls' time: the relay streams, the store is left alone (a
+      // poll under way when it answered may still end).
+      const readsOnceAnswered = reads;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(reads - readsOnceAnswered).toBeLessThanOrEqual(1);
+      reader.control.stop();
+    });
 
-  it('takes from the store read what it has beyond what the relay delivered meanwhile', async () => {
-    const store = new MemoryStore();
-    const session = await store.createSession(sessionFixture('u'));
-    const run = runFixture(session, { status: 'running' });
-    await store.appendRun(run);
-    const events = [1, 2, 3, 4, 5].map((seq) => contentEvent(run.runId, seq));
-    await store.appendEvents(run, events.slice(0, 4));
-    // The store's reads take 30 ms; the relay answers with the first two events
-    // while the first read is under way, and with the rest when the test says.
-    const slowReads = beforeReads(store, () => new Promise((resolve) => setTimeout(resolve, 30)), [
-      'readEvents',
-    ]);
-    let relaySink: FeedSink<RunEvent> | undefined;
-    const relay = {
-      follow: () =>
-        createFeed<RunEvent>((sink) => {
-          relaySink = sink;
-          setTimeout(() => {
-            for (const event of events.slice(0, 2)) sink.value(event);
-          }, 5);
-          return { resume: () => {}, stop: () => {} };
-        }),
-      onFailure: (error: unknown) => {
-        throw error;
-      },
-    };
-    const reader = readByPush(
-      followRun({
-        store: slowReads,
-        hubOf: () => undefined,
-        userId: 'u',
-        runId: run.runId,
-        afterSeq: 0,
-        poller: new LogPoller({ store: slowReads, pollMs: 10 }),
-        relay,
-      }),
-    );
-    await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
-    for (const event of events) relaySink?.value(event);
-    expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
-    reader.control.stop();
+    it('leaves the run to the relay when the store fails beside it, and fails when the relay stops too', async () => {
+      const { store, run, events } = await runWithEvents(2, 0);
+      let reads = 0;
+      const failing = beforeReads(
+        store,
+        () => {
+          reads++;
+          throw new Error('the store is down');
+        },
+        eventReads,
+      );
+      const script = scriptedRelay();
+      const reader = { seen: [] as number[], failed: undefined as unknown };
+      followRelayed(failing, run.runId, script.relay)[pushTo]({
+        value: (event) => reader.seen.push(event.seq) > 0,
+        end: () => {},
+        fail: (error) => {
+          reader.failed = error;
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // One read failed; the reader waits for the relay, unharmed and without polling on.
+      expect(reads).toBe(1);
+      expect(reader.failed).toBeUndefined();
+      for (const event of events) script.sink?.value(event);
+      expect(reader.seen).toEqual([1, 2]);
+      // The relay is cut: the store is read on, and its failure now ends reading.
+      script.sink?.fail(new Error('cut'));
+      await expect.poll(() => String(reader.failed)).toContain('the store is down');
+      expect(reads).toBe(2);
+    });
+
+    it('keeps a relayed event for a reader the store’s events paused, until it asks for more', async () => {
+      const { store, run, events } = await runWithEvents(4, 1);
+      // Answers 5 ms in, from the start, pausing whenever its reader asks.
+      const script = scriptedRelay((sink) => {
+        let next = 0;
+        const push = () => {
+          while (next < events.length) {
+            if (!sink.value(events[next++] as RunEvent)) return;
+          }
+        };
+        setTimeout(push, 5);
+        return push;
+      });
+      const reader = readByPush(followRelayed(store, run.runId, script.relay));
+      reader.wantMore = false;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(reader.seen).toEqual([1]);
+      reader.wantMore = true;
+      reader.control.resume();
+      expect(reader.seen).toEqual([1, 2, 3, 4]);
+      expect(script.failures).toEqual([]);
+      reader.control.stop();
+    });
+
+    it('takes from the store read what it has beyond what the relay delivered meanwhile', async () => {
+      const { store, run, events } = await runWithEvents(5, 4);
+      // The store's reads take 30 ms; the relay answers with the first two events
+      // while the first read is under way, and with the rest when the test says.
+      const slowReads = beforeReads(
+        store,
+        () => new Promise((resolve) => setTimeout(resolve, 30)),
+        ['readEvents'],
+      );
+      const script = scriptedRelay((sink) => {
+        setTimeout(() => {
+          for (const event of events.slice(0, 2)) sink.value(event);
+        }, 5);
+      });
+      const reader = readByPush(followRelayed(slowReads, run.runId, script.relay));
+      await expect.poll(() => reader.seen).toEqual([1, 2, 3, 4]);
+      for (const event of events) script.sink?.value(event);
+      expect(reader.seen).toEqual([1, 2, 3, 4, 5]);
+      expect(script.failures).toEqual([]);
+      reader.control.stop();
+    });
   });
 });
