@@ -198,7 +198,7 @@ function follow(options: FollowOptions, sink: FeedSink<RunEvent>): FeedControl {
     if (relay === 'connecting' || relay === 'live') relay = 'done';
     relayControl?.stop();
     relayControl = undefined;
-    heldFromRelay = undefined; // the store has it
+    heldFromRelay = undefined; // the store will have it too: the log holds every event
   };
 
   /** One pass over the stored log; false when reading must stop here. */
