@@ -25,23 +25,19 @@ const apiKey = 'key-alice';
 
 /**
  * The store, counting the event-log reads made through this view of it, and
- * noting how each run record was asked for. With `logBehind`, the log seen
- * through the view has no event yet, as a log falling behind under load.
+ * noting how each run record was asked for. With `log: 'behind'` the log seen
+ * through the view has no event yet, as a log falling behind under load; with
+ * `log: 'down'` its reads fail.
  */
-function countingReads(store: MemoryStore, options: { logBehind?: boolean } = {}) {
+function countingReads(store: MemoryStore, options: { log?: 'behind' | 'down' } = {}) {
   const counted = { reads: 0, recordReads: [] as (GetRunOptions | undefined)[] };
   const view = new Proxy(store, {
     get(target, name) {
-      if (options.logBehind && name === 'readEvents') {
-        return async () => {
+      if (options.log && (name === 'readEvents' || name === 'readEventBatches')) {
+        return async (queries: unknown) => {
           counted.reads++;
-          return [];
-        };
-      }
-      if (options.logBehind && name === 'readEventBatches') {
-        return async (queries: unknown[]) => {
-          counted.reads++;
-          return queries.map(() => []);
+          if (options.log === 'down') throw new Error('the event log is down');
+          return name === 'readEvents' ? [] : (queries as unknown[]).map(() => []);
         };
       }
       if (name === 'readEvents' || name === 'readEventBatches') counted.reads++;
@@ -143,7 +139,7 @@ describe('instances sharing a peer secret', () => {
     const store = new MemoryStore();
     // The follower's instance sees a log with no events, so every event it
     // delivers came from the instance running the run.
-    const b = countingReads(store, { logBehind: true });
+    const b = countingReads(store, { log: 'behind' });
     const runner = await serve({ store, peers: { secret } });
     const follower = await serve({ store: b.view, peers: { secret } });
     let readsOnceAnswered: number | undefined;
@@ -169,6 +165,20 @@ describe('instances sharing a peer secret', () => {
     expect((await store.getRun({ userId: 'alice', runId: own[0]!.runId }))?.servedBy).toBe(
       runner.url,
     );
+  });
+
+  it('follow from the instance running the run while their own store reads fail', async () => {
+    const store = new MemoryStore();
+    const b = countingReads(store, { log: 'down' });
+    const runner = await serve({ store, peers: { secret } });
+    const follower = await serve({ store: b.view, peers: { secret } });
+    const { own, followed } = await runAndFollow(runner, follower);
+    expect(followed).toEqual(own);
+    expect(b.counted.reads).toBeGreaterThan(0); // tried beside the relay, and let it be
+    expect(warnings).toEqual([]);
+    const counted = await follower.services.metrics.registry.metrics();
+    expect(counted).toContain('agentrpc_peer_reads_total{outcome="started"} 1');
+    expect(counted).not.toContain('outcome="failed"');
   });
 
   it('read the store when the instance running the run refuses them', async () => {
