@@ -11,6 +11,12 @@ import { isBusy, retryAfterPauses, stillLocked, storeError } from './sqlite-erro
 import { migrate } from './sqlite-migrations.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 
+/** The statement for a piece of SQL, compiled once: what the row modules (sqlite-*-rows.ts) are given. */
+export type Sql = (text: string) => StatementSync;
+
+/** The object a row's JSON `data` column holds. */
+export const dataOf = <T>(row: unknown): T => JSON.parse((row as { data: string }).data) as T;
+
 export interface SqliteConnectionOptions {
   /** File path, or ':memory:'. */
   path: string;

@@ -8,8 +8,10 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
+import { clampLimit } from './cursor.ts';
+import type { Sql } from './sqlite-connection.ts';
 import { storedEventText, withRunId } from './stored-events.ts';
-import type { EventBatch } from './types.ts';
+import type { EventBatch, EventQuery } from './types.ts';
 
 /** One run's events, serialised: what goes to the worker. */
 export interface EventRows {
@@ -19,7 +21,7 @@ export interface EventRows {
 }
 
 /** A row of the events table as read: one event, or (last_seq set) a JSON array of them. */
-export interface EventRow {
+interface EventRow {
   seq: number;
   last_seq: number | null;
   data: string;
@@ -87,8 +89,31 @@ export function insertEventRows(db: DatabaseSync, batches: EventRows[]): void {
   });
 }
 
+/** The run's events the query asks for; none when the user has no such run. */
+export function readEventRows(sql: Sql, query: EventQuery): RunEvent[] {
+  const run = sql('SELECT num FROM runs WHERE run_id = ? AND user_id = ?').get(
+    query.runId,
+    query.userId,
+  ) as { num: number } | undefined;
+  if (!run) return [];
+  const afterSeq = query.afterSeq ?? 0;
+  const limit = clampLimit(query.limit, 1000, 10_000);
+  const rows: EventRow[] = [];
+  if (afterSeq > 0) {
+    // The row holding afterSeq may hold events after it too.
+    const holding = sql(
+      'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
+    ).get(run.num, afterSeq) as EventRow | undefined;
+    if (holding?.last_seq && holding.last_seq > afterSeq) rows.push(holding);
+  }
+  const after = sql(
+    'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq > ? ORDER BY seq LIMIT ?',
+  ).all(run.num, afterSeq, limit) as unknown as EventRow[];
+  return eventsOfRows(rows.concat(after), { runId: query.runId, afterSeq, limit });
+}
+
 /** The events of `rows` (run `runId`'s, in seq order) after `afterSeq`, at most `limit` of them. */
-export function eventsOfRows(
+function eventsOfRows(
   rows: EventRow[],
   query: { runId: string; afterSeq: number; limit: number },
 ): RunEvent[] {

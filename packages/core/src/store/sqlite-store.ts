@@ -2,19 +2,44 @@
 // WAL mode lets several processes share the file. Each write is all or
 // nothing; the writes of one turn of the event loop run together at its end,
 // in one transaction (sqlite-write-queue.ts), so each takes what it needs from
-// its arguments when it is called.
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { AgentRpcError } from '../errors.ts';
+// its arguments when it is called. The SQL of each kind of record is in its
+// own module (sqlite-session-rows.ts, sqlite-run-rows.ts, …); this class
+// decides when each runs: a read at once, a write with its turn's others.
+import type { DatabaseSync } from 'node:sqlite';
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
-import { deepMerge } from '../session/deep-merge.ts';
-import { addUsage, type Memory, type Session } from '../session/types.ts';
+import type { Memory, Session } from '../session/types.ts';
 import { copyValue } from './copy-value.ts';
-import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
-import { SqliteConnection } from './sqlite-connection.ts';
+import { readCachedResponse, writeCachedResponse } from './sqlite-cache-rows.ts';
+import { type Sql, SqliteConnection } from './sqlite-connection.ts';
 import { storeError } from './sqlite-errors.ts';
-import { type EventRow, eventsOfRows, insertEventRows, toEventRows } from './sqlite-event-rows.ts';
+import { insertEventRows, readEventRows, toEventRows } from './sqlite-event-rows.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
+import { dropLease, extendLease, takeLease } from './sqlite-lease-rows.ts';
+import {
+  deleteMemoryRow,
+  insertMemory,
+  listMemoryRows,
+  type MemoryKey,
+  patchMemory,
+} from './sqlite-memory-rows.ts';
+import {
+  insertRun,
+  listRunRows,
+  listUnfinishedRunRows,
+  patchRun,
+  readRun,
+  runRowOf,
+} from './sqlite-run-rows.ts';
+import {
+  deleteIdleSessionRows,
+  deleteSessionRow,
+  insertSession,
+  listSessionRows,
+  mergeSessionState,
+  patchSession,
+  readSession,
+} from './sqlite-session-rows.ts';
 import type {
   CachedResponse,
   CacheKey,
@@ -50,10 +75,10 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-const parse = <T>(row: unknown): T => JSON.parse((row as { data: string }).data) as T;
-
 /** The key's ids, taken when a write is queued: the caller's object may change before it runs. */
 const sessionKey = ({ userId, sessionId }: SessionKey): SessionKey => ({ userId, sessionId });
+const runKey = ({ userId, runId }: RunKey): RunKey => ({ userId, runId });
+const memoryKey = ({ userId, memoryId }: MemoryKey): MemoryKey => ({ userId, memoryId });
 
 const defaultBusyTimeoutMs = 5000;
 
@@ -62,32 +87,37 @@ export class SqliteStore implements Store {
   readonly #eventWrites: 'worker' | 'inline';
   readonly #busyTimeoutMs: number;
   readonly #connection: SqliteConnection;
+  readonly #sql: Sql;
   #eventWriter: SqliteEventWriter | undefined;
 
   constructor(options: SqliteStoreOptions = {}) {
     this.path = options.path ?? '.agentrpc/agentrpc.db';
     this.#eventWrites = this.path === ':memory:' ? 'inline' : (options.eventWrites ?? 'worker');
     this.#busyTimeoutMs = options.busyTimeoutMs ?? defaultBusyTimeoutMs;
-    this.#connection = new SqliteConnection({
+    const connection = new SqliteConnection({
       path: this.path,
       busyTimeoutMs: this.#busyTimeoutMs,
       checkpointsElsewhere: this.#eventWrites === 'worker',
     });
+    this.#connection = connection;
+    this.#sql = (text) => connection.sql(text);
   }
 
-  #use<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
-    return this.#connection.use(action, work);
+  /** Reads at once. */
+  #read<T>(action: string, work: (sql: Sql) => T): Promise<T> {
+    return this.#connection.use(action, () => work(this.#sql));
   }
 
-  #write<T>(action: string, work: (db: DatabaseSync) => T): Promise<T> {
-    return this.#connection.write(action, work);
+  /** Writes with the other writes of this turn. */
+  #write<T>(action: string, work: (sql: Sql, db: DatabaseSync) => T): Promise<T> {
+    return this.#connection.write(action, (db) => work(this.#sql, db));
   }
 
   /** A write whose arguments are taken (copied, serialised) now; failing that fails the write. */
   #writeTaking<A, T>(
     action: string,
     take: () => A,
-    work: (taken: A, db: DatabaseSync) => T,
+    work: (taken: A, sql: Sql, db: DatabaseSync) => T,
   ): Promise<T> {
     let taken: A;
     try {
@@ -95,92 +125,23 @@ export class SqliteStore implements Store {
     } catch (error) {
       return Promise.reject(storeError(action, error));
     }
-    return this.#write(action, (db) => work(taken, db));
-  }
-
-  #sql(sql: string): StatementSync {
-    return this.#connection.sql(sql);
-  }
-
-  #sessionRow(key: SessionKey): Session | undefined {
-    const row = this.#sql('SELECT data FROM sessions WHERE session_id = ? AND user_id = ?').get(
-      key.sessionId,
-      key.userId,
-    );
-    return row ? parse<Session>(row) : undefined;
-  }
-
-  #writeSession(session: Session) {
-    this.#sql(
-      'UPDATE sessions SET name = ?, updated_at = ?, data = ? WHERE user_id = ? AND session_id = ?',
-    ).run(
-      session.name,
-      session.updatedAt,
-      JSON.stringify(session),
-      session.userId,
-      session.sessionId,
-    );
+    return this.#write(action, (sql, db) => work(taken, sql, db));
   }
 
   createSession(input: Session): Promise<Session> {
     return this.#writeTaking(
       'create a session',
       () => copyValue(input),
-      (session) => {
-        const inserted = this.#sql(
-          'INSERT INTO sessions (session_id, user_id, agent_id, name, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        ).run(
-          session.sessionId,
-          session.userId,
-          session.agentId,
-          session.name,
-          session.createdAt,
-          session.updatedAt,
-          JSON.stringify(session),
-        );
-        if (!inserted.changes)
-          throw new AgentRpcError('CONFLICT', `session ${session.sessionId} exists`);
-        return session;
-      },
+      (session, sql) => insertSession(sql, session),
     );
   }
 
   getSession(key: SessionKey): Promise<Session | null> {
-    return this.#use('read a session', () => this.#sessionRow(key) ?? null);
+    return this.#read('read a session', (sql) => readSession(sql, key) ?? null);
   }
 
   listSessions(query: SessionQuery): Promise<Page<Session>> {
-    return this.#use('list sessions', () => {
-      const column = query.sortBy === 'createdAt' ? 'created_at' : 'updated_at';
-      const field = query.sortBy ?? 'updatedAt';
-      const asc = query.order === 'asc';
-      const limit = clampLimit(query.limit);
-      const where = ['user_id = ?'];
-      const params: SQLInputValue[] = [query.userId];
-      if (query.agentId) {
-        where.push('agent_id = ?');
-        params.push(query.agentId);
-      }
-      if (query.name) {
-        where.push("name LIKE ? ESCAPE '\\'");
-        params.push(`%${query.name.replace(/[\\%_]/g, '\\$&')}%`);
-      }
-      if (query.cursor) {
-        const after = decodeCursor(query.cursor);
-        const op = asc ? '>' : '<';
-        where.push(`(${column} ${op} ? OR (${column} = ? AND session_id ${op} ?))`);
-        params.push(after.value, after.value, after.id);
-      }
-      const dir = asc ? 'ASC' : 'DESC';
-      const rows = this.#sql(
-        `SELECT data FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${column} ${dir}, session_id ${dir} LIMIT ?`,
-      ).all(...params, limit + 1);
-      return pageOfSessions(
-        rows.map((row) => parse<Session>(row)),
-        limit,
-        (session) => session[field],
-      );
-    });
+    return this.#read('list sessions', (sql) => listSessionRows(sql, query));
   }
 
   updateSession(key: SessionKey, patch: SessionPatch): Promise<Session> {
@@ -188,18 +149,7 @@ export class SqliteStore implements Store {
     return this.#writeTaking(
       'update a session',
       () => copyValue(patch),
-      (changes) => {
-        const { addRuns, addUsage: usage, ...fields } = changes;
-        const session = this.#sessionRow(at);
-        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
-        Object.assign(session, fields, {
-          updatedAt: Math.max(Date.now(), session.updatedAt),
-        });
-        if (addRuns) session.runCount += addRuns;
-        if (usage) session.usage = addUsage(session.usage, usage);
-        this.#writeSession(session);
-        return session;
-      },
+      (changes, sql) => patchSession(sql, at, changes),
     );
   }
 
@@ -208,110 +158,50 @@ export class SqliteStore implements Store {
     return this.#writeTaking(
       'update session state',
       () => copyValue(patch),
-      (merged) => {
-        const session = this.#sessionRow(at);
-        if (!session) throw new AgentRpcError('NOT_FOUND', `session ${at.sessionId} not found`);
-        session.state = deepMerge(session.state, merged);
-        session.updatedAt = Math.max(Date.now(), session.updatedAt);
-        this.#writeSession(session);
-        return session;
-      },
+      (merged, sql) => mergeSessionState(sql, at, merged),
     );
   }
 
   deleteSession(key: SessionKey): Promise<boolean> {
     const at = sessionKey(key);
-    return this.#write('delete a session', () => {
-      const deleted = this.#sql('DELETE FROM sessions WHERE session_id = ? AND user_id = ?').run(
-        at.sessionId,
-        at.userId,
-      );
-      if (!deleted.changes) return false;
-      this.#deleteRunsOf(at);
-      return true;
-    });
+    return this.#write('delete a session', (sql) => deleteSessionRow(sql, at));
   }
 
-  #deleteRunsOf(key: SessionKey) {
-    this.#sql(
-      'DELETE FROM events WHERE run_num IN (SELECT num FROM runs WHERE user_id = ? AND session_id = ?)',
-    ).run(key.userId, key.sessionId);
-    this.#sql('DELETE FROM runs WHERE user_id = ? AND session_id = ?').run(
-      key.userId,
-      key.sessionId,
-    );
+  deleteIdleSessions(before: number): Promise<number> {
+    return this.#write('delete idle sessions', (sql) => deleteIdleSessionRows(sql, before));
   }
 
   appendRun(run: RunRecord): Promise<void> {
-    const { runId, sessionId, userId, status, createdAt } = run;
     return this.#writeTaking(
       'append a run',
-      () => JSON.stringify(run),
-      (data) => {
-        const inserted = this.#sql(
-          'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        ).run(runId, sessionId, userId, status, createdAt, data);
-        if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
-      },
+      () => runRowOf(run),
+      (row, sql) => insertRun(sql, row),
     );
   }
 
   updateRun(key: RunKey, patch: RunPatch): Promise<RunRecord> {
-    const { userId, runId } = key;
+    const at = runKey(key);
     return this.#writeTaking(
       'update a run',
       () => copyValue(patch),
-      (changes) => {
-        const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
-          runId,
-          userId,
-        );
-        if (!row) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
-        const run = Object.assign(parse<RunRecord>(row), changes, {
-          updatedAt: Date.now(),
-        });
-        this.#sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
-          run.status,
-          JSON.stringify(run),
-          run.userId,
-          run.runId,
-        );
-        return run;
-      },
+      (changes, sql) => patchRun(sql, at, changes),
     );
   }
 
   getRun(key: RunKey): Promise<RunRecord | null> {
-    return this.#use('read a run', () => this.#runRow(key));
+    return this.#read('read a run', (sql) => readRun(sql, key));
   }
 
   getRuns(keys: RunKey[]): Promise<(RunRecord | null)[]> {
-    return this.#use('read runs', () => keys.map((key) => this.#runRow(key)));
-  }
-
-  #runRow(key: RunKey): RunRecord | null {
-    const row = this.#sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
-      key.runId,
-      key.userId,
-    );
-    return row ? parse<RunRecord>(row) : null;
+    return this.#read('read runs', (sql) => keys.map((key) => readRun(sql, key)));
   }
 
   listRuns(query: RunQuery): Promise<RunRecord[]> {
-    return this.#use('list runs', () => {
-      const dir = query.order === 'asc' ? 'ASC' : 'DESC';
-      const status = query.status ? 'AND status = ?' : '';
-      const params: SQLInputValue[] = [
-        query.userId,
-        query.sessionId,
-        ...(query.status ? [query.status] : []),
-      ];
-      return this.#sql(
-        `SELECT data FROM runs WHERE user_id = ? AND session_id = ? ${status} ORDER BY created_at ${dir}, run_id ${dir} LIMIT ?`,
-      )
-        .all(...params, clampLimit(query.limit, 100, 10_000))
-        .map((row) => parse<RunRecord>(row));
-    });
+    return this.#read('list runs', (sql) => listRunRows(sql, query));
+  }
+
+  listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
+    return this.#read('list unfinished runs', (sql) => listUnfinishedRunRows(sql, limit));
   }
 
   appendEvents(key: RunKey, events: RunEvent[]): Promise<void> {
@@ -321,192 +211,77 @@ export class SqliteStore implements Store {
   appendEventBatches(batches: EventBatch[]): Promise<void> {
     if (this.#eventWrites === 'worker') {
       // The file is opened (and migrated) here first, so the worker finds its tables.
-      return this.#use('append events', () => this.#eventWriter ?? this.#startEventWriter()).then(
-        (writer) => writer.write(batches),
-      );
+      return this.#connection
+        .use('append events', () => this.#eventWriter ?? this.#startEventWriter())
+        .then((writer) => writer.write(batches));
     }
     return this.#writeTaking(
       'append events',
       () => toEventRows(batches),
-      (rows, db) => insertEventRows(db, rows),
+      (rows, _sql, db) => insertEventRows(db, rows),
     );
   }
 
   readEvents(query: EventQuery): Promise<RunEvent[]> {
-    return this.#use('read events', () => this.#eventsOf(query));
+    return this.#read('read events', (sql) => readEventRows(sql, query));
   }
 
   readEventBatches(queries: EventQuery[]): Promise<RunEvent[][]> {
-    return this.#use('read events', () => queries.map((query) => this.#eventsOf(query)));
-  }
-
-  #eventsOf(query: EventQuery): RunEvent[] {
-    const run = this.#sql('SELECT num FROM runs WHERE run_id = ? AND user_id = ?').get(
-      query.runId,
-      query.userId,
-    ) as { num: number } | undefined;
-    if (!run) return [];
-    const afterSeq = query.afterSeq ?? 0;
-    const limit = clampLimit(query.limit, 1000, 10_000);
-    const rows: EventRow[] = [];
-    if (afterSeq > 0) {
-      // The row holding afterSeq may hold events after it too.
-      const holding = this.#sql(
-        'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
-      ).get(run.num, afterSeq) as EventRow | undefined;
-      if (holding?.last_seq && holding.last_seq > afterSeq) rows.push(holding);
-    }
-    const after = this.#sql(
-      'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq > ? ORDER BY seq LIMIT ?',
-    ).all(run.num, afterSeq, limit) as unknown as EventRow[];
-    return eventsOfRows(rows.concat(after), { runId: query.runId, afterSeq, limit });
+    return this.#read('read events', (sql) => queries.map((query) => readEventRows(sql, query)));
   }
 
   createMemory(input: Memory): Promise<Memory> {
     return this.#writeTaking(
       'create a memory',
       () => copyValue(input),
-      (memory) => {
-        const inserted = this.#sql(
-          'INSERT INTO memories (memory_id, user_id, agent_id, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        ).run(
-          memory.memoryId,
-          memory.userId,
-          memory.agentId ?? null,
-          memory.updatedAt,
-          JSON.stringify(memory),
-        );
-        if (!inserted.changes)
-          throw new AgentRpcError('CONFLICT', `memory ${memory.memoryId} exists`);
-        return memory;
-      },
+      (memory, sql) => insertMemory(sql, memory),
     );
   }
 
   listMemories(query: MemoryQuery): Promise<Memory[]> {
-    return this.#use('list memories', () => {
-      const agent = query.agentId ? 'AND agent_id = ?' : '';
-      const params: SQLInputValue[] = [query.userId, ...(query.agentId ? [query.agentId] : [])];
-      return this.#sql(
-        `SELECT data FROM memories WHERE user_id = ? ${agent} ORDER BY updated_at DESC, memory_id DESC LIMIT ?`,
-      )
-        .all(...params, clampLimit(query.limit, 100, 1000))
-        .map((row) => parse<Memory>(row));
-    });
+    return this.#read('list memories', (sql) => listMemoryRows(sql, query));
   }
 
-  updateMemory(key: { userId: string; memoryId: string }, patch: MemoryPatch): Promise<Memory> {
-    const { userId, memoryId } = key;
+  updateMemory(key: MemoryKey, patch: MemoryPatch): Promise<Memory> {
+    const at = memoryKey(key);
     return this.#writeTaking(
       'update a memory',
       () => copyValue(patch),
-      (changes) => {
-        const row = this.#sql('SELECT data FROM memories WHERE memory_id = ? AND user_id = ?').get(
-          memoryId,
-          userId,
-        );
-        if (!row) throw new AgentRpcError('NOT_FOUND', `memory ${memoryId} not found`);
-        const memory = Object.assign(parse<Memory>(row), changes, {
-          updatedAt: Date.now(),
-        });
-        this.#sql('UPDATE memories SET updated_at = ?, data = ? WHERE memory_id = ?').run(
-          memory.updatedAt,
-          JSON.stringify(memory),
-          memory.memoryId,
-        );
-        return memory;
-      },
+      (changes, sql) => patchMemory(sql, at, changes),
     );
   }
 
-  deleteMemory(key: { userId: string; memoryId: string }): Promise<boolean> {
-    const { userId, memoryId } = key;
-    return this.#write(
-      'delete a memory',
-      () =>
-        this.#sql('DELETE FROM memories WHERE memory_id = ? AND user_id = ?').run(memoryId, userId)
-          .changes > 0,
-    );
+  deleteMemory(key: MemoryKey): Promise<boolean> {
+    const at = memoryKey(key);
+    return this.#write('delete a memory', (sql) => deleteMemoryRow(sql, at));
   }
 
   acquireLease(input: Lease): Promise<boolean> {
     const lease = { ...input };
-    return this.#write('acquire a lease', () => {
-      const now = Date.now();
-      // One statement: insert, or take over a lease that is ours or expired.
-      const result = this.#sql(
-        `INSERT INTO leases (key, owner, expires_at) VALUES (?, ?, ?)
-           ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-           WHERE leases.owner = excluded.owner OR leases.expires_at <= ?`,
-      ).run(lease.key, lease.owner, now + lease.ttlMs, now);
-      return result.changes > 0;
-    });
+    return this.#write('acquire a lease', (sql) => takeLease(sql, lease));
   }
 
   renewLease(input: Lease): Promise<boolean> {
     const lease = { ...input };
-    return this.#write(
-      'renew a lease',
-      () =>
-        this.#sql('UPDATE leases SET expires_at = ? WHERE key = ? AND owner = ?').run(
-          Date.now() + lease.ttlMs,
-          lease.key,
-          lease.owner,
-        ).changes > 0,
-    );
+    return this.#write('renew a lease', (sql) => extendLease(sql, lease));
   }
 
-  releaseLease(lease: Omit<Lease, 'ttlMs'>): Promise<void> {
-    const { key, owner } = lease;
-    return this.#write('release a lease', () => {
-      this.#sql('DELETE FROM leases WHERE key = ? AND owner = ?').run(key, owner);
-    });
+  releaseLease(input: Omit<Lease, 'ttlMs'>): Promise<void> {
+    const lease = { key: input.key, owner: input.owner };
+    return this.#write('release a lease', (sql) => dropLease(sql, lease));
   }
 
   getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {
-    return this.#use('read the response cache', () => {
-      const row = this.#sql(
-        'SELECT data FROM response_cache WHERE user_id = ? AND key = ? AND expires_at > ?',
-      ).get(key.userId, key.key, Date.now());
-      return row ? parse<CachedResponse>(row) : null;
-    });
+    return this.#read('read the response cache', (sql) => readCachedResponse(sql, key));
   }
 
   putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
-    const { userId, key: cacheKey } = key;
+    const at = { userId: key.userId, key: key.key };
     return this.#writeTaking(
       'write the response cache',
       () => JSON.stringify(response),
-      (data) => {
-        this.#sql(
-          `INSERT INTO response_cache (user_id, key, expires_at, data) VALUES (?, ?, ?, ?)
-         ON CONFLICT (user_id, key) DO UPDATE SET expires_at = excluded.expires_at, data = excluded.data`,
-        ).run(userId, cacheKey, Date.now() + ttlMs, data);
-        this.#sql('DELETE FROM response_cache WHERE expires_at <= ?').run(Date.now());
-      },
+      (data, sql) => writeCachedResponse(sql, { key: at, data, ttlMs }),
     );
-  }
-
-  listUnfinishedRuns(limit?: number): Promise<RunRecord[]> {
-    return this.#use('list unfinished runs', () =>
-      this.#sql(
-        "SELECT data FROM runs WHERE status IN ('running', 'pending') ORDER BY created_at LIMIT ?",
-      )
-        .all(clampLimit(limit, 100, 10_000))
-        .map((row) => parse<RunRecord>(row)),
-    );
-  }
-
-  deleteIdleSessions(before: number): Promise<number> {
-    return this.#write('delete idle sessions', () => {
-      const idle = this.#sql('SELECT user_id, session_id FROM sessions WHERE updated_at < ?').all(
-        before,
-      ) as { user_id: string; session_id: string }[];
-      for (const row of idle) {
-        this.#deleteRunsOf({ userId: row.user_id, sessionId: row.session_id });
-      }
-      return Number(this.#sql('DELETE FROM sessions WHERE updated_at < ?').run(before).changes);
-    });
   }
 
   describe(): string {

@@ -1,0 +1,83 @@
+// Runs in SQLite: a row per run, its record in `data`, its status and time
+// beside it for the lists. The event log refers to a run by its row number
+// (sqlite-event-rows.ts), so deleting runs deletes their events first.
+import type { SQLInputValue } from 'node:sqlite';
+import { AgentRpcError } from '../errors.ts';
+import type { RunRecord } from '../run/types.ts';
+import { clampLimit } from './cursor.ts';
+import { dataOf, type Sql } from './sqlite-connection.ts';
+import type { RunKey, RunPatch, RunQuery, SessionKey } from './types.ts';
+
+/** A run's row: the columns lists filter and sort on, and the record's JSON. */
+export interface RunRow
+  extends Pick<RunRecord, 'runId' | 'sessionId' | 'userId' | 'status' | 'createdAt'> {
+  data: string;
+}
+
+export function runRowOf(run: RunRecord): RunRow {
+  const { runId, sessionId, userId, status, createdAt } = run;
+  return { runId, sessionId, userId, status, createdAt, data: JSON.stringify(run) };
+}
+
+/** Throws CONFLICT when the user has a run of that id. */
+export function insertRun(sql: Sql, row: RunRow): void {
+  const { runId, sessionId, userId, status, createdAt, data } = row;
+  const inserted = sql(
+    'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  ).run(runId, sessionId, userId, status, createdAt, data);
+  if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
+}
+
+export function readRun(sql: Sql, key: RunKey): RunRecord | null {
+  const row = sql('SELECT data FROM runs WHERE run_id = ? AND user_id = ?').get(
+    key.runId,
+    key.userId,
+  );
+  return row ? dataOf<RunRecord>(row) : null;
+}
+
+/** NOT_FOUND when the user has no such run. */
+export function patchRun(sql: Sql, key: RunKey, patch: RunPatch): RunRecord {
+  const stored = readRun(sql, key);
+  if (!stored) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
+  const run = Object.assign(stored, patch, { updatedAt: Date.now() });
+  sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
+    run.status,
+    JSON.stringify(run),
+    run.userId,
+    run.runId,
+  );
+  return run;
+}
+
+export function listRunRows(sql: Sql, query: RunQuery): RunRecord[] {
+  const dir = query.order === 'asc' ? 'ASC' : 'DESC';
+  const status = query.status ? 'AND status = ?' : '';
+  const params: SQLInputValue[] = [
+    query.userId,
+    query.sessionId,
+    ...(query.status ? [query.status] : []),
+  ];
+  return sql(
+    `SELECT data FROM runs WHERE user_id = ? AND session_id = ? ${status} ORDER BY created_at ${dir}, run_id ${dir} LIMIT ?`,
+  )
+    .all(...params, clampLimit(query.limit, 100, 10_000))
+    .map((row) => dataOf<RunRecord>(row));
+}
+
+/** Runs of every user still running or pending, oldest first: what a restart looks at. */
+export function listUnfinishedRunRows(sql: Sql, limit: number | undefined): RunRecord[] {
+  return sql(
+    "SELECT data FROM runs WHERE status IN ('running', 'pending') ORDER BY created_at LIMIT ?",
+  )
+    .all(clampLimit(limit, 100, 10_000))
+    .map((row) => dataOf<RunRecord>(row));
+}
+
+/** Deletes a session's runs and their events. */
+export function deleteRunsOf(sql: Sql, key: SessionKey): void {
+  sql(
+    'DELETE FROM events WHERE run_num IN (SELECT num FROM runs WHERE user_id = ? AND session_id = ?)',
+  ).run(key.userId, key.sessionId);
+  sql('DELETE FROM runs WHERE user_id = ? AND session_id = ?').run(key.userId, key.sessionId);
+}
