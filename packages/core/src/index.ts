@@ -1,5 +1,6 @@
 // @agentrpc/core: the public API. Everything not exported here is internal.
-export { Agent, collectOutput } from './agent/agent.ts';
+export { Agent } from './agent/agent.ts';
+export { collectOutput } from './agent/collect-output.ts';
 export type {
   AgentOptions,
   ContinueInput,
