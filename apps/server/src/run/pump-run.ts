@@ -1,8 +1,8 @@
-// Drives a run that has started in this process to its end: each event goes
-// to the run's hub (its live readers) and, in batches, to the store's event
-// log; the end is published once the log holding it is stored. Also the
-// run's timeout, its watch for cancels from other instances, its metrics and
-// its log lines.
+// Drives a run that has started in this process to its end: it is listed
+// among the live runs, each event goes to the run's hub (its live readers)
+// and, in batches, to the store's event log; the end is published once the
+// log holding it is stored. Also the run's timeout, its watch for cancels
+// from other instances, its metrics and its log lines.
 import {
   type AgentRpcError,
   AgentRpcError as RpcError,
@@ -15,8 +15,9 @@ import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
 import type { CancelWatch } from './cancel-watch.ts';
 import type { EventLog } from './event-log.ts';
+import type { LiveRuns } from './live-runs.ts';
 import { errorIdOf } from './public-errors.ts';
-import type { RunHub } from './run-hub.ts';
+import { RunHub } from './run-hub.ts';
 import type { Release } from './run-slots.ts';
 import { sleep, yieldToIo } from './wait.ts';
 
@@ -28,6 +29,7 @@ const endWaitMs = 2_000;
 
 /** What every run of the process shares. */
 export interface PumpServices {
+  live: LiveRuns;
   eventLog: EventLog;
   cancelWatch: CancelWatch;
   logger: Logger;
@@ -36,21 +38,56 @@ export interface PumpServices {
   onError: (error: unknown) => void;
 }
 
-export interface PumpedRun {
+export interface LaunchedRun {
   events: RunEventStream;
+  controller: AbortController;
+  userId: string;
+  /** Gives the run's slot back; called once its hub is done, or at once if the run cannot start. */
+  release: Release;
+}
+
+interface PumpedRun extends Omit<LaunchedRun, 'userId'> {
   /** The event the run opened with, already read from `events`. */
   first: RunEvent;
   hub: RunHub;
   key: RunKey;
-  controller: AbortController;
-  /** Gives the run's slot back; called once its hub is done. */
-  release: Release;
-  /** Called once the run has ended and its hub is closed. */
-  onEnded: () => void;
+}
+
+/**
+ * Reads the run's first event (a failure there, such as input that cannot
+ * start a run, is thrown), lists the run as live here and pumps the rest in
+ * the background. Resolves with the first event.
+ */
+export async function launchRun(services: PumpServices, run: LaunchedRun): Promise<RunEvent> {
+  const { events, controller, userId, release } = run;
+  let first: IteratorResult<RunEvent>;
+  try {
+    first = await events.next();
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (first.done) {
+    release();
+    throw new RpcError('INTERNAL', 'the run produced no events');
+  }
+  const hub = new RunHub();
+  const key = { userId, runId: first.value.runId };
+  const opening = first.value.type === 'run.started' ? first.value : undefined;
+  services.live.add({
+    ...key,
+    hub,
+    controller,
+    agentId: opening?.agentId ?? '',
+    sessionId: opening?.sessionId ?? '',
+    startedAt: Date.now(),
+  });
+  pumpRun(services, { events, first: first.value, hub, key, controller, release });
+  return first.value;
 }
 
 /** Starts pumping; returns at once, the run goes on in the background. */
-export function pumpRun(services: PumpServices, run: PumpedRun): void {
+function pumpRun(services: PumpServices, run: PumpedRun): void {
   const { events, first, hub, key, controller, release } = run;
   const { runId, userId } = key;
   // A run gives its slot back when its hub is done: at its terminal event, or when it closes.
@@ -140,7 +177,7 @@ export function pumpRun(services: PumpServices, run: PumpedRun): void {
         },
         'run ended',
       );
-      run.onEnded();
+      services.live.forgetLater(key, hub);
     }
   })();
 }

@@ -24,9 +24,9 @@ import { CancelWatch } from './cancel-watch.ts';
 import { EventLog } from './event-log.ts';
 import type { EventLoopLoad } from './event-loop-load.ts';
 import { followRun, pollMs } from './follow-run.ts';
+import { type LiveRun, LiveRuns } from './live-runs.ts';
 import { LogPoller } from './log-poller.ts';
-import { type PumpServices, pumpRun } from './pump-run.ts';
-import { RunHub } from './run-hub.ts';
+import { launchRun, type PumpServices } from './pump-run.ts';
 import { type Release, RunSlots, releasedAtEnd, type SlotLimits } from './run-slots.ts';
 import { sleep } from './wait.ts';
 
@@ -44,130 +44,80 @@ interface RunOptionsHere {
   servedBy?: string;
 }
 
-interface ActiveRun {
-  hub: RunHub;
-  controller: AbortController;
-  userId: string;
-  runId: string;
-  agentId: string;
-  sessionId: string;
-  /** Epoch milliseconds. */
-  startedAt: number;
-}
-
-/** A run going in this process, as an admin sees it. */
-export interface LiveRun {
-  runId: string;
-  userId: string;
-  agentId: string;
-  sessionId: string;
-  startedAt: number;
-}
-
-/** The #active key of a user's run. */
-const activeKey = (key: RunKey) => `${key.userId}\u0000${key.runId}`;
-
-/** How long a finished run's hub stays in memory for late readers. */
-const hubGraceMs = 30_000;
-
 /** Stored events a run's hub still holds for readers on other instances (config `peers`). */
 const peerWindow = 512;
 
 /** How often a live run checks the store for a cancel that reached another instance. */
 const cancelPollMs = 1_000;
 
+export interface RunManagerOptions {
+  store: Store;
+  agents: AgentRegistry;
+  logger: Logger;
+  metrics: ServerMetrics;
+  limits: SlotLimits & Pick<Limits, 'runTimeoutMs'>;
+  /** This process's identity, in whose name runs hold their session leases. */
+  instanceId: string;
+  /** How busy the process is; new runs are refused while it is saturated. */
+  load?: EventLoopLoad;
+  /** Other instances on the store that stream runs to each other (config `peers`). */
+  peers?: Peers | undefined;
+}
+
 export class RunManager {
-  /** Runs live in this process (or just ended), by activeKey: run ids are per user. */
-  readonly #active = new Map<string, ActiveRun>();
-  readonly #store: Store;
-  readonly #agents: AgentRegistry;
-  readonly #onError: (error: unknown) => void;
-  /** Every run's events on their way to the store, written in batches across runs. */
-  readonly #eventLog: EventLog;
+  readonly #options: RunManagerOptions;
+  /** Runs live in this process (or just ended). */
+  readonly #live = new LiveRuns();
+  readonly #slots: RunSlots;
   /** Reads the log of every run followed here while it runs elsewhere, in one store call per interval. */
   readonly #poller: LogPoller;
   /** Reads the records of every run live here for cancel requests from other instances, likewise. */
   readonly #cancelWatch: CancelWatch;
-
-  readonly #logger: Logger;
-
-  readonly #metrics: ServerMetrics;
-
-  /** What pumpRun needs of this process, for every run. */
+  /** What pumping a run needs of this process, for every run. */
   readonly #pumpServices: PumpServices;
 
-  readonly #slots: RunSlots;
-
-  readonly #load: EventLoopLoad | undefined;
-
-  readonly #instanceId: string;
-
-  readonly #peers: Peers | undefined;
-
-  constructor(options: {
-    store: Store;
-    agents: AgentRegistry;
-    logger: Logger;
-    metrics: ServerMetrics;
-    limits: SlotLimits & Pick<Limits, 'runTimeoutMs'>;
-    /** This process's identity, in whose name runs hold their session leases. */
-    instanceId: string;
-    /** How busy the process is; new runs are refused while it is saturated. */
-    load?: EventLoopLoad;
-    /** Other instances on the store that stream runs to each other (config `peers`). */
-    peers?: Peers | undefined;
-  }) {
-    this.#instanceId = options.instanceId;
-    this.#peers = options.peers;
+  constructor(options: RunManagerOptions) {
+    this.#options = options;
+    const { store, logger, metrics, peers } = options;
     this.#slots = new RunSlots(options.limits, {
       load: options.load,
-      onRefused: (limit) => options.metrics.runsRefused.inc({ limit }),
+      onRefused: (limit) => metrics.runsRefused.inc({ limit }),
     });
-    options.metrics.followAdmission(() => this.#slots.admissionLimit);
-    this.#load = options.load;
-    this.#store = options.store;
-    this.#agents = options.agents;
-    this.#logger = options.logger;
-    this.#metrics = options.metrics;
-    this.#onError = (error) => this.#logger.error({ err: error }, 'run bookkeeping failed');
-    this.#eventLog = new EventLog({
-      store: this.#store,
-      onError: this.#onError,
+    metrics.followAdmission(() => this.#slots.admissionLimit);
+    const onError = (error: unknown) => logger.error({ err: error }, 'run bookkeeping failed');
+    // Every run's events on their way to the store, written in batches across runs.
+    const eventLog = new EventLog({
+      store,
+      onError,
       // What the log holds, a live run need not: readers behind it read the log.
       // With peers, readers on other instances start from the run's first
       // event: a window of the latest spares them the log (and its latency).
       onStored: (key, throughSeq) =>
-        this.#active
-          .get(activeKey(key))
-          ?.hub.trimThrough(throughSeq, options.peers ? peerWindow : 0),
+        this.#live.hubOf(key)?.trimThrough(throughSeq, peers ? peerWindow : 0),
       // Its session was deleted: stop it now rather than at the next cancel check.
       onGone: (key) => {
-        const run = this.#active.get(activeKey(key));
+        const run = this.#live.get(key);
         if (!run || run.hub.done || run.controller.signal.aborted) return;
-        this.#logger.info(key, "run's session was deleted; stopping the run");
+        logger.info(key, "run's session was deleted; stopping the run");
         run.controller.abort();
       },
     });
-    this.#poller = new LogPoller({ store: this.#store, pollMs });
-    this.#cancelWatch = new CancelWatch({
-      store: this.#store,
-      intervalMs: cancelPollMs,
-      onError: this.#onError,
-    });
+    this.#poller = new LogPoller({ store, pollMs });
+    this.#cancelWatch = new CancelWatch({ store, intervalMs: cancelPollMs, onError });
     this.#pumpServices = {
-      eventLog: this.#eventLog,
+      live: this.#live,
+      eventLog,
       cancelWatch: this.#cancelWatch,
-      logger: this.#logger,
-      metrics: this.#metrics,
+      logger,
+      metrics,
       runTimeoutMs: options.limits.runTimeoutMs,
-      onError: this.#onError,
+      onError,
     };
   }
 
   /** Whether the run is going in this process. */
   isLive(key: RunKey): boolean {
-    const active = this.#active.get(activeKey(key));
-    return active !== undefined && !active.hub.done;
+    return this.#live.isLive(key);
   }
 
   /** Runs going in this process. */
@@ -177,13 +127,7 @@ export class RunManager {
 
   /** The runs going in this process now, oldest first. */
   liveRuns(): LiveRun[] {
-    const live: LiveRun[] = [];
-    for (const run of this.#active.values()) {
-      if (run.hub.done) continue;
-      const { runId, userId, agentId, sessionId, startedAt } = run;
-      live.push({ runId, userId, agentId, sessionId, startedAt });
-    }
-    return live;
+    return this.#live.list();
   }
 
   activeCountFor(userId: string): number {
@@ -199,7 +143,7 @@ export class RunManager {
 
   /** Stops watching the process's load; for after the last run has ended. */
   close(): void {
-    this.#load?.stop();
+    this.#options.load?.stop();
     this.#cancelWatch.stop();
   }
 
@@ -217,7 +161,7 @@ export class RunManager {
     start: StartRun,
   ): Promise<{ runId: string; sessionId: string }> {
     const first = await this.#run(principal, (options) =>
-      this.#agents.get(start.agentId).stream(start.input, { ...start.options, ...options }),
+      this.#options.agents.get(start.agentId).stream(start.input, { ...start.options, ...options }),
     );
     if (first.type !== 'run.started')
       throw new RpcError('INTERNAL', `run began with ${first.type}`);
@@ -230,7 +174,7 @@ export class RunManager {
     run: { agentId: string; runId: string; decisions: ContinueInput },
   ): Promise<void> {
     await this.#run(principal, (options) =>
-      this.#agents.get(run.agentId).continueStream(run.runId, run.decisions, options),
+      this.#options.agents.get(run.agentId).continueStream(run.runId, run.decisions, options),
     );
   }
 
@@ -245,20 +189,20 @@ export class RunManager {
     const release = this.#reserve(principal.userId);
     const controller = new AbortController();
     const userId = principal.userId;
-    const servedBy = this.#peers?.url;
+    const servedBy = this.#options.peers?.url;
     let events: RunEventStream;
     try {
       events = open({
         userId,
         signal: controller.signal,
-        holder: this.#instanceId,
+        holder: this.#options.instanceId,
         ...(servedBy ? { servedBy } : {}),
       });
     } catch (error) {
       release();
       throw error;
     }
-    return this.#launch(events, { controller, userId, release });
+    return launchRun(this.#pumpServices, { events, controller, userId, release });
   }
 
   /**
@@ -268,14 +212,14 @@ export class RunManager {
    */
   async cancel(principal: Principal, runId: string): Promise<{ status: string }> {
     const key = { userId: principal.userId, runId };
-    const record = await this.#store.getRun(key);
+    const record = await this.#options.store.getRun(key);
     if (!record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
-    const active = this.#active.get(activeKey(key));
+    const active = this.#live.get(key);
     if (active && !active.hub.done) {
       active.controller.abort();
       return { status: 'cancelling' };
     }
-    return cancelStoredRun(this.#store, key, record);
+    return cancelStoredRun(this.#options.store, key, record);
   }
 
   /**
@@ -305,22 +249,20 @@ export class RunManager {
     signal?.addEventListener('abort', release, { once: true });
     try {
       // A run live here for this user is known to be theirs without asking the store.
-      const ownedHere = this.#active.has(activeKey({ userId, runId }));
+      const ownedHere = this.#live.get({ userId, runId }) !== undefined;
       const record = ownedHere
         ? undefined
-        : await this.#store.getRun({ userId, runId }, { following: true });
+        : await this.#options.store.getRun({ userId, runId }, { following: true });
       if (!ownedHere && !record) throw new RpcError('NOT_FOUND', `run ${runId} not found`);
-      const relay = record && this.#peers?.relayFor(record);
-      const hubOf = () => {
-        return this.#active.get(activeKey({ userId, runId }))?.hub;
-      };
+      const relay = record && this.#options.peers?.relayFor(record);
+      const hubOf = () => this.#live.hubOf({ userId, runId });
       const feed = await followRun({
-        store: this.#store,
+        store: this.#options.store,
         hubOf,
         userId,
         runId,
         afterSeq,
-        readers: this.#metrics.subscriptions,
+        readers: this.#options.metrics.subscriptions,
         poller: this.#poller,
         ...(signal ? { signal } : {}),
         ...(relay ? { relay } : {}),
@@ -341,10 +283,10 @@ export class RunManager {
     request: RunKey & { afterSeq: number; signal: AbortSignal },
   ): Feed<RunEvent> | undefined {
     const { userId, runId, afterSeq, signal } = request;
-    const hubOf = () => this.#active.get(activeKey({ userId, runId }))?.hub;
+    const hubOf = () => this.#live.hubOf({ userId, runId });
     if (hubOf()?.done !== false) return undefined;
     return followRun({
-      store: this.#store,
+      store: this.#options.store,
       hubOf,
       userId,
       runId,
@@ -356,7 +298,7 @@ export class RunManager {
 
   /** Stops every live run with `reason` (they end as errors with its code). */
   abortAll(reason: AgentRpcError): void {
-    for (const run of this.#active.values()) if (!run.hub.done) run.controller.abort(reason);
+    this.#live.abortAll(reason);
   }
 
   /** Waits for every live run to end, up to `timeoutMs`; returns how many are left. */
@@ -364,51 +306,5 @@ export class RunManager {
     const deadline = Date.now() + timeoutMs;
     while (this.activeCount > 0 && Date.now() < deadline) await sleep(20);
     return this.activeCount;
-  }
-
-  /** Registers a run live here and starts pumping its events (pump-run.ts); resolves with its first event. */
-  async #launch(
-    events: RunEventStream,
-    run: { controller: AbortController; userId: string; release: Release },
-  ): Promise<RunEvent> {
-    const { controller, userId, release } = run;
-    let first: IteratorResult<RunEvent>;
-    try {
-      first = await events.next(); // throws for input that cannot start a run
-    } catch (error) {
-      release();
-      throw error;
-    }
-    if (first.done) {
-      release();
-      throw new RpcError('INTERNAL', 'the run produced no events');
-    }
-    const runId = first.value.runId;
-    const hub = new RunHub();
-    const key = { userId, runId };
-    const opening = first.value.type === 'run.started' ? first.value : undefined;
-    this.#active.set(activeKey(key), {
-      hub,
-      controller,
-      userId,
-      runId,
-      agentId: opening?.agentId ?? '',
-      sessionId: opening?.sessionId ?? '',
-      startedAt: Date.now(),
-    });
-    pumpRun(this.#pumpServices, {
-      events,
-      first: first.value,
-      hub,
-      key,
-      controller,
-      release,
-      onEnded: () => {
-        setTimeout(() => {
-          if (this.#active.get(activeKey(key))?.hub === hub) this.#active.delete(activeKey(key));
-        }, hubGraceMs).unref();
-      },
-    });
-    return first.value;
   }
 }
