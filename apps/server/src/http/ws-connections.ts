@@ -16,14 +16,13 @@ import { consumeFeed } from '@agentrpc/core/internal';
 import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { WebSocket, type WebSocketServer } from 'ws';
 import { textNestsDeeperThan } from './json-depth.ts';
-import { callProcedure, type ProcedureType, procedureTypes } from './procedure-call.ts';
-import { connectionParamsFrom, withLastEventId } from './subscription-values.ts';
+import { callProcedure, procedureTypes } from './procedure-call.ts';
+import { connectionParamsFrom } from './subscription-values.ts';
 import type { TransportConfig } from './transport-config.ts';
-import { parseClientMessage, serializeResponse, subscriptionDataText } from './ws-messages.ts';
-import { batchedSender, keepAlive } from './ws-socket.ts';
+import { type Call, readMessage, serializeResponse, subscriptionDataText } from './ws-messages.ts';
+import { batchedSender, keepAlive, messageAllowance } from './ws-socket.ts';
 
 type ConnectionParams = Record<string, string | undefined> | null;
-type RequestId = string | number | null;
 
 export interface WsLimits {
   /** Largest message before authentication, the connectionParams message (bytes). */
@@ -59,17 +58,6 @@ const refusedLingerMs = 1_000;
 
 /** WebSocket close code for a client that broke the rules (RFC 6455: policy violation). */
 const policyViolation = 1008;
-
-interface Call {
-  id: RequestId;
-  jsonrpc: '2.0' | undefined;
-  type: ProcedureType | 'unknown';
-  path: string | undefined;
-  input: unknown;
-}
-
-/** Calls one message may batch; each runs at once, so a cap keeps one message from flooding the server. */
-const maxBatch = 100;
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -123,8 +111,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     let state: 'awaiting-params' | 'authenticating' | 'open' | 'refused' = 'awaiting-params';
     let held: string[] = [];
     let heldBytes = 0;
-    let tokens = limits.messagesPerSecond * 2;
-    let tokensAt = performance.now();
+    const takeToken = messageAllowance(limits.messagesPerSecond);
 
     const send = batchedSender(ws, socket);
     const respond = (message: object) =>
@@ -207,17 +194,6 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
           });
         }
       }).then(settle);
-    };
-
-    /** Takes one message from the connection's allowance, refilled at messagesPerSecond. */
-    const takeToken = (): boolean => {
-      const now = performance.now();
-      const burst = limits.messagesPerSecond * 2;
-      tokens = Math.min(burst, tokens + ((now - tokensAt) / 1000) * limits.messagesPerSecond);
-      tokensAt = now;
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
     };
 
     /** Streams a subscription's values until it ends, fails or is stopped. */
@@ -303,40 +279,17 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         refuseCalls(text, new TRPCError({ code: 'UNAUTHORIZED', message: 'not authenticated' }));
         return;
       }
-      if (textNestsDeeperThan(text, limits.maxDepth)) {
-        const message = `a message may nest at most ${limits.maxDepth} levels deep`;
-        fail(connectionCall, new TRPCError({ code: 'BAD_REQUEST', message }));
-        return;
-      }
-      let messages: unknown[];
+      let parts: ReturnType<typeof readMessage>;
       try {
-        const parsed: unknown = JSON.parse(text);
-        messages = Array.isArray(parsed) ? parsed : [parsed];
+        parts = readMessage(text, { maxDepth: limits.maxDepth, transformer: config.transformer });
       } catch (cause) {
-        fail(connectionCall, new TRPCError({ code: 'PARSE_ERROR', cause }));
+        fail(connectionCall, cause);
         return;
       }
-      if (messages.length > maxBatch) {
-        const message = `at most ${maxBatch} calls in one message; this one has ${messages.length}`;
-        fail(connectionCall, new TRPCError({ code: 'BAD_REQUEST', message }));
-        return;
-      }
-      for (const raw of messages) {
-        let call: Call;
-        try {
-          const message = parseClientMessage(raw, config.transformer);
-          if (message.method === 'subscription.stop') {
-            subscriptions.get(message.id ?? '')?.abort();
-            continue;
-          }
-          const { lastEventId, path } = message.params;
-          const input = withLastEventId(message.params.input, lastEventId);
-          call = { id: message.id, jsonrpc: message.jsonrpc, type: message.method, path, input };
-        } catch (cause) {
-          fail(connectionCall, new TRPCError({ code: 'PARSE_ERROR', cause }));
-          continue;
-        }
-        void handle(call);
+      for (const part of parts) {
+        if ('call' in part) void handle(part.call);
+        else if ('stop' in part) subscriptions.get(part.stop ?? '')?.abort();
+        else fail(connectionCall, part.unreadable);
       }
     }
 

@@ -1,9 +1,16 @@
 import { tracked } from '@trpc/server';
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage, serializeResponse, subscriptionDataText } from './ws-messages.ts';
+import {
+  maxBatch,
+  parseClientMessage,
+  readMessage,
+  serializeResponse,
+  subscriptionDataText,
+} from './ws-messages.ts';
 
 const transformer = { input: superjson, output: superjson };
+const plain = { serialize: (value: unknown) => value, deserialize: (value: unknown) => value };
 
 describe('parseClientMessage', () => {
   it('reads calls with their input deserialized, and subscription.stop', () => {
@@ -40,6 +47,51 @@ describe('parseClientMessage', () => {
     ]) {
       expect(() => parseClientMessage(raw, transformer)).toThrow();
     }
+  });
+});
+
+describe('readMessage', () => {
+  const options = { maxDepth: 8, transformer: { input: plain, output: plain } };
+  const query = (id: number) => ({ id, method: 'query', params: { path: 'p', input: 1 } });
+
+  it('reads a call, a batch of calls and stops, each part on its own', () => {
+    expect(readMessage(JSON.stringify(query(1)), options)).toEqual([
+      { call: { id: 1, jsonrpc: undefined, type: 'query', path: 'p', input: 1 } },
+    ]);
+    const parts = readMessage(
+      JSON.stringify([query(2), { id: 'x', method: 'subscription.stop' }, { id: 3 }]),
+      options,
+    );
+    expect(parts[0]).toEqual({
+      call: { id: 2, jsonrpc: undefined, type: 'query', path: 'p', input: 1 },
+    });
+    expect(parts[1]).toEqual({ stop: 'x' });
+    expect(parts[2]).toMatchObject({ unreadable: { code: 'PARSE_ERROR' } });
+  });
+
+  it('puts the last event id into a subscription input', () => {
+    const [part] = readMessage(
+      JSON.stringify({
+        id: 1,
+        method: 'subscription',
+        params: { path: 's', input: { runId: 'r' }, lastEventId: 'r:4' },
+      }),
+      options,
+    );
+    expect(part).toMatchObject({ call: { input: { runId: 'r', lastEventId: 'r:4' } } });
+  });
+
+  it('throws for a message that cannot be read as a whole', () => {
+    const deep = `${'['.repeat(9)}${']'.repeat(9)}`;
+    expect(() => readMessage(deep, options)).toThrow(/at most 8 levels deep/);
+    expect(() => readMessage('{not json', options)).toThrow(
+      expect.objectContaining({ code: 'PARSE_ERROR' }),
+    );
+    const batch = JSON.stringify(Array.from({ length: maxBatch + 1 }, (_, i) => query(i)));
+    expect(() => readMessage(batch, options)).toThrow(`at most ${maxBatch} calls`);
+    expect(
+      readMessage(JSON.stringify(Array.from({ length: maxBatch }, (_, i) => query(i))), options),
+    ).toHaveLength(maxBatch);
   });
 });
 

@@ -1,9 +1,11 @@
 // The messages of tRPC's WebSocket protocol that a client sends (calls and
 // `subscription.stop`), read with zod, and the responses the server sends,
 // serialized with the router's transformer.
-import { isTrackedEnvelope } from '@trpc/server';
+import { isTrackedEnvelope, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { subscriptionText } from './subscription-values.ts';
+import { textNestsDeeperThan } from './json-depth.ts';
+import type { ProcedureType } from './procedure-call.ts';
+import { subscriptionText, withLastEventId } from './subscription-values.ts';
 import type { CombinedTransformer as Transformer } from './transport-config.ts';
 
 const requestId = z
@@ -35,6 +37,67 @@ export function parseClientMessage(raw: unknown, transformer: Transformer): Clie
   const sent = message.params.input;
   const input = sent === undefined ? undefined : transformer.input.deserialize(sent);
   return { ...message, params: { ...message.params, input } };
+}
+
+export type RequestId = string | number | null;
+
+/** A call as the connection runs it; `type: 'unknown'` answers for the connection as a whole. */
+export interface Call {
+  id: RequestId;
+  jsonrpc: '2.0' | undefined;
+  type: ProcedureType | 'unknown';
+  path: string | undefined;
+  input: unknown;
+}
+
+/** What one message of a message's batch asks for. */
+export type MessagePart =
+  | { call: Call }
+  | { stop: RequestId }
+  /** This part could not be read; the others still run. */
+  | { unreadable: TRPCError };
+
+/** Calls one message may batch; each runs at once, so a cap keeps one message from flooding the server. */
+export const maxBatch = 100;
+
+/**
+ * Reads an authenticated client's message, one call or a batch of them.
+ * Throws the TRPCError to answer when the message as a whole cannot be read:
+ * nested deeper than `maxDepth`, not JSON, or a batch over maxBatch.
+ */
+export function readMessage(
+  text: string,
+  options: { maxDepth: number; transformer: Transformer },
+): MessagePart[] {
+  const { maxDepth, transformer } = options;
+  if (textNestsDeeperThan(text, maxDepth)) {
+    const message = `a message may nest at most ${maxDepth} levels deep`;
+    throw new TRPCError({ code: 'BAD_REQUEST', message });
+  }
+  let messages: unknown[];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    messages = Array.isArray(parsed) ? parsed : [parsed];
+  } catch (cause) {
+    throw new TRPCError({ code: 'PARSE_ERROR', cause });
+  }
+  if (messages.length > maxBatch) {
+    const message = `at most ${maxBatch} calls in one message; this one has ${messages.length}`;
+    throw new TRPCError({ code: 'BAD_REQUEST', message });
+  }
+  return messages.map((raw): MessagePart => {
+    try {
+      const message = parseClientMessage(raw, transformer);
+      if (message.method === 'subscription.stop') return { stop: message.id };
+      const { lastEventId, path } = message.params;
+      const input = withLastEventId(message.params.input, lastEventId);
+      return {
+        call: { id: message.id, jsonrpc: message.jsonrpc, type: message.method, path, input },
+      };
+    } catch (cause) {
+      return { unreadable: new TRPCError({ code: 'PARSE_ERROR', cause }) };
+    }
+  });
 }
 
 export interface ServerResponse {

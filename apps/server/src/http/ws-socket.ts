@@ -1,5 +1,6 @@
 // What one WebSocket connection needs beneath the protocol: sending frames in
-// batches per turn of the event loop, and closing a client that went silent.
+// batches per turn of the event loop, closing a client that went silent, and
+// counting the messages a client sends against its allowance.
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 
@@ -53,4 +54,22 @@ export function keepAlive(ws: WebSocket, options: { pingMs: number; pongWaitMs: 
   ws.on('message', schedule);
   ws.once('close', () => clearTimeout(timer));
   schedule();
+}
+
+/**
+ * A connection's allowance of messages: `perSecond`, in bursts of twice that.
+ * Returns a function that takes one message from it, false when none is left.
+ */
+export function messageAllowance(perSecond: number): () => boolean {
+  const burst = perSecond * 2;
+  let tokens = burst;
+  let tokensAt = performance.now();
+  return () => {
+    const now = performance.now();
+    tokens = Math.min(burst, tokens + ((now - tokensAt) / 1000) * perSecond);
+    tokensAt = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
 }
