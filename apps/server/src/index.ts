@@ -22,9 +22,9 @@ export {
   type ServerConfig,
 } from './config/define-config.ts';
 export { findConfigFile, loadConfigFile } from './config/load-config.ts';
+export { createServices } from './create-services.ts';
 export {
   type AgentRpcServer,
-  createServices,
   type ListenOptions,
   startServer,
 } from './http/create-server.ts';

@@ -2,29 +2,22 @@
 // subscriptions) and WebSocket, plus /healthz and /readyz.
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import { AgentRpcError, definePrices, type Store } from '@agentrpc/core';
+import { AgentRpcError, definePrices } from '@agentrpc/core';
 import type { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
-import { WebSocketServer } from 'ws';
-import { createAuthenticator } from '../auth/authenticate.ts';
 import { callerContexts } from '../auth/caller-context.ts';
-import { RateLimiter } from '../auth/rate-limiter.ts';
 import { configWarnings } from '../config/config-warnings.ts';
-import { defaultLimits, type ServerConfig } from '../config/define-config.ts';
+import type { ServerConfig } from '../config/define-config.ts';
 import { storeFromEnv } from '../config/store-from-env.ts';
 import { validateConfig } from '../config/validate-config.ts';
-import { createLogger, type Logger } from '../observe/logger.ts';
-import { ServerMetrics } from '../observe/metrics.ts';
+import { createServices, instanceIdOf } from '../create-services.ts';
 import { metricsEndpoint } from '../observe/metrics-endpoint.ts';
 import { serveOpenAI } from '../openai/openai-routes.ts';
 import { peerEndpoint, peerEventsPath } from '../peer/peer-endpoint.ts';
-import { Peers, type PeersConfig } from '../peer/peers.ts';
+import type { PeersConfig } from '../peer/peers.ts';
 import { appRouter } from '../routers/app-router.ts';
-import { AgentRegistry } from '../run/agent-registry.ts';
-import { watchEventLoop } from '../run/event-loop-load.ts';
 import { recoverInterruptedRuns, sweepOrphanedRuns } from '../run/recover-runs.ts';
-import { RunManager } from '../run/run-manager.ts';
+import { startRetention } from '../run/session-retention.ts';
 import type { Services } from '../trpc/context.ts';
 import { readableMessage, retryAfterOf } from '../trpc/error-codes.ts';
 import { transports } from '../trpc/init.ts';
@@ -33,25 +26,7 @@ import { listen } from './listen.ts';
 import { requestLogging } from './request-logging.ts';
 import { sseSubscriptions } from './sse-subscriptions.ts';
 import { webConsole } from './web-console.ts';
-import { wsConnections } from './ws-connections.ts';
-
-/** Deletes idle sessions periodically, when retention is configured. */
-function startRetention(
-  store: Store,
-  retention: ServerConfig['retention'],
-  logger: Logger,
-): NodeJS.Timeout | undefined {
-  if (!retention) return undefined;
-  const sweep = () => {
-    store.deleteIdleSessions(Date.now() - retention.sessionTtlMs).catch((error: unknown) => {
-      logger.error({ err: error }, 'retention sweep failed');
-    });
-  };
-  const timer = setInterval(sweep, retention.intervalMs ?? 3_600_000);
-  timer.unref();
-  sweep();
-  return timer;
-}
+import { websocketEndpoint } from './websocket-endpoint.ts';
 
 export interface ListenOptions {
   port?: number;
@@ -94,11 +69,6 @@ function hasAuth(config: ServerConfig): boolean {
   return Boolean(config.auth?.apiKeys?.length || config.auth?.jwt);
 }
 
-/** This process's identity among instances on one store (see ServerConfig.instanceId). */
-function instanceIdOf(config: ServerConfig): string {
-  return config.instanceId ?? process.env.AGENTRPC_INSTANCE_ID ?? `${hostname()}:${process.pid}`;
-}
-
 /** Config `peers`, else AGENTRPC_PEER_SECRET and AGENTRPC_PEER_URL. */
 function peersOf(config: ServerConfig): PeersConfig | undefined {
   if (config.peers) return config.peers;
@@ -106,37 +76,6 @@ function peersOf(config: ServerConfig): PeersConfig | undefined {
   if (!secret) return undefined;
   const url = process.env.AGENTRPC_PEER_URL;
   return url ? { secret, url } : { secret };
-}
-
-export function createServices(config: ServerConfig, store: Store): Services {
-  const limits = { ...defaultLimits, ...config.limits };
-  const metrics = new ServerMetrics();
-  const timed = metrics.timedStore(store);
-  const agents = new AgentRegistry(config.agents, timed, store);
-  const logger = config.logger ?? createLogger();
-  const peers = config.peers ? new Peers(config.peers, { logger, metrics }) : undefined;
-  return {
-    logger,
-    metrics,
-    agents,
-    store: timed,
-    runs: new RunManager({
-      store: timed,
-      agents,
-      logger,
-      metrics,
-      limits,
-      instanceId: instanceIdOf(config),
-      peers,
-      ...(limits.maxEventLoopDelayMs > 0
-        ? { load: watchEventLoop({ maxDelayMs: limits.maxEventLoopDelayMs }) }
-        : {}),
-    }),
-    limits,
-    rateLimiter: new RateLimiter({ perMinute: limits.requestsPerMinute }),
-    authenticate: createAuthenticator(config.auth),
-    peers,
-  };
 }
 
 export async function startServer(
@@ -172,7 +111,7 @@ export async function startServer(
     hasAuth: hasAuth(config),
     services,
   });
-  const { contextFor: createContextFor, authenticated } = callerContexts(services, setUser);
+  const contexts = callerContexts(services, setUser);
   const logProcedureError = (error: TRPCError, path: string | undefined, req?: IncomingMessage) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       // The client has this request's id (x-request-id) to point at this line.
@@ -198,7 +137,7 @@ export async function startServer(
     // Connection params carry credentials only where headers can't (a browser's
     // EventSource); a plain query or mutation must send the header, so keys stay out of URLs.
     createContext: ({ req, info }) =>
-      createContextFor(req, {
+      contexts.contextFor(req, {
         authorization: req.headers.authorization,
         connectionParams: info.type === 'subscription' ? info.connectionParams : null,
       }),
@@ -207,7 +146,7 @@ export async function startServer(
     router: appRouter,
     config: transports,
     basePath: '/trpc/',
-    authenticate: authenticated,
+    authenticate: contexts.authenticated,
     onError: logProcedureError,
     maxInputDepth: maxMessageDepth,
   });
@@ -250,43 +189,13 @@ export async function startServer(
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: services.limits.maxWebSocketMessageBytes,
-  });
-  const websockets = wsConnections({
-    router: appRouter,
-    config: transports,
-    authenticate: authenticated,
+  const websockets = websocketEndpoint(server, {
+    services,
+    contexts,
+    own: ownTransports,
+    maxDepth: maxMessageDepth,
+    accepting: () => accepting,
     onError: logProcedureError,
-    keepAlive: { pingMs: 15_000, pongWaitMs: 5_000 },
-    limits: {
-      maxParamsBytes: 4096,
-      maxDepth: maxMessageDepth,
-      messagesPerSecond: services.limits.webSocketMessagesPerSecond,
-      authTimeoutMs: services.limits.webSocketAuthTimeoutMs,
-    },
-  });
-  const trpcWebsockets = ownTransports
-    ? undefined
-    : applyWSSHandler({
-        wss,
-        router: appRouter,
-        createContext: ({ req, info }) =>
-          createContextFor(req, {
-            authorization: req.headers.authorization,
-            connectionParams: info.connectionParams,
-          }),
-        onError: ({ error, path }) => logProcedureError(error, path),
-        keepAlive: { enabled: true, pingMs: 15_000, pongWaitMs: 5_000 },
-      });
-  server.on('upgrade', (req, socket, head) => {
-    if ((req.url ?? '').split('?')[0] !== '/trpc' || !accepting) {
-      socket.destroy();
-      return;
-    }
-    if (ownTransports) void websockets.accept(wss, { req, socket, head });
-    else wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const listening = await listen(server, { port: options.port ?? 3000, host });
   const { port } = listening;
@@ -322,10 +231,7 @@ export async function startServer(
         );
         await services.runs.drain(5_000);
       }
-      if (trpcWebsockets) trpcWebsockets.broadcastReconnectNotification();
-      else websockets.broadcastReconnect(wss.clients);
-      for (const client of wss.clients) client.terminate();
-      wss.close();
+      websockets.close();
       listening.close();
       services.runs.close();
       services.peers?.close();
