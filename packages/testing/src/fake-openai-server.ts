@@ -61,7 +61,14 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers = {}) {
+/** A JSON reply: its status, body and any headers beside the content type. */
+interface JsonReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+function sendJson(res: ServerResponse, { status, body, headers }: JsonReply) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -72,7 +79,8 @@ interface Answering {
   rules: ProfileRules;
 }
 
-function sendProfileJson({ res, rules }: Answering, status: number, body: unknown, headers = {}) {
+/** A JSON reply serialised the way the fake's provider profile writes JSON. */
+function sendProfileJson({ res, rules }: Answering, { status, body, headers }: JsonReply) {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(serialize(body, rules));
 }
@@ -121,12 +129,16 @@ async function answer(to: Answering, reply: FakeReply, recorded: RecordedRequest
   if (isFakeHang(reply)) return; // the client's timeout or abort ends it
   if (isFakeError(reply)) {
     const { status, message, type, code, retryAfter } = reply.error;
-    const headers =
+    const headers: Record<string, string> =
       retryAfter === undefined
         ? {}
         : { 'retry-after': String(retryAfter), 'retry-after-ms': String(retryAfter * 1000) };
     const error = { status, message: message ?? `fake error ${status}`, type, code };
-    sendProfileJson(to, status, rules.errorBody({ ...error, type: type ?? 'fake_error' }), headers);
+    sendProfileJson(to, {
+      status,
+      body: rules.errorBody({ ...error, type: type ?? 'fake_error' }),
+      headers,
+    });
     return;
   }
   if (reply.delayMs) await sleep(reply.delayMs);
@@ -142,7 +154,7 @@ async function answer(to: Answering, reply: FakeReply, recorded: RecordedRequest
     promptTokens: estimatePromptTokens(recorded.body),
   };
   if (recorded.body?.stream) await streamCompletion(to, reply, ctx);
-  else sendProfileJson(to, 200, completionBody(reply, ctx));
+  else sendProfileJson(to, { status: 200, body: completionBody(reply, ctx) });
 }
 
 /** Starts a fake OpenAI-compatible server on 127.0.0.1 and a free port. */
@@ -170,9 +182,12 @@ export async function createFakeOpenAI(options: FakeOpenAIOptions = {}): Promise
       if (requests.length > maxRecorded) requests.shift();
       if (request.method === 'GET' && url.pathname.endsWith('/models')) {
         const ids = options.models ?? ['fake-model'];
-        sendJson(res, 200, {
-          object: 'list',
-          data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })),
+        sendJson(res, {
+          status: 200,
+          body: {
+            object: 'list',
+            data: ids.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })),
+          },
         });
         return;
       }
@@ -181,15 +196,19 @@ export async function createFakeOpenAI(options: FakeOpenAIOptions = {}): Promise
         // A request the server refuses is answered before it takes a scripted reply.
         const refusal = rules.refusal(request);
         if (refusal) {
-          sendProfileJson(to, refusal.status, rules.errorBody(refusal));
+          sendProfileJson(to, { status: refusal.status, body: rules.errorBody(refusal) });
           return;
         }
         await answer(to, queue.shift() ?? fallback(request), request);
         return;
       }
-      sendJson(res, 404, { error: { message: `fake server: no route ${url.pathname}` } });
+      sendJson(res, {
+        status: 404,
+        body: { error: { message: `fake server: no route ${url.pathname}` } },
+      });
     } catch (error) {
-      if (!res.headersSent) sendJson(res, 400, { error: { message: String(error) } });
+      if (!res.headersSent)
+        sendJson(res, { status: 400, body: { error: { message: String(error) } } });
       else res.destroy();
     }
   });

@@ -11,15 +11,20 @@ import type { AgentOptions } from './options.ts';
 
 type Finisher = (run: ActiveRun) => Promise<void>;
 
+/** What every finisher of a run works with. */
+interface FinishingRun {
+  agent: AgentOptions;
+  store: Store;
+  session: Session;
+}
+
 function optionsOf<T extends object>(value: boolean | T | undefined): T | undefined {
   if (!value) return undefined;
   return value === true ? ({} as T) : value;
 }
 
 function summaryFinisher(
-  agent: AgentOptions,
-  store: Store,
-  session: Session,
+  { agent, store, session }: FinishingRun,
   options: SummaryOptions,
 ): Finisher {
   const every = Math.max(1, options.everyRuns ?? 1);
@@ -52,12 +57,7 @@ function summaryFinisher(
   };
 }
 
-function memoryFinisher(
-  agent: AgentOptions,
-  store: Store,
-  session: Session,
-  options: MemoryOptions,
-): Finisher {
+function memoryFinisher({ agent, store, session }: FinishingRun, options: MemoryOptions): Finisher {
   return async (run) => {
     const known = await store.listMemories({ userId: session.userId, limit: 200 });
     const facts = await extractMemories({
@@ -75,13 +75,12 @@ function memoryFinisher(
   };
 }
 
-export function finishersFor(agent: AgentOptions, store: Store, session: Session): Finisher[] {
+export function finishersFor(run: FinishingRun): Finisher[] {
   const finishers: Finisher[] = [];
-  const summaries = optionsOf(agent.summaries);
-  if (summaries) finishers.push(summaryFinisher(agent, store, session, summaries));
-  const memory = optionsOf(agent.memory);
-  if (memory && memory.extract !== false)
-    finishers.push(memoryFinisher(agent, store, session, memory));
+  const summaries = optionsOf(run.agent.summaries);
+  if (summaries) finishers.push(summaryFinisher(run, summaries));
+  const memory = optionsOf(run.agent.memory);
+  if (memory && memory.extract !== false) finishers.push(memoryFinisher(run, memory));
   return finishers;
 }
 

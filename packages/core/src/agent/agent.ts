@@ -115,9 +115,11 @@ export class Agent<Output = unknown> {
     const begin = async () => {
       const start = await prepare();
       const owner = leaseOwner(start, options.holder);
-      const leasing = this.#lease(start.session, owner, options, (error) =>
-        run?.controller.abort(error),
-      );
+      const leasing = this.#lease(start.session, {
+        owner,
+        options,
+        onLost: (error) => run?.controller.abort(error),
+      });
       const lease = start.creating ? await openTogether(this.store, start, leasing) : await leasing;
       if (start.isNew && !start.creating) {
         // A run starts when it holds its session, not when it was asked for:
@@ -167,10 +169,13 @@ export class Agent<Output = unknown> {
   /** Holds the session for this run; `onLost` stops the run if another takes it. */
   #lease(
     session: Session,
-    owner: string,
-    options: RunOptions | ContinueOptions,
-    onLost: (error: AgentRpcError) => void,
+    holding: {
+      owner: string;
+      options: RunOptions | ContinueOptions;
+      onLost: (error: AgentRpcError) => void;
+    },
   ): Promise<SessionLease> {
+    const { owner, options, onLost } = holding;
     return acquireSessionLease({
       store: this.store,
       userId: session.userId,

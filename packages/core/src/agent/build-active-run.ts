@@ -101,14 +101,10 @@ async function systemMessage(
     : undefined;
 }
 
-/** Messages of the last completed runs of the session, oldest first. */
-async function historyOf(
-  store: Store,
-  session: Session,
-  options: AgentOptions,
-  excludeRunId: string,
-) {
-  const count = options.numHistoryRuns ?? 3;
+/** Messages of the last completed runs of the session before this one, oldest first. */
+async function historyOf(build: BuildRunOptions, agent: AgentOptions) {
+  const { store, session, record } = build;
+  const count = agent.numHistoryRuns ?? 3;
   if (count <= 0) return [];
   const runs = await store.listRuns({
     userId: session.userId,
@@ -118,7 +114,7 @@ async function historyOf(
     limit: count + 1,
   });
   return runs
-    .filter((r) => r.runId !== excludeRunId)
+    .filter((r) => r.runId !== record.runId)
     .slice(0, count)
     .reverse()
     .flatMap((r) => r.messages.filter((m) => m.role !== 'system' && m.role !== 'developer'));
@@ -139,11 +135,9 @@ export async function buildActiveRun(build: BuildRunOptions): Promise<ActiveRun>
   const agent = effectiveOptions(build.agent, record.overrides);
   const metadata = record.metadata ?? {};
   const memory = optionsOf(agent.memory);
-  const memories = memory
-    ? await memoriesFor(store, session, record, memory.maxInPrompt ?? 10)
-    : undefined;
+  const memories = memory ? await memoriesFor(build, memory.maxInPrompt ?? 10) : undefined;
   const system = await systemMessage(agent, session, { metadata, memories });
-  const history = build.newSession ? [] : await historyOf(store, session, agent, record.runId);
+  const history = build.newSession ? [] : await historyOf(build, agent);
   const toolList: AnyTool[] = [
     ...(agent.tools ?? []),
     ...(record.overrides?.clientTools ?? []).map(clientTool),
@@ -188,7 +182,7 @@ export async function buildActiveRun(build: BuildRunOptions): Promise<ActiveRun>
     startedAt: performance.now(),
     emit: () => {},
     mergeDelta: () => false,
-    finishers: finishersFor(agent, store, session),
+    finishers: finishersFor({ agent, store, session }),
     counted: {
       inputTokens: record.metrics.inputTokens,
       outputTokens: record.metrics.outputTokens,
@@ -201,7 +195,8 @@ export async function buildActiveRun(build: BuildRunOptions): Promise<ActiveRun>
 }
 
 /** The user's memories most relevant to this run's input, as a prompt section. */
-async function memoriesFor(store: Store, session: Session, record: RunRecord, limit: number) {
+async function memoriesFor(build: BuildRunOptions, limit: number) {
+  const { store, session, record } = build;
   const all = await store.listMemories({ userId: session.userId, limit: 500 });
   const input = transcript(record.messages.filter((m) => m.role === 'user'));
   return memoryPrompt(relevantMemories(all, input, limit));
