@@ -30,10 +30,19 @@ function trackedEvents(events: Feed<RunEvent>): Feed<TrackedEnvelope<RunEvent>> 
   );
 }
 
+/**
+ * Starts a run. What refuses it (a limit, load shedding) is thrown as a tRPC
+ * error already: tRPC would wrap anything else in an error of its own, stack
+ * trace and all, on every refusal a saturated server answers.
+ */
 async function startRun(services: Services, principal: Principal, body: RunInputBody) {
-  checkRunLimits(body, services.limits);
-  const { agentId, input, ...options } = body;
-  return services.runs.start(principal, { agentId, input: input as RunInput, options });
+  try {
+    checkRunLimits(body, services.limits);
+    const { agentId, input, ...options } = body;
+    return await services.runs.start(principal, { agentId, input: input as RunInput, options });
+  } catch (error) {
+    throw toTRPCError(error);
+  }
 }
 
 /** The run a runs.stream call follows: the one it resumes or repeats, else a new one. */

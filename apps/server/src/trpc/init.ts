@@ -52,7 +52,11 @@ export const router = t.router;
 function mapErrors<R extends { ok: boolean; error?: TRPCError }>(result: R): R {
   if (!result.ok && result.error) {
     const { error } = result;
-    throw toTRPCError(error.cause instanceof AgentRpcError ? error.cause : error);
+    // tRPC wraps an error it does not know in an INTERNAL_SERVER_ERROR of its
+    // own; an agentrpc error gets its code back. One a procedure made with
+    // toTRPCError already has it.
+    const wrapped = error.code === 'INTERNAL_SERVER_ERROR' && error.cause instanceof AgentRpcError;
+    throw wrapped ? toTRPCError(error.cause) : error;
   }
   return result;
 }
