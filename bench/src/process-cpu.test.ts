@@ -48,6 +48,13 @@ async function measureChild(reader: 'none' | 'main' | 'worker') {
   return use;
 }
 
+/**
+ * Linux splits a thread's CPU time, and the process's, into user and system
+ * time each on its own (scaling the exact run time by sampled ticks), so a
+ * thread's system time can come out a tick above its share of the process's.
+ */
+const tick = 0.01;
+
 describe('watchCpu', () => {
   it("splits a process's CPU time between its event loop and its worker threads", async () => {
     const { total, system, byGroup, eventLoopSystem } = await measureChild('none');
@@ -62,7 +69,7 @@ describe('watchCpu', () => {
     expect(system).toBeGreaterThanOrEqual(0);
     expect(system).toBeLessThan(0.25 * total);
     expect(eventLoopSystem).toBeGreaterThanOrEqual(0);
-    expect(eventLoopSystem).toBeLessThanOrEqual(system);
+    expect(eventLoopSystem).toBeLessThanOrEqual(system + tick);
     expect(eventLoopSystem).toBeLessThan(0.25 * byGroup['event loop']);
   });
 
@@ -70,7 +77,7 @@ describe('watchCpu', () => {
     const mainReads = await measureChild('main');
     expect(mainReads.eventLoopSystem).toBeGreaterThan(0.5 * mainReads.byGroup['event loop']);
     expect(mainReads.eventLoopSystem).toBeGreaterThan(0.8 * mainReads.system);
-    expect(mainReads.eventLoopSystem).toBeLessThanOrEqual(mainReads.system);
+    expect(mainReads.eventLoopSystem).toBeLessThanOrEqual(mainReads.system + tick);
 
     const workerReads = await measureChild('worker');
     expect(workerReads.system).toBeGreaterThan(0.3 * workerReads.byGroup['worker threads']);

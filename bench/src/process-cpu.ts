@@ -82,11 +82,17 @@ export interface CpuUse {
   eventLoopSystem: number;
 }
 
-/** Starts counting; the returned function gives the CPU used since. */
+/**
+ * Starts counting; the returned function gives the CPU used since. The
+ * process's totals are read before its threads at the start and after them at
+ * the end, so a thread that runs between the two reads can only add to the
+ * total: no thread's time, nor the event loop's system time, ever exceeds it.
+ */
 export function watchCpu(pid: number): () => CpuUse {
   const timesBefore = processTimes(pid);
   const before = threadTicks(pid);
   return () => {
+    const threads = threadTicks(pid);
     const times = processTimes(pid);
     const total = times.ticks - timesBefore.ticks;
     const system = times.systemTicks - timesBefore.systemTicks;
@@ -97,7 +103,7 @@ export function watchCpu(pid: number): () => CpuUse {
       other: 0,
     };
     let eventLoopSystem = 0;
-    for (const [tid, thread] of threadTicks(pid)) {
+    for (const [tid, thread] of threads) {
       const earlier = before.get(tid);
       byGroup[thread.group] += thread.ticks - (earlier?.ticks ?? 0);
       if (tid === pid) eventLoopSystem = thread.systemTicks - (earlier?.systemTicks ?? 0);
