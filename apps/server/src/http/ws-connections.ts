@@ -1,9 +1,8 @@
 // Serves tRPC's WebSocket protocol, the one its wsLink speaks: JSON messages
 // for queries, mutations and subscriptions (started / data / stopped), an
 // optional first connectionParams message, PING/PONG and a reconnect notice.
-// A connection is authenticated before any of its calls is parsed: by the
-// upgrade's Authorization header, or by a small first connectionParams message
-// within a short time. Until then nothing is parsed but that message.
+// A connection is authenticated before any of its calls is parsed
+// (ws-connection-auth.ts).
 // Procedures still run through tRPC (createCaller: middleware, input
 // validation, error formatting); only the framing is here. tRPC's adapter races
 // every event of a subscription against its stop signal and walks each one
@@ -17,12 +16,15 @@ import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server
 import { WebSocket, type WebSocketServer } from 'ws';
 import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
-import { connectionParamsFrom } from './subscription-values.ts';
 import type { TransportConfig } from './transport-config.ts';
+import {
+  type Authentication,
+  authenticationOf,
+  ConnectionAuth,
+  type ConnectionParams,
+} from './ws-connection-auth.ts';
 import { type Call, readMessage, serializeResponse, subscriptionDataText } from './ws-messages.ts';
 import { batchedSender, keepAlive, messageAllowance } from './ws-socket.ts';
-
-type ConnectionParams = Record<string, string | undefined> | null;
 
 export interface WsLimits {
   /** Largest message before authentication, the connectionParams message (bytes). */
@@ -47,12 +49,6 @@ export interface WsConnectionOptions<TContext> {
   limits: WsLimits;
 }
 
-type Authentication<TContext> = { ok: true; ctx: TContext } | { ok: false; error: TRPCError };
-
-/** Messages (and their characters) held while a connection authenticates, read once it has. */
-const maxHeldMessages = 100;
-const maxHeldChars = 1024 * 1024;
-
 /** How long a refused connection stays open to answer the calls already sent with the refusal. */
 const refusedLingerMs = 1_000;
 
@@ -69,17 +65,6 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
 
   const { limits } = options;
 
-  async function authenticate(
-    req: IncomingMessage,
-    params: () => ConnectionParams,
-  ): Promise<Authentication<TContext>> {
-    try {
-      return { ok: true, ctx: await options.authenticate(req, params()) };
-    } catch (cause) {
-      return { ok: false, error: getTRPCErrorFromUnknown(cause) };
-    }
-  }
-
   /**
    * Takes an upgrade request. A client that sends its credential in the
    * Authorization header is authenticated before the upgrade completes; one
@@ -92,7 +77,9 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     const { req, socket, head } = upgrade;
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     const auth =
-      query.get('connectionParams') === '1' ? undefined : await authenticate(req, () => null);
+      query.get('connectionParams') === '1'
+        ? undefined
+        : await authenticationOf(() => options.authenticate(req, null));
     if (socket.destroyed) return;
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws, { req, socket, auth }));
   }
@@ -107,10 +94,6 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
   ) {
     const { req, socket } = connection;
     const subscriptions = new Map<string | number, AbortController>();
-    let ctx: TContext | undefined;
-    let state: 'awaiting-params' | 'authenticating' | 'open' | 'refused' = 'awaiting-params';
-    let held: string[] = [];
-    let heldBytes = 0;
     const takeToken = messageAllowance(limits.messagesPerSecond);
 
     const send = batchedSender(ws, socket);
@@ -129,10 +112,6 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       path: undefined,
       input: undefined,
     };
-
-    const authTimer = setTimeout(() => {
-      if (state !== 'open') ws.close(policyViolation, 'authentication timed out');
-    }, limits.authTimeoutMs);
 
     /** Closes for a broken rule, after saying why. */
     const closeFor = (error: TRPCError) => {
@@ -157,44 +136,21 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       }
     };
 
-    const settle = (auth: Authentication<TContext>) => {
-      clearTimeout(authTimer);
-      const waiting = held;
-      held = [];
-      heldBytes = 0;
-      if (auth.ok) {
-        state = 'open';
-        ctx = auth.ctx;
-        for (const text of waiting) onMessage(text);
-        return;
-      }
-      state = 'refused';
-      fail(connectionCall, auth.error);
-      for (const text of waiting) refuseCalls(text, auth.error);
-      void delay(refusedLingerMs).then(() => ws.close(policyViolation, 'unauthorized'));
-    };
-
-    const readParams = (text: string) => {
-      if (text.length > limits.maxParamsBytes || textNestsDeeperThan(text, 8)) {
-        const message = `the first message must be connectionParams of at most ${limits.maxParamsBytes} bytes`;
-        closeFor(new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message }));
-        return;
-      }
-      state = 'authenticating';
-      void authenticate(req, () => {
-        try {
-          const message = JSON.parse(text) as { method?: unknown; data?: unknown };
-          if (message.method !== 'connectionParams') throw new Error('not connectionParams');
-          return connectionParamsFrom(message.data);
-        } catch (cause) {
-          throw new TRPCError({
-            code: 'PARSE_ERROR',
-            message: 'Malformed connection params',
-            cause,
-          });
-        }
-      }).then(settle);
-    };
+    const auth = new ConnectionAuth<TContext>({
+      req,
+      authenticate: options.authenticate,
+      limits,
+      onOpen: (held) => {
+        for (const text of held) onMessage(text);
+      },
+      onRefused: (error, held) => {
+        fail(connectionCall, error);
+        for (const text of held) refuseCalls(text, error);
+        void delay(refusedLingerMs).then(() => ws.close(policyViolation, 'unauthorized'));
+      },
+      onBroken: closeFor,
+      onTimeout: () => ws.close(policyViolation, 'authentication timed out'),
+    });
 
     /** Streams a subscription's values until it ends, fails or is stopped. */
     async function subscribe(call: Call, iterable: AsyncIterable<unknown>, signal: AbortSignal) {
@@ -222,7 +178,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       let failed = false;
       try {
         const result = await callProcedure(router, types, {
-          ctx,
+          ctx: auth.ctx,
           path,
           type,
           input: call.input,
@@ -262,21 +218,12 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
         send('PONG');
         return;
       }
-      if (state === 'awaiting-params') {
-        readParams(text);
-        return;
-      }
-      if (state === 'authenticating') {
-        // Calls sent right after the params wait, unread, until the credential is checked.
-        heldBytes += text.length;
-        if (held.push(text) > maxHeldMessages || heldBytes > maxHeldChars) {
-          const message = 'too much sent before authentication';
-          closeFor(new TRPCError({ code: 'TOO_MANY_REQUESTS', message }));
-        }
-        return;
-      }
-      if (state === 'refused') {
+      if (auth.state === 'refused') {
         refuseCalls(text, new TRPCError({ code: 'UNAUTHORIZED', message: 'not authenticated' }));
+        return;
+      }
+      if (auth.state !== 'open') {
+        auth.take(text);
         return;
       }
       let parts: ReturnType<typeof readMessage>;
@@ -293,11 +240,11 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       }
     }
 
-    if (connection.auth) settle(connection.auth);
+    if (connection.auth) auth.settle(connection.auth);
     keepAlive(ws, options.keepAlive);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
-        if (state !== 'open') {
+        if (auth.state !== 'open') {
           ws.close(policyViolation, 'binary message');
           return;
         }
@@ -317,7 +264,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       ),
     );
     ws.once('close', () => {
-      clearTimeout(authTimer);
+      auth.dispose();
       for (const abort of subscriptions.values()) abort.abort();
       subscriptions.clear();
     });
