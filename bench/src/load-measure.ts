@@ -66,6 +66,8 @@ export interface LoadFigures {
   /** Streams the server refused to start for now (429, to be retried). */
   shed: number;
   errors: number;
+  /** What the client saw of each error, and how many streams saw it. */
+  errorReasons: Record<string, number>;
   /** Per chunk: how much later than the upstream's pacing it arrived. */
   lateness: number[];
   /** Per chunk after the first: how much longer its gap to the previous one was than the pacing. */
@@ -84,6 +86,13 @@ export interface LoadFigures {
   wallS: number;
 }
 
+/** Counts a failed stream under what it failed with (a message cut to one short line). */
+function countError(figures: LoadFigures, reason: string): void {
+  figures.errors++;
+  const key = reason.replace(/\s+/g, ' ').slice(0, 160);
+  figures.errorReasons[key] = (figures.errorReasons[key] ?? 0) + 1;
+}
+
 /** Runs `streams` streams, started over rampMs, and collects when each chunk arrived. */
 export async function collect(streams: number, streamOne: StreamOne): Promise<LoadFigures> {
   const figures: LoadFigures = {
@@ -91,6 +100,7 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
     completed: 0,
     shed: 0,
     errors: 0,
+    errorReasons: {},
     lateness: [],
     addedGaps: [],
     gapPhases: { starting: [], steady: [], ending: [] },
@@ -137,10 +147,10 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
             firstAt: (offsets[0] ?? 0) - started,
             lastAt: (offsets.at(-1) ?? 0) + (chunks - 1) * gapMs - started,
           });
-        } else figures.errors++;
+        } else countError(figures, `ended after ${offsets.length} of ${chunks} chunks`);
       } catch (error) {
         if (error instanceof ShedError) figures.shed++;
-        else figures.errors++;
+        else countError(figures, error instanceof Error ? error.message : String(error));
       } finally {
         live--;
       }

@@ -23,6 +23,16 @@ const gapP99 = (m: Measured) => percentile(m.figures.addedGaps, 99);
 const ttftP99 = (m: Measured) => percentile(m.figures.ttfts, 99);
 const meets = (ok: boolean) => (ok ? 'yes' : '**no**');
 
+/** What the failed streams of each row failed with, as the client saw it; nothing when none failed. */
+function errorLines(measured: Measured[]): string[] {
+  const lines = measured.flatMap((m) =>
+    Object.entries(m.figures.errorReasons).map(
+      ([reason, count]) => `- ${m.path}, ${m.streams} streams: ${count} × ${reason}`,
+    ),
+  );
+  return lines.length === 0 ? [] : ['', 'Errors, as the client saw them:', '', ...lines];
+}
+
 /** Per size and transport: the server against the bare proxy, as the targets read. */
 function ratioRows(measured: Measured[]): string[] {
   const rows: string[] = [];
@@ -196,6 +206,7 @@ export function loadSection(report: LoadReport): string {
     '',
     ...header,
     ...throughput.map(row),
+    ...errorLines(throughput),
     '',
     'The targets, read from the rows above: server CPU per chunk ≤ 1.5× the bare proxy’s over the same transport;',
     'added-gap p99 ≤ 2× the proxy’s + 5 ms; peak RSS ≤ 2× the proxy’s + 100 MiB; no errors, every stream complete.',
@@ -244,6 +255,7 @@ export function loadSection(report: LoadReport): string {
       '',
       ...header,
       ...overload.map(row),
+      ...errorLines(overload),
       '',
       ...overloadLines(overload),
     );
@@ -259,6 +271,7 @@ export function loadSection(report: LoadReport): string {
       '',
       ...header,
       ...peers.map(row),
+      ...errorLines(peers),
       '',
       '| streams | agno CPU per chunk ÷ agentrpc’s | gap p99 ms (agentrpc / agno) | TTFT p99 ms (agentrpc / agno) | RSS MiB (agentrpc / agno) | complete (agentrpc / agno) |',
       '| ---: | ---: | --- | --- | --- | --- |',
