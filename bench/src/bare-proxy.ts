@@ -11,7 +11,7 @@
 // once (429 with Retry-After), the least a server that sheds load does: the
 // overload rows' baseline for what the machine alone does to first tokens.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { type Forward, ProxyEventLog, type StreamFrames } from './proxy-event-log.ts';
 import { sseDeltas, streamRequestBody } from './sse-deltas.ts';
@@ -73,7 +73,24 @@ sockets.on('connection', (ws) => {
     forward(String(message), { delta: send, end: send });
   });
 });
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`ws://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+/**
+ * Sockets sharing the port beside the server's own, as agentrpc's server
+ * listens (apps/server/src/http/listen.ts): a busy event loop accepts few
+ * connections per listening socket per turn, and with one socket the streams
+ * of a burst waited in the kernel for seconds before the proxy read them.
+ */
+const acceptors = process.platform === 'linux' ? 63 : 0;
+const host = '127.0.0.1';
+server.listen({ port: 0, host, reusePort: acceptors > 0 }, async () => {
+  const { port } = server.address() as AddressInfo;
+  for (let i = 0; i < acceptors; i++) {
+    const acceptor = createNetServer({ noDelay: true, allowHalfOpen: true }, (socket) =>
+      server.emit('connection', socket),
+    );
+    await new Promise<void>((listening) =>
+      acceptor.listen({ port, host, reusePort: true }, listening),
+    );
+  }
+  process.stdout.write(`ws://${host}:${port}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));
