@@ -46,8 +46,16 @@ export interface ConnectionAuthOptions<TContext> {
 const maxHeldMessages = 100;
 const maxHeldChars = 1024 * 1024;
 
-/** Deepest nesting of the connectionParams message. */
+/** Deepest nesting of a message read before authentication. */
 const maxParamsDepth = 8;
+
+/**
+ * Whether a message is small enough to read before authentication: the
+ * connectionParams message, or a refused connection's call to answer.
+ */
+export function isSmallMessage(text: string, maxBytes: number): boolean {
+  return text.length <= maxBytes && !textNestsDeeperThan(text, maxParamsDepth);
+}
 
 export class ConnectionAuth<TContext> {
   #state: 'awaiting-params' | 'authenticating' | 'open' | 'refused' = 'awaiting-params';
@@ -109,7 +117,7 @@ export class ConnectionAuth<TContext> {
 
   #readParams(text: string) {
     const { req, authenticate, limits } = this.#options;
-    if (text.length > limits.maxParamsBytes || textNestsDeeperThan(text, maxParamsDepth)) {
+    if (!isSmallMessage(text, limits.maxParamsBytes)) {
       const message = `the first message must be connectionParams of at most ${limits.maxParamsBytes} bytes`;
       this.#options.onBroken(new TRPCError({ code: 'PAYLOAD_TOO_LARGE', message }));
       return;

@@ -14,7 +14,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { consumeFeed } from '@agentrpc/core/internal';
 import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { WebSocket, type WebSocketServer } from 'ws';
-import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
 import type { TransportConfig } from './transport-config.ts';
 import {
@@ -22,6 +21,7 @@ import {
   authenticationOf,
   ConnectionAuth,
   type ConnectionParams,
+  isSmallMessage,
 } from './ws-connection-auth.ts';
 import { type Call, readMessage, serializeResponse, subscriptionDataText } from './ws-messages.ts';
 import { batchedSender, keepAlive, messageAllowance } from './ws-socket.ts';
@@ -121,7 +121,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
 
     /** Answers each call in a small message with the refusal; a large one is not read. */
     const refuseCalls = (text: string, error: TRPCError) => {
-      if (text.length > limits.maxParamsBytes || textNestsDeeperThan(text, 8)) return;
+      if (!isSmallMessage(text, limits.maxParamsBytes)) return;
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
