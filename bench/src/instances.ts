@@ -168,7 +168,7 @@ const section = [
   "the run's record read from the store, and, with peers, its connection to the other instance); after the 20th",
   '(a second into the run), mostly what following costs once started, but for followers that started later still.',
   'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, MODES=peers,store, STORE=mongodb://…;',
-  'on FerretDB 1.x add `?maxPoolSize=20`; `scripts/ferretdb.sh start|start-pg <port>` starts one on SQLite or PostgreSQL,',
+  'on FerretDB 1.x add `?maxPoolSize=12`; `scripts/ferretdb.sh start|start-pg <port>` starts one on SQLite or PostgreSQL,',
   'see docs/deployment.md).',
   '',
 ].join('\n');

@@ -10,10 +10,13 @@
 import { type Db, MongoClient, type MongoClientOptions } from 'mongodb';
 
 /**
- * The event pool's connections, at most: the event log writes one batch at a
- * time, and a follower's read takes a few round trips, some side by side.
+ * The event pool's connections, at most. The event log writes one batch at a
+ * time and a follower's poll takes a few round trips, but followers also start
+ * in bursts (one record read each, as runs start): with 4 connections those
+ * reads queued for up to 1–2 s on FerretDB at 500 runs, with 12 a few hundred
+ * ms (docs/performance-notes.md, "The event pool's size").
  */
-const eventPoolSize = 4;
+const eventPoolSize = 12;
 
 export interface StoreDbs {
   /** Everything but the event log's live path. */
