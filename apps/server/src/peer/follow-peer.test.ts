@@ -2,7 +2,7 @@
 // server): frames become events in order, the end of the stream ends the
 // feed, and what is not an event fails it rather than being skipped.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { RunEvent } from '@agentrpc/core';
 import { pushTo } from '@agentrpc/core/internal';
 import { contentEvent } from '@agentrpc/core/testing';
@@ -116,5 +116,55 @@ describe('followPeer', () => {
     control.resume();
     expect(seen).toEqual([3, 4, 5]);
     await expect.poll(() => ended).toBe(true);
+  });
+
+  it('sends the request again once when its kept-alive connection is closed as it is taken', async () => {
+    const event = contentEvent('r', 3);
+    const answer = `data: ${JSON.stringify(event)}\n\n`;
+    // The other instance, by hand: on the connection that served a request
+    // before, the next request finds it closed; a new connection is answered.
+    let connections = 0;
+    const peer = net.createServer((socket) => {
+      connections++;
+      let received = '';
+      let served = 0;
+      socket.on('data', (bytes) => {
+        received += bytes.toString();
+        const headEnd = received.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const head = received.slice(0, headEnd);
+        received = received.slice(headEnd + 4);
+        if (served++ > 0) return void socket.destroy();
+        if (head.startsWith('GET /peer/')) {
+          socket.end(
+            `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: ${answer.length}\r\nconnection: close\r\n\r\n${answer}`,
+          );
+        } else socket.write('HTTP/1.1 204 No Content\r\nconnection: keep-alive\r\n\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
+    const ownAgent = new http.Agent({ keepAlive: true });
+    try {
+      // Leaves a kept-alive connection in the agent, which followPeer then takes.
+      await new Promise<void>((resolve, reject) => {
+        http.get(`${url}/warm`, { agent: ownAgent }, (res) => res.resume().on('end', resolve));
+        setTimeout(() => reject(new Error('no answer')), 2_000);
+      });
+      const seen: RunEvent[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const options = { url, secret: 's', agent: ownAgent, userId: 'u', runId: 'r', afterSeq: 2 };
+        followPeer(options)[pushTo]({
+          value: (value) => seen.push(value) > 0,
+          end: resolve,
+          fail: reject,
+        });
+      });
+      expect(seen).toEqual([event]);
+      expect(connections).toBe(2);
+    } finally {
+      ownAgent.destroy();
+      peer.close();
+    }
   });
 });

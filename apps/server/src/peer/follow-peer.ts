@@ -3,6 +3,8 @@
 // one event each, in order, until that instance ends the stream. The socket
 // is paused while the reader is, and a stream quiet for longer than the
 // other side's heartbeats allow is cut, so a frozen instance fails the feed.
+// A request that finds its kept-alive connection closed under it is sent again
+// once, on a new one.
 import http from 'node:http';
 import https from 'node:https';
 import type { RunEvent } from '@agentrpc/core';
@@ -80,17 +82,37 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     } else response?.resume();
   };
 
-  const request = client.request(target, {
-    agent,
-    headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
-  });
   const answerWithinMs = options.answerWithinMs ?? 3_000;
   const answerTimer = setTimeout(() => {
     fail(new PeerUnavailableError(`${url} did not answer within ${answerWithinMs} ms`));
   }, answerWithinMs);
-  request.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
-  request.on('error', fail);
-  request.on('response', (res) => {
+  /** The request was sent again once, on a new connection. */
+  let sentAgain = false;
+  let request = send();
+
+  function send(): http.ClientRequest {
+    const sent = client.request(target, {
+      agent,
+      headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
+    });
+    sent.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
+    sent.on('error', (error: NodeJS.ErrnoException) => {
+      if (sent !== request) return; // the request that was sent again is the one that counts
+      // A kept-alive connection the other side closed as it was taken: the
+      // request never reached it, so it is sent again (as Node's docs advise).
+      if (!response && !sentAgain && sent.reusedSocket && error.code === 'ECONNRESET') {
+        sentAgain = true;
+        request = send();
+        return;
+      }
+      fail(error);
+    });
+    sent.on('response', onResponse);
+    sent.end();
+    return sent;
+  }
+
+  function onResponse(res: http.IncomingMessage) {
     clearTimeout(answerTimer);
     response = res;
     if (res.statusCode !== 200) {
@@ -132,8 +154,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
       fail(new PeerUnavailableError(`${url} cut the stream of run ${runId}`)),
     );
     res.on('error', fail);
-  });
-  request.end();
+  }
 
   return {
     resume: () => {
