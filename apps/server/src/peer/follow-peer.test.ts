@@ -146,11 +146,14 @@ describe('followPeer', () => {
     const url = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`;
     const ownAgent = new http.Agent({ keepAlive: true });
     try {
-      // Leaves a kept-alive connection in the agent, which followPeer then takes.
-      await new Promise<void>((resolve, reject) => {
-        http.get(`${url}/warm`, { agent: ownAgent }, (res) => res.resume().on('end', resolve));
-        setTimeout(() => reject(new Error('no answer')), 2_000);
-      });
+      // Leaves two kept-alive connections in the agent: followPeer takes one,
+      // and must not take the other when it sends again.
+      const warm = () =>
+        new Promise<void>((resolve, reject) => {
+          http.get(`${url}/warm`, { agent: ownAgent }, (res) => res.resume().on('end', resolve));
+          setTimeout(() => reject(new Error('no answer')), 2_000);
+        });
+      await Promise.all([warm(), warm()]);
       const seen: RunEvent[] = [];
       await new Promise<void>((resolve, reject) => {
         const options = { url, secret: 's', agent: ownAgent, userId: 'u', runId: 'r', afterSeq: 2 };
@@ -161,7 +164,7 @@ describe('followPeer', () => {
         });
       });
       expect(seen).toEqual([event]);
-      expect(connections).toBe(2);
+      expect(connections).toBe(3);
     } finally {
       ownAgent.destroy();
       peer.close();

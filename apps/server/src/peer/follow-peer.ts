@@ -92,7 +92,8 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
 
   function send(): http.ClientRequest {
     const sent = client.request(target, {
-      agent,
+      // Sent again, it must not take another kept-alive connection that may be as stale.
+      agent: sentAgain ? false : agent,
       headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
     });
     sent.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
