@@ -170,4 +170,17 @@ describe('followPeer', () => {
       peer.close();
     }
   });
+
+  it('fails the feed, rather than throwing, when the request cannot be made', async () => {
+    const failed = new Promise((resolve) => {
+      // An https address with an agent for http: Node refuses to make the request.
+      const options = { url: 'https://127.0.0.1:9', secret: 's', agent, userId: 'u', runId: 'r' };
+      followPeer({ ...options, afterSeq: 0 })[pushTo]({
+        value: () => true,
+        end: () => resolve('ended'),
+        fail: resolve,
+      });
+    });
+    expect(await failed).toMatchObject({ code: 'ERR_INVALID_PROTOCOL' });
+  });
 });

@@ -32,6 +32,7 @@ export interface FollowPeerOptions {
   /** The other instance's peer address, e.g. http://10.0.0.7:3000 */
   url: string;
   secret: string;
+  /** Keeps connections for the address's protocol (an https.Agent for https:). */
   agent: http.Agent;
   userId: string;
   runId: string;
@@ -65,7 +66,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     if (over) return;
     over = true;
     clearTimeout(answerTimer);
-    request.destroy();
+    request?.destroy();
     sink.fail(error);
   };
   /** Hands queued events over while the reader takes them; ends after the last. */
@@ -90,12 +91,20 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
   let sentAgain = false;
   let request = send();
 
-  function send(): http.ClientRequest {
-    const sent = client.request(target, {
-      // Sent again, it must not take another kept-alive connection that may be as stale.
-      agent: sentAgain ? false : agent,
-      headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
-    });
+  function send(): http.ClientRequest | undefined {
+    let sent: http.ClientRequest;
+    try {
+      sent = client.request(target, {
+        // Sent again, it must not take another kept-alive connection that may be as stale.
+        agent: sentAgain ? false : agent,
+        headers: { authorization: `Bearer ${secret}`, accept: 'text/event-stream' },
+      });
+    } catch (error) {
+      // A request that cannot be made (an agent for another protocol, say)
+      // fails the feed as an unreachable instance does, after this call.
+      queueMicrotask(() => fail(error));
+      return undefined;
+    }
     sent.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
     sent.on('error', (error: NodeJS.ErrnoException) => {
       if (sent !== request) return; // the request that was sent again is the one that counts
@@ -165,7 +174,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     stop: () => {
       over = true;
       clearTimeout(answerTimer);
-      request.destroy();
+      request?.destroy();
     },
   };
 }

@@ -55,11 +55,13 @@ function countingReads(store: MemoryStore, options: { log?: 'behind' | 'down' } 
 }
 
 const started: { close(graceMs?: number): Promise<void> }[] = [];
-/** What the servers warned of, in order. */
+/** What the servers warned of, in order, and the codes of the errors they warned of. */
 const warnings: string[] = [];
+const warnedCodes: unknown[] = [];
 afterEach(async () => {
   for (const one of started.splice(0).reverse()) await one.close(100);
   warnings.length = 0;
+  warnedCodes.length = 0;
 });
 
 /** A port nothing listens on now. */
@@ -99,7 +101,10 @@ function quietLogger() {
     trace: () => undefined,
     debug: () => undefined,
     info: () => undefined,
-    warn: (...args: unknown[]) => warnings.push(String(args.at(-1))),
+    warn: (...args: unknown[]) => {
+      warnings.push(String(args.at(-1)));
+      warnedCodes.push((args[0] as { err?: { code?: unknown } }).err?.code);
+    },
     error: () => undefined,
     fatal: () => undefined,
   };
@@ -190,6 +195,26 @@ describe('instances sharing a peer secret', () => {
     expect(followed).toEqual(own);
     expect(b.counted.reads).toBeGreaterThan(0);
     expect(warnings).toContain('reading the run from the store instead');
+  });
+
+  it('ask an instance reached over https with TLS, and read the store when that fails', async () => {
+    const store = new MemoryStore();
+    const b = countingReads(store);
+    // The runner says it is reached over https, but speaks plain HTTP there.
+    const port = await freePort();
+    const runner = await serve({
+      store,
+      peers: { secret, url: `https://127.0.0.1:${port}` },
+      port,
+    });
+    const follower = await serve({ store: b.view, peers: { secret } });
+    const { own, followed } = await runAndFollow(runner, follower);
+    expect(followed).toEqual(own);
+    expect(warnings).toEqual(['reading the run from the store instead']);
+    // The TLS handshake failed, not the request's making (an agent for http: refuses https:).
+    expect(warnedCodes).toHaveLength(1);
+    expect(warnedCodes[0]).not.toBe('ERR_INVALID_PROTOCOL');
+    expect(String(warnedCodes[0])).toMatch(/^E/);
   });
 
   it('read the store on from where they got to when the stream between them is cut', async () => {

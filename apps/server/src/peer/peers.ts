@@ -5,6 +5,7 @@
 // instead of polling the store every 100 ms behind the event log's writes.
 // Whatever goes wrong on the way sends the reader back to the store.
 import http from 'node:http';
+import https from 'node:https';
 import type { RunRecord } from '@agentrpc/core';
 import type { Logger } from '../observe/logger.ts';
 import type { ServerMetrics } from '../observe/metrics.ts';
@@ -22,7 +23,10 @@ export class Peers {
   #url: string | undefined;
   readonly #logger: Logger;
   readonly #metrics: ServerMetrics;
-  readonly #agent = new http.Agent({ keepAlive: true });
+  readonly #agents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true }),
+  };
 
   constructor(config: PeersConfig, observe: { logger: Logger; metrics: ServerMetrics }) {
     this.secret = config.secret;
@@ -51,7 +55,7 @@ export class Peers {
         return followPeer({
           url: servedBy,
           secret: this.secret,
-          agent: this.#agent,
+          agent: servedBy.startsWith('https:') ? this.#agents.https : this.#agents.http,
           userId,
           runId,
           afterSeq,
@@ -69,6 +73,7 @@ export class Peers {
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
   }
 }
