@@ -54,6 +54,17 @@ describe('followPeer', () => {
     expect(peer.asked).toEqual(['/peer/runs/events?userId=u&runId=r&afterSeq=2 Bearer s3cret']);
   });
 
+  it('asks under the path of an address that has one', async () => {
+    const peer = await peerAnswering('');
+    for (const path of ['/agentrpc', '/agentrpc/']) {
+      await read(`${peer.url}${path}`).done;
+    }
+    expect(peer.asked).toEqual([
+      '/agentrpc/peer/runs/events?userId=u&runId=r&afterSeq=2 Bearer s3cret',
+      '/agentrpc/peer/runs/events?userId=u&runId=r&afterSeq=2 Bearer s3cret',
+    ]);
+  });
+
   it('fails on a frame that is not an event', async () => {
     const peer = await peerAnswering(
       `data: ${JSON.stringify(contentEvent('r', 3))}\n\ndata: {nope\n\n`,

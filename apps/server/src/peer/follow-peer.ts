@@ -53,7 +53,8 @@ export function followPeer(options: FollowPeerOptions): Feed<RunEvent> {
 
 function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
   const { url, secret, agent, userId, runId, afterSeq } = options;
-  const target = new URL(peerEventsPath, url);
+  // Under the address's own path, if it has one (an instance reached through a proxy's prefix).
+  const target = new URL(peerEventsPath.slice(1), url.endsWith('/') ? url : `${url}/`);
   target.search = new URLSearchParams({ userId, runId, afterSeq: String(afterSeq) }).toString();
   const client = target.protocol === 'https:' ? https : http;
   const queue: RunEvent[] = [];
