@@ -8,6 +8,7 @@ import { pushTo } from '@agentrpc/core/internal';
 import { contentEvent } from '@agentrpc/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followPeer } from './follow-peer.ts';
+import { notLiveHeader } from './peer-endpoint.ts';
 
 const servers: http.Server[] = [];
 const agent = new http.Agent({ keepAlive: true });
@@ -63,6 +64,23 @@ describe('followPeer', () => {
       '/agentrpc/peer/runs/events?userId=u&runId=r&afterSeq=2 Bearer s3cret',
       '/agentrpc/peer/runs/events?userId=u&runId=r&afterSeq=2 Bearer s3cret',
     ]);
+  });
+
+  it('tells a run not live there from a 404 of something else at that address', async () => {
+    const server = http.createServer((req, res) => {
+      const header = req.url?.startsWith('/instance/') ? { [notLiveHeader]: '1' } : {};
+      res.writeHead(404, header).end();
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const failure = (url: string) =>
+      read(url).done.then(
+        () => undefined,
+        (error) => error,
+      );
+    expect(await failure(`${base}/instance`)).toMatchObject({ status: 404, notLiveThere: true });
+    expect(await failure(`${base}/other`)).toMatchObject({ status: 404, notLiveThere: false });
   });
 
   it('fails on a frame that is not an event', async () => {

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { RunEvent } from '@agentrpc/core';
 import { createFeed, type Feed, type FeedSink } from '@agentrpc/core/internal';
-import { peerEventsPath, peerHeartbeatMs } from './peer-endpoint.ts';
+import { notLiveHeader, peerEventsPath, peerHeartbeatMs } from './peer-endpoint.ts';
 
 /** A stream this long without a byte (heartbeats included) is taken for dead. */
 const quietLimitMs = peerHeartbeatMs * 3;
@@ -21,10 +21,13 @@ export class PeerUnavailableError extends Error {
   override readonly name = 'PeerUnavailableError';
   /** The other instance's HTTP status, when it answered. */
   readonly status: number | undefined;
+  /** It answered that the run is not live there (it ended meanwhile): the store has it. */
+  readonly notLiveThere: boolean;
 
-  constructor(message: string, status?: number) {
+  constructor(message: string, answer?: { status: number; notLiveThere?: boolean }) {
     super(message);
-    this.status = status;
+    this.status = answer?.status;
+    this.notLiveThere = answer?.notLiveThere ?? false;
   }
 }
 
@@ -128,8 +131,10 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     response = res;
     if (res.statusCode !== 200) {
       res.resume();
-      const status = res.statusCode;
-      fail(new PeerUnavailableError(`${url} answered ${status} for run ${runId}`, status));
+      const status = res.statusCode ?? 0;
+      const notLiveThere = status === 404 && res.headers[notLiveHeader] === '1';
+      const message = `${url} answered ${status} for run ${runId}`;
+      fail(new PeerUnavailableError(message, { status, notLiveThere }));
       return;
     }
     res.setEncoding('utf8');

@@ -14,6 +14,12 @@ import { id } from '../routers/schemas.ts';
 
 export const peerEventsPath = '/peer/runs/events';
 
+/**
+ * Set on this endpoint's answer for a run that is not live here, so the asking
+ * instance can tell it from a 404 of whatever else answers at a wrong address.
+ */
+export const notLiveHeader = 'agentrpc-run-not-live';
+
 /** A comment frame this often keeps a quiet run's stream alive and shows the reader it is. */
 export const peerHeartbeatMs = 5_000;
 
@@ -58,8 +64,9 @@ export function peerEndpoint(options: PeerEndpointOptions) {
     const closed = new AbortController();
     const found = feedFor(req, closed.signal);
     if (!('feed' in found)) {
+      const notLive = found.status === 404 ? { [notLiveHeader]: '1' } : {};
       res
-        .writeHead(found.status, { 'content-type': 'application/json' })
+        .writeHead(found.status, { 'content-type': 'application/json', ...notLive })
         .end(JSON.stringify({ error: found.error }));
       return;
     }

@@ -18,7 +18,7 @@ import { createClient } from '@agentrpc/sdk';
 import { createTcpProxy } from '@agentrpc/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AgentRpcServer, startServer } from '../http/create-server.ts';
-import { peerEventsPath } from './peer-endpoint.ts';
+import { notLiveHeader, peerEventsPath } from './peer-endpoint.ts';
 
 const secret = 'a-peer-secret-of-some-length';
 const apiKey = 'key-alice';
@@ -217,6 +217,21 @@ describe('instances sharing a peer secret', () => {
     expect(String(warnedCodes[0])).toMatch(/^E/);
   });
 
+  it('warn when the address a run gives for its instance answers 404 as something else', async () => {
+    const store = new MemoryStore();
+    const b = countingReads(store);
+    // The runner says it is reached under a path where nothing of it is served.
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/elsewhere`;
+    const runner = await serve({ store, peers: { secret, url }, port });
+    const follower = await serve({ store: b.view, peers: { secret } });
+    const { own, followed } = await runAndFollow(runner, follower);
+    expect(followed).toEqual(own);
+    expect(warnings).toEqual(['reading the run from the store instead']);
+    const counted = await follower.services.metrics.registry.metrics();
+    expect(counted).toContain('agentrpc_peer_reads_total{outcome="failed"} 1');
+  });
+
   it('read the store on from where they got to when the stream between them is cut', async () => {
     const store = new MemoryStore();
     const b = countingReads(store);
@@ -256,7 +271,9 @@ describe('GET /peer/runs/events', () => {
       });
     expect((await ask('userId=alice&runId=r1&afterSeq=0')).status).toBe(401);
     expect((await ask('userId=alice&runId=r1&afterSeq=0', 'wrong')).status).toBe(401);
-    expect((await ask('userId=alice&runId=r1&afterSeq=0', secret)).status).toBe(404);
+    const notLive = await ask('userId=alice&runId=r1&afterSeq=0', secret);
+    expect(notLive.status).toBe(404);
+    expect(notLive.headers.get(notLiveHeader)).toBe('1'); // a 404 from elsewhere has none
     const bad = await ask('userId=alice&runId=r%20x&afterSeq=-1', secret);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('runId');

@@ -64,7 +64,7 @@ export class Peers {
       onFailure: (error) => {
         const fields = { err: error, runId, peer: servedBy };
         // Not live there any more (it ended meanwhile): the store has it, nothing is amiss.
-        const ended = error instanceof PeerUnavailableError && error.status === 404;
+        const ended = error instanceof PeerUnavailableError && error.notLiveThere;
         this.#metrics.peerReads.inc({ outcome: ended ? 'not_live_there' : 'failed' });
         if (ended) this.#logger.debug(fields, 'reading the run from the store instead');
         else this.#logger.warn(fields, 'reading the run from the store instead');
