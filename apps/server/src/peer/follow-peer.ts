@@ -112,8 +112,8 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     sent.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
     sent.on('error', (error: NodeJS.ErrnoException) => {
       if (sent !== request) return; // the request that was sent again is the one that counts
-      // A kept-alive connection the other side closed as it was taken: the
-      // request never reached it, so it is sent again (as Node's docs advise).
+      // A kept-alive connection the other side closed as it was taken. Asking
+      // for a run's events again does no harm, so it is (as Node's docs advise).
       if (!response && !sentAgain && sent.reusedSocket && error.code === 'ECONNRESET') {
         sentAgain = true;
         request = send();
