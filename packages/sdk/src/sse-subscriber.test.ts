@@ -91,4 +91,27 @@ describe('SseSubscriber', () => {
     ]);
     expect(seen).toEqual([undefined, 'r:1']);
   });
+
+  it('stays ended after `return` when the connection is then cut rather than ended', async () => {
+    const { url, requests } = await serve((_, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: connected\ndata: {}\n\nevent: return\ndata: \n\n');
+      setTimeout(() => res.socket?.destroy(), 50); // a proxy's reset, say
+    });
+    const calls: string[] = [];
+    const subscriber = new SseSubscriber({ url, headers: async () => ({}), fetch });
+    subscriber.subscribe(
+      'runs.events',
+      { runId: 'r' },
+      {
+        onData: () => calls.push('data'),
+        onError: () => calls.push('error'),
+        onComplete: () => calls.push('complete'),
+      },
+    );
+    await expect.poll(() => calls).toEqual(['complete']);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the cut, and a reconnect's backoff
+    expect(calls).toEqual(['complete']);
+    expect(requests()).toBe(1);
+  });
 });

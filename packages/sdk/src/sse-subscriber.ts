@@ -148,7 +148,11 @@ export class SseSubscriber implements Subscriber {
       const events: SseEvent[] = [];
       let outcome: Outcome | undefined;
       for (;;) {
-        const read = await reader.read();
+        // Cut after `return` or an error: the subscription is over all the same.
+        const read = await reader.read().catch((error: unknown) => {
+          if (outcome) return { done: true as const, value: undefined };
+          throw error;
+        });
         // Ended without `return` or an error: the connection was cut.
         if (read.done) return outcome ?? (subscription.muted ? 'finished' : 'dropped');
         if (outcome) continue; // reading to the end keeps the connection reusable
