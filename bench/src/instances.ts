@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import type { ServedAgentRpc } from '@agentrpc/testing';
 import { percentile } from './load-measure.ts';
 import { startLoadServer } from './load-server.ts';
+import { watchMachine } from './machine-cpu.ts';
+import { watchCpu } from './process-cpu.ts';
 import { streamEvents } from './raw-clients.ts';
 import { writeResultsSection } from './results-file.ts';
 import { startUpstream } from './upstream-process.ts';
@@ -74,6 +76,8 @@ async function measure(mode: Mode) {
   const results: { runner: Seen; follower?: Seen }[] = [];
   let failures = 0;
   const started = performance.now();
+  const machine = watchMachine();
+  const serversCpu = servers.map((server) => watchCpu(server.child.pid ?? 0));
   await Promise.all(
     Array.from({ length: streams }, async (_, i) => {
       await new Promise((resolve) => setTimeout(resolve, (i / streams) * rampMs));
@@ -102,6 +106,8 @@ async function measure(mode: Mode) {
     }),
   );
   const wallS = (performance.now() - started) / 1000;
+  const { busyShare, busySeconds } = machine();
+  const serverSeconds = serversCpu.reduce((sum, cpuOf) => sum + cpuOf().total, 0);
   for (const server of servers) await server.stop();
   if (!process.env.STORE) {
     for (const suffix of ['', '-wal', '-shm'])
@@ -140,7 +146,9 @@ async function measure(mode: Mode) {
     ms(laterDelays, 50),
     ms(laterDelays, 99),
   ];
-  return `| ${how} | ${streams} | ${followed.length} | ${events} | ${lost} | ${repeated} | ${failures} | ${figures.join(' | ')} | ${wallS.toFixed(1)} |`;
+  const percent = (share: number) => `${(share * 100).toFixed(0)} %`;
+  const busy = `${percent(busyShare)} (${percent(busySeconds > 0 ? serverSeconds / busySeconds : 0)})`;
+  return `| ${how} | ${streams} | ${followed.length} | ${events} | ${lost} | ${repeated} | ${failures} | ${figures.join(' | ')} | ${busy} | ${wallS.toFixed(1)} |`;
 }
 
 const rows: string[] = [];
@@ -159,14 +167,18 @@ const section = [
   'else reads it from the store (every 100 ms, one store read for all the runs that instance follows;',
   "on MongoDB, from the live feed's pages: docs/deployment.md). Each way with its own pair of fresh servers, one after the other.",
   '',
-  '| follower reads | runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | first event, delay p50 ms | after the 20th, delay p50 ms | after the 20th, delay p99 ms | wall s |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  "| follower reads | runs | followed from the other instance | events followed | lost | repeated | failed streams | delay p50 ms | delay p99 ms | first event, delay p50 ms | after the 20th, delay p50 ms | after the 20th, delay p99 ms | machine busy (the servers' share) | wall s |",
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows,
   '',
   'Delay: how much later an event reached the follower than the stream of the instance running it. The follower',
   "starts when the runner's stream has its first event, so that event's delay is the follower's start (its request,",
   "the run's record read from the store, and, with peers, its connection to the other instance); after the 20th",
   '(a second into the run), mostly what following costs once started, but for followers that started later still.',
+  `Machine busy: the share of all ${cpus().length} cores' time that some process (the servers, the store, this client, the`,
+  "upstream) was running while the runs streamed, and of that the two servers' share. Near 100 %, every process waits",
+  "for a core between its turns, and a follower's start is several such turns in a row (its request, the record's read,",
+  "the relay's request, the first event back).",
   'Rerun: `pnpm --filter @agentrpc/bench bench:instances` (STREAMS, CHUNKS, GAP_MS, MODES=peers,store, STORE=mongodb://…;',
   'on FerretDB 1.x add `?maxPoolSize=12`; `scripts/ferretdb.sh start|start-pg <port>` starts one on SQLite or PostgreSQL,',
   'see docs/deployment.md).',
