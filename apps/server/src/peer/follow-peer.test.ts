@@ -147,6 +147,67 @@ describe('followPeer', () => {
     await expect.poll(() => ended).toBe(true);
   });
 
+  it('does not take a stream it holds back for one gone quiet', async () => {
+    // One event, which the reader holds back on; then more than the response
+    // buffers while paused, and heartbeats only: the socket stops reading,
+    // and the heartbeats stop reaching this side.
+    const events = Array.from({ length: 3000 }, (_, i) => contentEvent('r', 3 + i));
+    const frame = (event: RunEvent) => `data: ${JSON.stringify(event)}\n\n`;
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(frame(events[0] as RunEvent));
+      setTimeout(() => res.write(events.slice(1).map(frame).join('')), 50);
+      const heartbeat = setInterval(() => res.write(':\n\n'), 20);
+      setTimeout(() => {
+        clearInterval(heartbeat);
+        res.end();
+      }, 1_300);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const seen: number[] = [];
+    let holding = true;
+    const done = new Promise<void>((resolve, reject) => {
+      const options = { url, secret: 's', agent, userId: 'u', runId: 'r', afterSeq: 2 };
+      const control = followPeer({ ...options, quietLimitMs: 300 })[pushTo]({
+        value: (event) => {
+          seen.push(event.seq);
+          return !holding;
+        },
+        end: resolve,
+        fail: reject,
+      });
+      // Held back for longer than the stream may go quiet while it is read.
+      setTimeout(() => {
+        holding = false;
+        control.resume();
+      }, 900);
+    });
+    await done;
+    expect(seen).toEqual(events.map((event) => event.seq));
+  });
+
+  it('still gives up on a stream gone quiet while it is read', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(contentEvent('r', 3))}\n\n`); // and then nothing
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const options = { url, secret: 's', agent, userId: 'u', runId: 'r', afterSeq: 2 };
+    const failed = new Promise((resolve) => {
+      followPeer({ ...options, quietLimitMs: 100 })[pushTo]({
+        value: () => true,
+        end: () => resolve('ended'),
+        fail: resolve,
+      });
+    });
+    expect(String(await failed)).toContain('went quiet');
+    server.closeAllConnections();
+  });
+
   it('sends the request again once when its kept-alive connection is closed as it is taken', async () => {
     const event = contentEvent('r', 3);
     const answer = `data: ${JSON.stringify(event)}\n\n`;

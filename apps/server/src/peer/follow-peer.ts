@@ -2,7 +2,8 @@
 // /peer/runs/events, peer-endpoint.ts) as a feed: server-sent `data:` frames,
 // one event each, in order, until that instance ends the stream. The socket
 // is paused while the reader is, and a stream quiet for longer than the
-// other side's heartbeats allow is cut, so a frozen instance fails the feed.
+// other side's heartbeats allow is cut, so a frozen instance fails the feed
+// (one this side holds back is not timed meanwhile).
 // A request that finds its kept-alive connection closed under it is sent again
 // once, on a new one.
 import http from 'node:http';
@@ -12,7 +13,7 @@ import { createFeed, type Feed, type FeedSink } from '@agentrpc/core/internal';
 import { notLiveHeader, peerEventsPath, peerHeartbeatMs } from './peer-endpoint.ts';
 
 /** A stream this long without a byte (heartbeats included) is taken for dead. */
-const quietLimitMs = peerHeartbeatMs * 3;
+const defaultQuietLimitMs = peerHeartbeatMs * 3;
 
 /** An unfinished frame longer than this is not an event (a run's input is capped far below). */
 const maxFrameChars = 64 * 1024 * 1024;
@@ -45,6 +46,8 @@ export interface FollowPeerOptions {
    * once): a wrong or unreachable address costs the reader no more than this.
    */
   answerWithinMs?: number;
+  /** How long the stream may go without a byte while this side reads it (default three heartbeats). */
+  quietLimitMs?: number;
 }
 
 export function followPeer(options: FollowPeerOptions): Feed<RunEvent> {
@@ -65,6 +68,18 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
   let ended = false;
   let over = false;
   let response: http.IncomingMessage | undefined;
+  const quietLimitMs = options.quietLimitMs ?? defaultQuietLimitMs;
+  /**
+   * Whether the stream's silence is timed: not while the reader is paused, as
+   * the socket then stops reading once its buffers fill, and the other side's
+   * heartbeats stop reaching it too.
+   */
+  let timingQuiet = true;
+  const timeQuiet = (timing: boolean) => {
+    if (timing === timingQuiet) return;
+    timingQuiet = timing;
+    request?.setTimeout(timing ? quietLimitMs : 0);
+  };
 
   const fail = (error: unknown) => {
     if (over) return;
@@ -79,6 +94,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
       paused = !sink.value(queue.shift() as RunEvent);
     }
     if (over) return;
+    timeQuiet(!paused);
     if (paused) response?.pause();
     else if (ended) {
       over = true;
@@ -109,7 +125,8 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
       queueMicrotask(() => fail(error));
       return undefined;
     }
-    sent.setTimeout(quietLimitMs, () => fail(new PeerUnavailableError(`${url} went quiet`)));
+    sent.setTimeout(quietLimitMs);
+    sent.on('timeout', () => fail(new PeerUnavailableError(`${url} went quiet`)));
     sent.on('error', (error: NodeJS.ErrnoException) => {
       if (sent !== request) return; // the request that was sent again is the one that counts
       // A kept-alive connection the other side closed as it was taken. Asking
