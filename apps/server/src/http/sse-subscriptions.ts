@@ -16,6 +16,7 @@ import {
   TRPCError,
 } from '@trpc/server';
 import { retryAfterOf } from '../trpc/error-codes.ts';
+import { drained } from './drained.ts';
 import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
 import {
@@ -91,19 +92,6 @@ const responseClosed = new DOMException('the response closed', 'AbortError');
 
 function frame(event: Frame): string {
   return `event: ${event.event}\ndata: ${event.data}\n\n`;
-}
-
-/** Waits until a response that reported backpressure can take more, or is closed. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.once('drain', done);
-    res.once('close', done);
-  });
 }
 
 export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TContext>) {

@@ -14,6 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { consumeFeed } from '@agentrpc/core/internal';
 import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server';
 import { WebSocket, type WebSocketServer } from 'ws';
+import { drained } from './drained.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
 import type { TransportConfig } from './transport-config.ts';
 import {
@@ -152,13 +153,17 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       onTimeout: () => ws.close(policyViolation, 'authentication timed out'),
     });
 
-    /** Streams a subscription's values until it ends, fails or is stopped. */
+    /**
+     * Streams a subscription's values until it ends, fails or is stopped,
+     * taking the next only while the connection keeps up: every subscription
+     * of a client that stops reading waits with it, as over SSE.
+     */
     async function subscribe(call: Call, iterable: AsyncIterable<unknown>, signal: AbortSignal) {
       respond({ id: call.id, jsonrpc: call.jsonrpc, result: { type: 'started' } });
       const dataText = subscriptionDataText(call, config.transformer);
-      const sendValue = (value: unknown): true => {
+      const sendValue = (value: unknown): true | Promise<void> => {
         send(dataText(value));
-        return true;
+        return socket.writableNeedDrain ? drained(socket) : true;
       };
       await consumeFeed(iterable, sendValue, signal);
     }
