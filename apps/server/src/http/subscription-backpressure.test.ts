@@ -17,7 +17,7 @@ import { wsConnections } from './ws-connections.ts';
 /** Far more than the kernel's socket buffers hold on loopback (a few MB each way). */
 const values = 3_000;
 const pad = 'x'.repeat(16_000);
-/** How many values the subscription has been asked for so far. */
+/** How many values the subscriptions have been asked for so far, all together. */
 let taken = 0;
 
 const t = initTRPC.create({ transformer: superjson });
@@ -26,7 +26,7 @@ const router = t.router({
     input,
   }) {
     for (let n = 1; n <= input.count; n++) {
-      taken = n;
+      taken++;
       yield { n, pad };
     }
   }),
@@ -135,5 +135,45 @@ describe('a subscriber that stops reading', () => {
     await stopped;
     expect(numbersIn(texts)).toEqual(Array.from({ length: values }, (_, i) => i + 1));
     ws.close();
+  });
+  it('holds back every subscription of a WebSocket with one wait for the connection', async () => {
+    taken = 0;
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}`);
+    await once(ws, 'open');
+    const subscriptions = 40;
+    const each = 100;
+    const texts = new Map<number, string[]>();
+    let stopped = 0;
+    const allStopped = new Promise<void>((resolve) => {
+      ws.on('message', (data) => {
+        const text = data.toString();
+        const reply = JSON.parse(text) as { id: number; result?: { type: string } };
+        if (reply.result?.type === 'data')
+          texts.set(reply.id, [...(texts.get(reply.id) ?? []), text]);
+        if (reply.result?.type === 'stopped' && ++stopped === subscriptions) resolve();
+      });
+    });
+    for (let id = 1; id <= subscriptions; id++) {
+      const params = { path: 'flood', input: superjson.serialize({ count: each }) };
+      ws.send(JSON.stringify({ id, method: 'subscription', params }));
+    }
+    ws.pause();
+    try {
+      expect(await takenOnceSettled()).toBeLessThan((subscriptions * each) / 2);
+      ws.resume();
+      await allStopped;
+      for (let id = 1; id <= subscriptions; id++) {
+        expect(numbersIn(texts.get(id) ?? [])).toEqual(
+          Array.from({ length: each }, (_, i) => i + 1),
+        );
+      }
+      expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      ws.close();
+    }
   });
 });

@@ -98,6 +98,12 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     const takeToken = messageAllowance(limits.messagesPerSecond);
 
     const send = batchedSender(ws, socket);
+    /** One wait for the socket to drain, shared by every subscription that waits for it. */
+    let draining: Promise<void> | undefined;
+    const whenDrained = () =>
+      (draining ??= drained(socket).then(() => {
+        draining = undefined;
+      }));
     const respond = (message: object) =>
       send(JSON.stringify(serializeResponse(message as never, config.transformer)));
     const fail = (call: Call, cause: unknown) => {
@@ -163,7 +169,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       const dataText = subscriptionDataText(call, config.transformer);
       const sendValue = (value: unknown): true | Promise<void> => {
         send(dataText(value));
-        return socket.writableNeedDrain ? drained(socket) : true;
+        return socket.writableNeedDrain ? whenDrained() : true;
       };
       await consumeFeed(iterable, sendValue, signal);
     }
