@@ -7,7 +7,7 @@ import type { RunEvent } from '@agentrpc/core';
 import { pushTo } from '@agentrpc/core/internal';
 import { contentEvent } from '@agentrpc/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { followPeer } from './follow-peer.ts';
+import { type FollowPeerOptions, followPeer } from './follow-peer.ts';
 import { notLiveHeader } from './peer-endpoint.ts';
 
 const servers: http.Server[] = [];
@@ -15,6 +15,13 @@ const agent = new http.Agent({ keepAlive: true });
 afterEach(() => {
   for (const server of servers.splice(0)) server.close();
 });
+
+/** Listens on a free port until the test ends; returns its address. */
+async function listening(server: http.Server): Promise<string> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 /** A peer that answers every request with `body`, written in pieces of `piece` characters. */
 async function peerAnswering(body: string, piece = 7): Promise<{ url: string; asked: string[] }> {
@@ -25,9 +32,18 @@ async function peerAnswering(body: string, piece = 7): Promise<{ url: string; as
     for (let i = 0; i < body.length; i += piece) res.write(body.slice(i, i + piece));
     res.end();
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, asked };
+  return { url: await listening(server), asked };
+}
+
+/** How a feed that takes every event ends: 'ended', or its failure. */
+function outcomeOf(options: Partial<FollowPeerOptions> & { url: string }): Promise<unknown> {
+  return new Promise((resolve) => {
+    followPeer({ secret: 's', agent, userId: 'u', runId: 'r', afterSeq: 2, ...options })[pushTo]({
+      value: () => true,
+      end: () => resolve('ended'),
+      fail: resolve,
+    });
+  });
 }
 
 function read(url: string) {
@@ -71,9 +87,7 @@ describe('followPeer', () => {
       const header = req.url?.startsWith('/instance/') ? { [notLiveHeader]: '1' } : {};
       res.writeHead(404, header).end();
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = await listening(server);
     const failure = (url: string) =>
       read(url).done.then(
         () => undefined,
@@ -94,18 +108,9 @@ describe('followPeer', () => {
 
   it('gives up on an instance that takes the connection and does not answer', async () => {
     const silent = http.createServer(() => {}); // never answers
-    servers.push(silent);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const failed = new Promise((resolve) => {
-      const options = { url, secret: 's', agent, userId: 'u', runId: 'r', afterSeq: 0 };
-      followPeer({ ...options, answerWithinMs: 100 })[pushTo]({
-        value: () => true,
-        end: () => resolve('ended'),
-        fail: resolve,
-      });
-    });
-    expect(String(await failed)).toContain('did not answer within 100 ms');
+    const url = await listening(silent);
+    const failed = await outcomeOf({ url, answerWithinMs: 100 });
+    expect(String(failed)).toContain('did not answer within 100 ms');
     silent.closeAllConnections();
   });
 
@@ -163,9 +168,7 @@ describe('followPeer', () => {
         res.end();
       }, 1_300);
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = await listening(server);
     const seen: number[] = [];
     let holding = true;
     const done = new Promise<void>((resolve, reject) => {
@@ -193,18 +196,8 @@ describe('followPeer', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(`data: ${JSON.stringify(contentEvent('r', 3))}\n\n`); // and then nothing
     });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const options = { url, secret: 's', agent, userId: 'u', runId: 'r', afterSeq: 2 };
-    const failed = new Promise((resolve) => {
-      followPeer({ ...options, quietLimitMs: 100 })[pushTo]({
-        value: () => true,
-        end: () => resolve('ended'),
-        fail: resolve,
-      });
-    });
-    expect(String(await failed)).toContain('went quiet');
+    const url = await listening(server);
+    expect(String(await outcomeOf({ url, quietLimitMs: 100 }))).toContain('went quiet');
     server.closeAllConnections();
   });
 
@@ -262,15 +255,8 @@ describe('followPeer', () => {
   });
 
   it('fails the feed, rather than throwing, when the request cannot be made', async () => {
-    const failed = new Promise((resolve) => {
-      // An https address with an agent for http: Node refuses to make the request.
-      const options = { url: 'https://127.0.0.1:9', secret: 's', agent, userId: 'u', runId: 'r' };
-      followPeer({ ...options, afterSeq: 0 })[pushTo]({
-        value: () => true,
-        end: () => resolve('ended'),
-        fail: resolve,
-      });
-    });
-    expect(await failed).toMatchObject({ code: 'ERR_INVALID_PROTOCOL' });
+    // An https address with an agent for http: Node refuses to make the request.
+    const failed = await outcomeOf({ url: 'https://127.0.0.1:9' });
+    expect(failed).toMatchObject({ code: 'ERR_INVALID_PROTOCOL' });
   });
 });
