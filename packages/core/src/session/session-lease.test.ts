@@ -59,4 +59,47 @@ describe('session lease', () => {
     const second = await acquireSessionLease({ ...base, owner: 'b', wait: { timeoutMs: 2000 } });
     await second.release();
   });
+  it('rides out a renewal the store fails, while the lease is still its own', async () => {
+    const store = new MemoryStore();
+    let failures = 1;
+    const renewLease = store.renewLease.bind(store);
+    store.renewLease = (lease) =>
+      failures-- > 0 ? Promise.reject(new Error('blip')) : renewLease(lease);
+    const lost: unknown[] = [];
+    const base = {
+      store,
+      userId: 'u',
+      sessionId: 's',
+      ttlMs: 600,
+      onLost: (e: unknown) => lost.push(e),
+    };
+    const holder = await acquireSessionLease({ ...base, owner: 'a' });
+    await new Promise((resolve) => setTimeout(resolve, 900)); // the failed renewal and those after it
+    expect(lost).toEqual([]);
+    await expect(acquireSessionLease({ ...base, owner: 'b' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await holder.release();
+  });
+
+  it('gives the lease up once renewals can no longer come in time, and says so once', async () => {
+    const store = new MemoryStore();
+    store.renewLease = () => Promise.reject(new Error('store down'));
+    const lost: { code: string }[] = [];
+    const holder = await acquireSessionLease({
+      store,
+      userId: 'u',
+      sessionId: 's',
+      owner: 'a',
+      ttlMs: 600,
+      onLost: (e) => lost.push(e),
+    });
+    // The first renewal (at 200 ms) fails with 400 ms of the lease left: not lost yet.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lost).toEqual([]);
+    // The second (at 400 ms) could be followed only when the lease has run out.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(lost).toEqual([expect.objectContaining({ code: 'STORE_ERROR' })]);
+    await holder.release();
+  });
 });

@@ -32,8 +32,14 @@ export async function acquireSessionLease(options: SessionLeaseOptions): Promise
   const key = sessionLeaseKey(options.userId, options.sessionId);
   const waitMs = options.wait ? (options.wait === true ? 60_000 : options.wait.timeoutMs) : 0;
   const deadline = Date.now() + waitMs;
+  /** Until when the lease is surely ours: the ttl from when it was last taken or renewed (asked for). */
+  let heldUntil = 0;
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    if (await store.acquireLease({ key, owner, ttlMs })) break;
+    const askedAt = Date.now();
+    if (await store.acquireLease({ key, owner, ttlMs })) {
+      heldUntil = askedAt + ttlMs;
+      break;
+    }
     options.signal?.throwIfAborted();
     if (Date.now() >= deadline) {
       throw new AgentRpcError(
@@ -43,28 +49,39 @@ export async function acquireSessionLease(options: SessionLeaseOptions): Promise
     }
     await sleep(delay);
   }
-  const timer = setInterval(
-    () => {
-      store.renewLease({ key, owner, ttlMs }).then(
-        (held) => {
-          if (!held)
-            options.onLost(
-              new AgentRpcError('CONFLICT', `Lost the lease on session ${options.sessionId}`),
-            );
-        },
-        (error) =>
-          options.onLost(
-            new AgentRpcError('STORE_ERROR', `Could not renew the session lease: ${error}`, {
-              cause: error,
-            }),
-          ),
-      );
-    },
-    Math.max(50, ttlMs / 3),
-  );
+  const renewEveryMs = Math.max(50, ttlMs / 3);
+  /** Lost or released: nothing more to report. */
+  let over = false;
+  const lose = (error: AgentRpcError) => {
+    if (over) return;
+    over = true;
+    clearInterval(timer);
+    options.onLost(error);
+  };
+  const timer = setInterval(() => {
+    const askedAt = Date.now();
+    store.renewLease({ key, owner, ttlMs }).then(
+      (held) => {
+        if (held) heldUntil = Math.max(heldUntil, askedAt + ttlMs);
+        else lose(new AgentRpcError('CONFLICT', `Lost the lease on session ${options.sessionId}`));
+      },
+      (error) => {
+        // A store that failed once may answer the next renewal: the lease is
+        // still this run's until its ttl runs out, so only a renewal that
+        // could not come in time any more loses it.
+        if (Date.now() + renewEveryMs < heldUntil) return;
+        lose(
+          new AgentRpcError('STORE_ERROR', `Could not renew the session lease: ${error}`, {
+            cause: error,
+          }),
+        );
+      },
+    );
+  }, renewEveryMs);
   timer.unref();
   return {
     release: async () => {
+      over = true;
       clearInterval(timer);
       await store.releaseLease({ key, owner });
     },
