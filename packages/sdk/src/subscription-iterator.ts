@@ -11,8 +11,15 @@ export interface SubscribeHandlers {
   onComplete: () => void;
 }
 
-/** Backoff between attempts to reconnect: 100 ms, doubling, at most 5 s. */
-export const reconnectDelayMs = (attempt: number) => Math.min(100 * 2 ** attempt, 5_000);
+/**
+ * Backoff between attempts to reconnect: up to 100 ms, doubling, at most 5 s,
+ * each wait drawn from the upper half of that, so that the clients of a server
+ * that restarts do not all come back in the same instant.
+ */
+export const reconnectDelayMs = (attempt: number) => {
+  const ceiling = Math.min(100 * 2 ** attempt, 5_000);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+};
 
 /** What a subscription ends with once its client is closed. */
 export const clientClosed = () =>
