@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import type { AgentRpcError } from '../errors.ts';
 import { MemoryStore } from '../store/memory-store.ts';
 import { acquireSessionLease, sessionLeaseKey } from './session-lease.ts';
 
+/** A lease's options but its owner, on `store`, and the losses it reports. */
+function leaseOn(store: MemoryStore, options: { sessionId: string; ttlMs: number }) {
+  const lost: AgentRpcError[] = [];
+  const base = { store, userId: 'u', ...options, onLost: (e: AgentRpcError) => lost.push(e) };
+  return { base, lost };
+}
+
 describe('session lease', () => {
   it('is exclusive, renewed while held, and free after release', async () => {
-    const store = new MemoryStore();
-    const lost: unknown[] = [];
-    const base = {
-      store,
-      userId: 'u',
-      sessionId: 's1',
-      ttlMs: 120,
-      onLost: (e: unknown) => lost.push(e),
-    };
+    const { base, lost } = leaseOn(new MemoryStore(), { sessionId: 's1', ttlMs: 120 });
     const first = await acquireSessionLease({ ...base, owner: 'run-1' });
     await expect(acquireSessionLease({ ...base, owner: 'run-2' })).rejects.toMatchObject({
       code: 'CONFLICT',
@@ -65,14 +65,7 @@ describe('session lease', () => {
     const renewLease = store.renewLease.bind(store);
     store.renewLease = (lease) =>
       failures-- > 0 ? Promise.reject(new Error('blip')) : renewLease(lease);
-    const lost: unknown[] = [];
-    const base = {
-      store,
-      userId: 'u',
-      sessionId: 's',
-      ttlMs: 600,
-      onLost: (e: unknown) => lost.push(e),
-    };
+    const { base, lost } = leaseOn(store, { sessionId: 's', ttlMs: 600 });
     const holder = await acquireSessionLease({ ...base, owner: 'a' });
     await new Promise((resolve) => setTimeout(resolve, 900)); // the failed renewal and those after it
     expect(lost).toEqual([]);
@@ -85,15 +78,8 @@ describe('session lease', () => {
   it('gives the lease up once renewals can no longer come in time, and says so once', async () => {
     const store = new MemoryStore();
     store.renewLease = () => Promise.reject(new Error('store down'));
-    const lost: { code: string }[] = [];
-    const holder = await acquireSessionLease({
-      store,
-      userId: 'u',
-      sessionId: 's',
-      owner: 'a',
-      ttlMs: 600,
-      onLost: (e) => lost.push(e),
-    });
+    const { base, lost } = leaseOn(store, { sessionId: 's', ttlMs: 600 });
+    const holder = await acquireSessionLease({ ...base, owner: 'a' });
     // The first renewal (at 200 ms) fails with 400 ms of the lease left: not lost yet.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(lost).toEqual([]);
