@@ -4,6 +4,7 @@
 // the code from one that comes from cores with nothing left to give: with the
 // machine busy all the time, every process waits for a core between its turns.
 import { readFileSync } from 'node:fs';
+import { ticksPerSecond } from './process-cpu.ts';
 
 /** Clock ticks since boot, all cores together: busy, and in all. */
 function machineTicks(): { busy: number; total: number } {
@@ -32,6 +33,6 @@ export function watchMachine(): () => MachineUse {
     const after = machineTicks();
     const busy = after.busy - before.busy;
     const total = after.total - before.total;
-    return { busyShare: total > 0 ? busy / total : 0, busySeconds: busy / 100 };
+    return { busyShare: total > 0 ? busy / total : 0, busySeconds: busy / ticksPerSecond };
   };
 }

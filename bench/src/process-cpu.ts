@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux reports CPU time in clock ticks of 1/100 s. */
-const ticksPerSecond = 100;
+export const ticksPerSecond = 100;
 
 /** The thread groups of the split, in the order the report shows them. */
 export const threadGroups = ['event loop', 'worker threads', 'V8 helpers', 'other'] as const;
