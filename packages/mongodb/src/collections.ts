@@ -100,3 +100,17 @@ export async function findOwned<T extends { userId: string }>(
   const doc = (await collection.findOne(filter)) as Doc<T> | null;
   return doc && doc.userId === userId ? doc : null;
 }
+
+/** The indexes every query of the store's is served by; created at connect, once per collection. */
+export async function createIndexes(c: Collections): Promise<void> {
+  await c.sessions.createIndex({ userId: 1, updatedAt: -1, _id: -1 });
+  await c.sessions.createIndex({ userId: 1, createdAt: -1, _id: -1 });
+  await c.sessions.createIndex({ updatedAt: 1 });
+  for (const runs of [c.runs, c.activeRuns]) {
+    await runs.createIndex({ userId: 1, sessionId: 1, createdAt: 1 });
+    await runs.createIndex({ status: 1, createdAt: 1 });
+  }
+  await c.runIds.createIndex({ userId: 1, sessionId: 1 });
+  await c.events.createIndex({ userId: 1, runId: 1, seq: 1 }, { unique: true });
+  await c.memories.createIndex({ userId: 1, updatedAt: -1 });
+}

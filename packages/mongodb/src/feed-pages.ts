@@ -12,6 +12,7 @@ import type { EventBatch, RunEvent, RunKey } from '@agentrpc/core';
 import { storedEventText, withRunId } from '@agentrpc/core/internal';
 import { type Collections, wholeBatch } from './collections.ts';
 import { eventsJson } from './events-json.ts';
+import { settleAll } from './settle-all.ts';
 
 /** How long a page is kept after it is written, read or not. */
 const pageKeepMs = 1500;
@@ -179,14 +180,4 @@ export class FeedWriter {
     await c.feedWriters.deleteOne({ _id: this.id });
     await c.feedReaders.deleteOne({ _id: this.id });
   }
-}
-
-/**
- * Waits for all of them, then throws the first failure if any: a write still
- * going when another failed must not overlap the next publish.
- */
-async function settleAll(work: (Promise<unknown> | undefined)[]): Promise<void> {
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
 }

@@ -28,7 +28,8 @@ import {
   type Store,
 } from '@agentrpc/core';
 import type { Db, MongoClientOptions } from 'mongodb';
-import { type Collections, collections, findOwned, strip, wholeBatch } from './collections.ts';
+import { findCachedResponse, replaceCachedResponse } from './cache-docs.ts';
+import { type Collections, collections, createIndexes, findOwned, strip } from './collections.ts';
 import { docId } from './doc-ids.ts';
 import { checkRunsOwned, findEventBatches, insertEvents } from './event-docs.ts';
 import { KnownRuns } from './known-runs.ts';
@@ -47,8 +48,17 @@ import {
   listRunsOf,
   listUnfinishedRuns,
   patchRun,
+  rehome,
 } from './run-docs.ts';
-import { insertSession, listSessionDocs, mergeSessionState, patchSession } from './session-docs.ts';
+import {
+  deleteSessionsStillIdle,
+  findIdleSessions,
+  insertSession,
+  listSessionDocs,
+  mergeSessionState,
+  patchSession,
+} from './session-docs.ts';
+import { settleAll } from './settle-all.ts';
 
 export interface MongoStoreOptions {
   /** mongodb://… connection string. */
@@ -84,27 +94,13 @@ export class MongoStore implements Store {
         this.#options.dbName ?? (new URL(this.#options.url).pathname.slice(1) || 'agentrpc'),
       );
       await migrate(dbs.db, this.#options.collectionPrefix ?? '');
-      await this.#createIndexes(dbs.db);
+      await createIndexes(collections(dbs.db, this.#options.collectionPrefix ?? ''));
       return dbs;
     }).catch((error) => {
       this.#ready = undefined; // let a later call try again
       throw error;
     });
     return this.#ready;
-  }
-
-  async #createIndexes(db: Db) {
-    const c = collections(db, this.#options.collectionPrefix ?? '');
-    await c.sessions.createIndex({ userId: 1, updatedAt: -1, _id: -1 });
-    await c.sessions.createIndex({ userId: 1, createdAt: -1, _id: -1 });
-    await c.sessions.createIndex({ updatedAt: 1 });
-    for (const runs of [c.runs, c.activeRuns]) {
-      await runs.createIndex({ userId: 1, sessionId: 1, createdAt: 1 });
-      await runs.createIndex({ status: 1, createdAt: 1 });
-    }
-    await c.runIds.createIndex({ userId: 1, sessionId: 1 });
-    await c.events.createIndex({ userId: 1, runId: 1, seq: 1 }, { unique: true });
-    await c.memories.createIndex({ userId: 1, updatedAt: -1 });
   }
 
   async #c(): Promise<Collections> {
@@ -160,9 +156,7 @@ export class MongoStore implements Store {
         _id: docId(key.userId, key.sessionId),
       });
       if (!deletedCount) return false;
-      const deleted = await deleteRunsOf(c, [key]);
-      this.#known.forget(deleted);
-      await this.#feed.forget(c, deleted);
+      await this.#deleteRunsOf(c, [key]);
       return true;
     });
   }
@@ -181,9 +175,12 @@ export class MongoStore implements Store {
     return guarded('update a run', async () => {
       const changes = structuredClone(patch);
       const c = await this.#c();
-      const { wasCompleted, after } = await patchRun(c, key, changes);
-      const record = strip(after) as RunRecord;
-      if (wasCompleted || after.status === 'completed') await rememberRun(c, record);
+      const patched = await patchRun(c, key, changes);
+      const record = strip(patched.after) as RunRecord;
+      // The run's move and its session's history window are other documents:
+      // written side by side, a run's end waits three round trips, not five.
+      const remembers = patched.wasCompleted || record.status === 'completed';
+      await settleAll([rehome(c, patched), remembers ? rememberRun(c, record) : undefined]);
       return record;
     });
   }
@@ -279,19 +276,13 @@ export class MongoStore implements Store {
   }
 
   getCachedResponse(key: CacheKey): Promise<CachedResponse | null> {
-    return guarded('read the response cache', async () => {
-      const { cache } = await this.#c();
-      const doc = await cache.findOne({ _id: docId(key.userId, key.key) });
-      return doc && doc.userId === key.userId && doc.expiresAt > Date.now() ? doc.response : null;
-    });
+    return guarded('read the response cache', async () => findCachedResponse(await this.#c(), key));
   }
 
   putCachedResponse(key: CacheKey, response: CachedResponse, ttlMs: number): Promise<void> {
     return guarded('write the response cache', async () => {
       const copy = structuredClone(response);
-      const { cache } = await this.#c();
-      const doc = { userId: key.userId, expiresAt: Date.now() + ttlMs, response: copy };
-      await cache.replaceOne({ _id: docId(key.userId, key.key) }, doc, { upsert: true });
+      await replaceCachedResponse(await this.#c(), { key, response: copy, ttlMs });
     });
   }
 
@@ -304,23 +295,19 @@ export class MongoStore implements Store {
   deleteIdleSessions(before: number): Promise<number> {
     return guarded('delete idle sessions', async () => {
       const c = await this.#c();
-      const idle = await c.sessions
-        .find(
-          { updatedAt: { $lt: before } },
-          { projection: { _id: 1, userId: 1, sessionId: 1 }, ...wholeBatch(100_000) },
-        )
-        .toArray();
+      const idle = await findIdleSessions(c, before);
       if (!idle.length) return 0;
       // Runs and events first: a crash part-way leaves sessions to retry, not orphans.
-      const deleted = await deleteRunsOf(c, idle);
-      this.#known.forget(deleted);
-      await this.#feed.forget(c, deleted);
-      const { deletedCount } = await c.sessions.deleteMany({
-        _id: { $in: idle.map((session) => session._id) },
-        updatedAt: { $lt: before },
-      });
-      return deletedCount;
+      await this.#deleteRunsOf(c, idle);
+      return deleteSessionsStillIdle(c, { idle, before });
     });
+  }
+
+  /** The sessions' runs, their events and ids, and what this store remembers of them. */
+  async #deleteRunsOf(c: Collections, sessions: SessionKey[]): Promise<void> {
+    const deleted = await deleteRunsOf(c, sessions);
+    this.#known.forget(deleted);
+    await this.#feed.forget(c, deleted);
   }
 
   describe(): string {

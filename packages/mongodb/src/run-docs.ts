@@ -113,33 +113,35 @@ async function move(doc: RunDoc, from: Collection<RunDoc>, to: Collection<RunDoc
   await from.deleteOne({ _id: doc._id });
 }
 
+/** A patched run: its record after, the collection it was patched in, and whether it was completed before. */
+export interface PatchedRun {
+  after: RunDoc;
+  from: Collection<RunDoc>;
+  wasCompleted: boolean;
+}
+
 /**
- * Patches a run: its record after, and whether it was completed before.
- * Throws NOT_FOUND when the user has no such run.
+ * Patches a run where it is; `rehome` then moves it if its status says it
+ * belongs elsewhere. Throws NOT_FOUND when the user has no such run.
  */
-export async function patchRun(
-  c: Collections,
-  key: RunKey,
-  patch: RunPatch,
-): Promise<{ wasCompleted: boolean; after: RunDoc }> {
+export async function patchRun(c: Collections, key: RunKey, patch: RunPatch): Promise<PatchedRun> {
   const update = { $set: { ...structuredClone(patch), updatedAt: Date.now() } };
   const filter = { _id: docId(key.userId, key.runId), userId: key.userId };
   // Active first: that is where runs are updated, in one step (a run there is
   // not completed); an ended run is updated only by hand.
   const active = await c.activeRuns.findOneAndUpdate(filter, update, { returnDocument: 'after' });
-  if (active) return { wasCompleted: false, after: await rehome(c, active, c.activeRuns) };
+  if (active) return { after: active, from: c.activeRuns, wasCompleted: false };
   const before = await findOwned(c.runs, key.runId, key.userId);
   const after =
     before && (await c.runs.findOneAndUpdate(filter, update, { returnDocument: 'after' }));
   if (!before || !after) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
-  return { wasCompleted: before.status === 'completed', after: await rehome(c, after, c.runs) };
+  return { after, from: c.runs, wasCompleted: before.status === 'completed' };
 }
 
-/** Moves an updated run to the collection its status belongs in, if it is not there. */
-async function rehome(c: Collections, doc: RunDoc, from: Collection<RunDoc>): Promise<RunDoc> {
-  const home = homeOf(c, doc.status);
-  if (home.collectionName !== from.collectionName) await move(doc, from, home);
-  return doc;
+/** Moves a patched run to the collection its status belongs in, if it is not there. */
+export async function rehome(c: Collections, { after, from }: PatchedRun): Promise<void> {
+  const home = homeOf(c, after.status);
+  if (home.collectionName !== from.collectionName) await move(after, from, home);
 }
 
 /** A session's runs as listRuns answers them, from both collections. */

@@ -112,3 +112,28 @@ export async function mergeSessionState(
     `session ${key.sessionId} changed too often to merge its state; retry`,
   );
 }
+
+/** Sessions not updated since `before` (epoch ms), with their keys. */
+export function findIdleSessions(
+  c: Collections,
+  before: number,
+): Promise<Pick<SessionDoc, '_id' | 'userId' | 'sessionId'>[]> {
+  return c.sessions
+    .find(
+      { updatedAt: { $lt: before } },
+      { projection: { _id: 1, userId: 1, sessionId: 1 }, ...wholeBatch(100_000) },
+    )
+    .toArray();
+}
+
+/** Deletes those of `idle` not updated since they were found; how many. */
+export async function deleteSessionsStillIdle(
+  c: Collections,
+  sweep: { idle: { _id: string }[]; before: number },
+): Promise<number> {
+  const { deletedCount } = await c.sessions.deleteMany({
+    _id: { $in: sweep.idle.map((session) => session._id) },
+    updatedAt: { $lt: sweep.before },
+  });
+  return deletedCount;
+}
