@@ -44,6 +44,7 @@ import {
   deleteRunsOf,
   findRun,
   findRuns,
+  findStopRequests,
   insertRun,
   listRunsOf,
   listUnfinishedRuns,
@@ -198,6 +199,10 @@ export class MongoStore implements Store {
       if (keys.length === 0) return [];
       return (await findRuns(await this.#c(), keys)).map((doc) => strip(doc));
     });
+  }
+
+  getStopRequests(keys: RunKey[]): Promise<boolean[]> {
+    return guarded('read stop requests', async () => findStopRequests(await this.#c(), keys));
   }
 
   listRuns(query: RunQuery): Promise<RunRecord[]> {

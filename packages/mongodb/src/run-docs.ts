@@ -113,6 +113,33 @@ async function move(doc: RunDoc, from: Collection<RunDoc>, to: Collection<RunDoc
   await from.deleteOne({ _id: doc._id });
 }
 
+/**
+ * For each run, whether its record asks for a cancel or is gone. The runs in
+ * flight in one `$in` with only the fields needed: what a server asks every
+ * second for all its runs, where a find each (FerretDB scanning active_runs
+ * for every one) took some 550 ms for 250 runs on FerretDB 1.24, and one
+ * `$in` some 170 ms. A run not in flight (ended elsewhere, or gone) is looked
+ * for in runs by id.
+ */
+export async function findStopRequests(c: Collections, keys: RunKey[]): Promise<boolean[]> {
+  if (keys.length === 0) return [];
+  const ids = keys.map((key) => docId(key.userId, key.runId));
+  const projection = { userId: 1, cancelRequestedAt: 1 };
+  type Flags = Pick<RunDoc, '_id' | 'userId' | 'cancelRequestedAt'>;
+  const found = new Map<string, Flags>();
+  const active = await c.activeRuns
+    .find<Flags>({ _id: { $in: ids } }, { projection, ...wholeBatch(ids.length) })
+    .toArray();
+  for (const doc of active) found.set(doc._id, doc);
+  const rest = ids.filter((id) => !found.has(id));
+  const ended = await fewAtATime(rest, (_id) => c.runs.findOne<Flags>({ _id }, { projection }));
+  for (const doc of ended) if (doc) found.set(doc._id, doc);
+  return keys.map((key, i) => {
+    const doc = found.get(ids[i] as string);
+    return !doc || doc.userId !== key.userId || doc.cancelRequestedAt !== undefined;
+  });
+}
+
 /** A patched run: its record after, the collection it was patched in, and whether it was completed before. */
 export interface PatchedRun {
   after: RunDoc;

@@ -143,6 +143,13 @@ export class MemoryStore implements Store {
     return Promise.all(keys.map((key) => this.getRun(key)));
   }
 
+  async getStopRequests(keys: RunKey[]): Promise<boolean[]> {
+    return keys.map((key) => {
+      const run = this.#run(key);
+      return !run || run.cancelRequestedAt !== undefined;
+    });
+  }
+
   async getRun(key: RunKey): Promise<RunRecord | null> {
     const run = this.#run(key);
     return run ? copy(run) : null;

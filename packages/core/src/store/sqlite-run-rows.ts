@@ -11,20 +11,30 @@ import type { RunKey, RunPatch, RunQuery, SessionKey } from './types.ts';
 /** A run's row: the columns lists filter and sort on, and the record's JSON. */
 export interface RunRow
   extends Pick<RunRecord, 'runId' | 'sessionId' | 'userId' | 'status' | 'createdAt'> {
+  cancelRequestedAt: number | null;
   data: string;
 }
 
 export function runRowOf(run: RunRecord): RunRow {
   const { runId, sessionId, userId, status, createdAt } = run;
-  return { runId, sessionId, userId, status, createdAt, data: JSON.stringify(run) };
+  const cancelRequestedAt = run.cancelRequestedAt ?? null;
+  return {
+    runId,
+    sessionId,
+    userId,
+    status,
+    createdAt,
+    cancelRequestedAt,
+    data: JSON.stringify(run),
+  };
 }
 
 /** Throws CONFLICT when the user has a run of that id. */
 export function insertRun(sql: Sql, row: RunRow): void {
-  const { runId, sessionId, userId, status, createdAt, data } = row;
+  const { runId, sessionId, userId, status, createdAt, cancelRequestedAt, data } = row;
   const inserted = sql(
-    'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-  ).run(runId, sessionId, userId, status, createdAt, data);
+    'INSERT INTO runs (run_id, session_id, user_id, status, created_at, cancel_requested_at, data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  ).run(runId, sessionId, userId, status, createdAt, cancelRequestedAt, data);
   if (!inserted.changes) throw new AgentRpcError('CONFLICT', `run ${runId} exists`);
 }
 
@@ -36,17 +46,25 @@ export function readRun(sql: Sql, key: RunKey): RunRecord | null {
   return row ? dataOf<RunRecord>(row) : null;
 }
 
+/** For each run, whether its record asks for a cancel or is gone: one column read, no record parsed. */
+export function readStopRequests(sql: Sql, keys: RunKey[]): boolean[] {
+  const asked = sql('SELECT cancel_requested_at FROM runs WHERE run_id = ? AND user_id = ?');
+  return keys.map((key) => {
+    const row = asked.get(key.runId, key.userId) as
+      | { cancel_requested_at: number | null }
+      | undefined;
+    return !row || row.cancel_requested_at !== null;
+  });
+}
+
 /** NOT_FOUND when the user has no such run. */
 export function patchRun(sql: Sql, key: RunKey, patch: RunPatch): RunRecord {
   const stored = readRun(sql, key);
   if (!stored) throw new AgentRpcError('NOT_FOUND', `run ${key.runId} not found`);
   const run = Object.assign(stored, patch, { updatedAt: Date.now() });
-  sql('UPDATE runs SET status = ?, data = ? WHERE user_id = ? AND run_id = ?').run(
-    run.status,
-    JSON.stringify(run),
-    run.userId,
-    run.runId,
-  );
+  sql(
+    'UPDATE runs SET status = ?, cancel_requested_at = ?, data = ? WHERE user_id = ? AND run_id = ?',
+  ).run(run.status, run.cancelRequestedAt ?? null, JSON.stringify(run), run.userId, run.runId);
   return run;
 }
 

@@ -34,7 +34,7 @@ describe('SqliteStore file', () => {
     await second.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 7 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 8 });
     raw.close();
   });
 
@@ -229,6 +229,29 @@ describe('SqliteStore file', () => {
       { run_num: 2, seq: 3 },
     ]);
     raw.close();
+  });
+
+  it("keeps a version 7 database's cancel requests, read now from a column of their own", async () => {
+    const path = join(dir, 'v7.db');
+    const old = new DatabaseSync(path);
+    migrate(old, 7);
+    const insertRun = old.prepare(
+      'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const [runId, fields] of [
+      ['asked', { cancelRequestedAt: 5 }],
+      ['going', {}],
+    ] as const) {
+      const record = { runId, userId: 'u', status: 'running', ...fields };
+      insertRun.run(runId, 's', 'u', 'running', 1, JSON.stringify(record));
+    }
+    old.close();
+    const store = new SqliteStore({ path });
+    const keys = ['asked', 'going'].map((runId) => ({ userId: 'u', runId }));
+    expect(await store.getStopRequests(keys)).toEqual([true, false]);
+    await store.updateRun(keys[1]!, { cancelRequestedAt: 6 });
+    expect(await store.getStopRequests(keys)).toEqual([true, true]);
+    await store.close();
   });
 
   it('waits for a write lock another connection holds without blocking the event loop', async () => {

@@ -138,6 +138,15 @@ export interface Store {
    * callers read run by run.
    */
   getRuns?(keys: RunKey[]): Promise<(RunRecord | null)[]>;
+  /**
+   * For each run, in the order asked, whether a process running it must stop
+   * it: its record asks for a cancel (`cancelRequestedAt`) or is gone (as when
+   * its session was deleted), or the user has no such run. What a server asks
+   * every second for all the runs it has going, to see cancels made on other
+   * instances: stores answer it without reading whole records. Optional:
+   * without it, callers read the records (getRuns).
+   */
+  getStopRequests?(keys: RunKey[]): Promise<boolean[]>;
   listRuns(query: RunQuery): Promise<RunRecord[]>;
 
   /** Idempotent: an event whose (runId, seq) is stored already is skipped. */

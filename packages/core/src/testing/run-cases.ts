@@ -119,6 +119,36 @@ export function runCases(setup: () => Promise<Store>): void {
     expect(await s.getRuns([])).toEqual([]);
   });
 
+  it("says which runs must stop: asked to cancel, gone, or not the user's; not an ended one", async () => {
+    const s = await setup();
+    if (!s.getStopRequests) return; // optional: callers then read the records
+    const session = await s.createSession(sessionFixture(uid('u')));
+    const [going, asked, ended] = [
+      runFixture(session, { status: 'running' }),
+      runFixture(session, { status: 'running' }),
+      runFixture(session, { status: 'running' }),
+    ];
+    for (const run of [going, asked, ended]) await s.appendRun(run);
+    await s.updateRun(asked, { cancelRequestedAt: Date.now() });
+    await s.updateRun(ended, { status: 'completed' });
+    const keys = [
+      going,
+      asked,
+      ended,
+      { userId: uid('stranger'), runId: going.runId },
+      { userId: session.userId, runId: 'missing' },
+    ];
+    expect(await s.getStopRequests(keys)).toEqual([false, true, false, true, true]);
+    // Many at once answer in order too (stores may read them in slices).
+    const many = Array.from({ length: 150 }, (_, i) => (i === 140 ? asked : going));
+    const stops = await s.getStopRequests(many);
+    expect(stops.map((stop, i) => (stop ? i : -1)).filter((i) => i >= 0)).toEqual([140]);
+    expect(await s.getStopRequests([])).toEqual([]);
+    // A run whose session is deleted is gone.
+    await s.deleteSession(session);
+    expect(await s.getStopRequests([going])).toEqual([true]);
+  });
+
   describe('recovery', () => {
     it('lists unfinished runs across users, oldest first', async () => {
       const s = await setup();

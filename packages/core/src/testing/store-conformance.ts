@@ -55,6 +55,9 @@ export function storeConformanceSuite(name: string, subject: StoreUnderTest): vo
             ...(broken.getRuns
               ? [() => broken.getRuns!([{ userId: session.userId, runId: 'r' }])]
               : []),
+            ...(broken.getStopRequests
+              ? [() => broken.getStopRequests!([{ userId: session.userId, runId: 'r' }])]
+              : []),
             () => broken.listRuns({ userId: session.userId, sessionId: session.sessionId }),
             () => broken.readEvents({ userId: session.userId, runId: 'r' }),
             ...(broken.readEventBatches
