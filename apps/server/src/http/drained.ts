@@ -4,8 +4,13 @@
 // than having the server buffer them (a replayed run can be megabytes).
 import type { EventEmitter } from 'node:events';
 
-/** Resolves once `stream` can take more ('drain') or is gone ('close'). */
-export function drained(stream: EventEmitter): Promise<void> {
+/**
+ * Resolves once `stream` can take more ('drain') or is gone ('close'), at once
+ * when it is gone already: a write to a closed response returns false too,
+ * and its 'close' has been and gone.
+ */
+export function drained(stream: EventEmitter & { readonly destroyed: boolean }): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       stream.off('drain', done);

@@ -16,6 +16,7 @@ import {
   toolResultsOf,
 } from './chat-request.ts';
 import { type CompletionIds, chunksOf, completionOf, toolCallChunks } from './completion-chunks.ts';
+import { writeDataFrames } from './data-frames.ts';
 import { errorBody, toOpenAIError } from './openai-errors.ts';
 import { bearer, checkLimits, readJson, sessionIdOf } from './request-body.ts';
 
@@ -154,16 +155,12 @@ export async function chatCompletions(
       'cache-control': 'no-cache',
     });
     const includeUsage = chat.stream_options?.include_usage === true;
-    let last: RunEvent | undefined;
-    for await (const event of events) {
-      last = event;
-      const chunks = handsBack(event, clientTools)
-        ? toolCallChunks(event.output, ids, includeUsage)
-        : chunksOf(event, ids, includeUsage);
-      for (const chunk of chunks) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      const failure = handsBack(event, clientTools) ? undefined : failureOf(event);
-      if (failure) res.write(`data: ${JSON.stringify(errorBody(toOpenAIError(failure)))}\n\n`);
-    }
+    const last = await writeDataFrames(res, events, (event) => {
+      if (handsBack(event, clientTools)) return toolCallChunks(event.output, ids, includeUsage);
+      const chunks = chunksOf(event, ids, includeUsage);
+      const failure = failureOf(event);
+      return failure ? [...chunks, errorBody(toOpenAIError(failure))] : chunks;
+    });
     if (last) settle(last);
     answered = true;
     res.end('data: [DONE]\n\n');
