@@ -40,6 +40,13 @@ export interface Limits {
   webSocketMessagesPerSecond: number;
   /** A WebSocket that has not authenticated after this long is closed (default 10 s). */
   webSocketAuthTimeoutMs: number;
+  /**
+   * A stream (SSE, WebSocket, /v1) whose client takes nothing of what it was
+   * sent for this long, its connection's buffers full, is closed: it holds a
+   * subscription slot and those buffers. The SDK reconnects and resumes
+   * (default 60 s).
+   */
+  streamStallMs: number;
   /** Longest text input in characters (default 100,000). */
   maxInputChars: number;
   /** Most attachments (images, audio, videos, files) in one run (default 16). */
@@ -85,6 +92,7 @@ export const defaultLimits: Limits = {
   maxWebSocketMessageBytes: 8 * 1024 * 1024,
   webSocketMessagesPerSecond: 500,
   webSocketAuthTimeoutMs: 10_000,
+  streamStallMs: 60_000,
   maxInputChars: 100_000,
   maxAttachments: 16,
   maxConcurrentRunsPerUser: 8,

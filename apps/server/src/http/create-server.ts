@@ -149,6 +149,7 @@ export async function startServer(
     authenticate: contexts.authenticated,
     onError: logProcedureError,
     maxInputDepth: maxMessageDepth,
+    stallMs: services.limits.streamStallMs,
   });
   const peerEvents =
     services.peers &&

@@ -41,6 +41,8 @@ export interface SseSubscriptionOptions<TContext> {
   onError: (error: TRPCError, path: string, req: IncomingMessage) => void;
   /** Deepest nesting of arrays and objects in the `input` query parameter. */
   maxInputDepth: number;
+  /** A response that takes nothing for this long, its buffers full, is closed (default never). */
+  stallMs?: number;
 }
 
 /** The `input` query parameter, parsed and deserialized; BAD_REQUEST or PARSE_ERROR when it can't be. */
@@ -150,7 +152,7 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
         res.writeHead(200, headers);
         text = frame({ event: 'connected', data: JSON.stringify(client) }) + text;
       }
-      return res.write(text) || drained(res);
+      return res.write(text) || drained(res, options.stallMs);
     };
     const write = (event: Frame) => writeText(frame(event));
     const pinger =

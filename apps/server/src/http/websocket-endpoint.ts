@@ -47,6 +47,7 @@ export function websocketEndpoint(
       maxDepth: options.maxDepth,
       messagesPerSecond: services.limits.webSocketMessagesPerSecond,
       authTimeoutMs: services.limits.webSocketAuthTimeoutMs,
+      stallMs: services.limits.streamStallMs,
     },
   });
   const trpcWebsockets = own

@@ -36,6 +36,8 @@ export interface WsLimits {
   messagesPerSecond: number;
   /** A connection that has not authenticated after this long is closed. */
   authTimeoutMs: number;
+  /** A connection that takes nothing for this long, its buffers full, is closed (default never). */
+  stallMs?: number;
 }
 
 export interface WsConnectionOptions<TContext> {
@@ -101,7 +103,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
     /** One wait for the socket to drain, shared by every subscription that waits for it. */
     let draining: Promise<void> | undefined;
     const whenDrained = () =>
-      (draining ??= drained(socket).then(() => {
+      (draining ??= drained(socket, options.limits.stallMs).then(() => {
         draining = undefined;
       }));
     const respond = (message: object) =>

@@ -155,12 +155,14 @@ export async function chatCompletions(
       'cache-control': 'no-cache',
     });
     const includeUsage = chat.stream_options?.include_usage === true;
-    const last = await writeDataFrames(res, events, (event) => {
+    const framesOf = (event: RunEvent) => {
       if (handsBack(event, clientTools)) return toolCallChunks(event.output, ids, includeUsage);
       const chunks = chunksOf(event, ids, includeUsage);
       const failure = failureOf(event);
       return failure ? [...chunks, errorBody(toOpenAIError(failure))] : chunks;
-    });
+    };
+    const stallMs = services.limits.streamStallMs;
+    const last = await writeDataFrames(res, events, { framesOf, stallMs });
     if (last) settle(last);
     answered = true;
     res.end('data: [DONE]\n\n');

@@ -32,7 +32,9 @@ describe('writeDataFrames', () => {
         yield n;
       }
     }
-    const writing = writeDataFrames(res, items(), (n) => [{ n, pad: 'x'.repeat(100) }]);
+    const writing = writeDataFrames(res, items(), {
+      framesOf: (n) => [{ n, pad: 'x'.repeat(100) }],
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     // The first frame filled the response's buffer: the loop waits before taking the second item.
     expect(taken).toBe(1);
@@ -51,7 +53,9 @@ describe('writeDataFrames', () => {
       yield 1;
       yield 2;
     }
-    const writing = writeDataFrames(res, items(), (n) => [{ n, pad: 'x'.repeat(100) }]);
+    const writing = writeDataFrames(res, items(), {
+      framesOf: (n) => [{ n, pad: 'x'.repeat(100) }],
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     res.destroy();
     // Writes after the close are dropped by the stream; the loop ends with the items.

@@ -6,18 +6,27 @@
 import type { Writable } from 'node:stream';
 import { drained } from '../http/drained.ts';
 
+export interface DataFrames<T> {
+  /** What each item is sent as, one `data:` line per frame. */
+  framesOf: (item: T) => readonly unknown[];
+  /** A response that takes nothing for this long, its buffers full, is closed (default never). */
+  stallMs?: number;
+}
+
 /** Writes every item's frames, waiting for `res` to drain when it asks to; the last item. */
 export async function writeDataFrames<T>(
   res: Writable,
   items: AsyncIterable<T>,
-  framesOf: (item: T) => readonly unknown[],
+  frames: DataFrames<T>,
 ): Promise<T | undefined> {
   let last: T | undefined;
   for await (const item of items) {
     last = item;
     let more = true;
-    for (const frame of framesOf(item)) more = res.write(`data: ${JSON.stringify(frame)}\n\n`);
-    if (!more) await drained(res);
+    for (const frame of frames.framesOf(item)) {
+      more = res.write(`data: ${JSON.stringify(frame)}\n\n`);
+    }
+    if (!more) await drained(res, frames.stallMs);
   }
   return last;
 }
