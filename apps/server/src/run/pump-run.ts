@@ -5,6 +5,7 @@
 // from other instances, its metrics and its log lines.
 import {
   type AgentRpcError,
+  isTerminalEvent,
   AgentRpcError as RpcError,
   type RunEvent,
   type RunEventStream,
@@ -105,7 +106,12 @@ function pumpRun(services: PumpServices, run: PumpedRun): void {
    * that is failing does not hold the end back longer than endWaitMs.
    */
   let ending: Promise<void> | undefined;
+  const unwatchCancel = services.cancelWatch.watch({ userId, runId }, () => {
+    if (!hub.done) controller.abort();
+  });
   const accept = (event: RunEvent): true | Promise<void> => {
+    // A cancel can change nothing once the run has ended: no need to look for one while the log is stored.
+    if (isTerminalEvent(event)) unwatchCancel();
     const stored = services.eventLog.add(key, event);
     if (!stored) {
       publish(event);
@@ -125,9 +131,6 @@ function pumpRun(services: PumpServices, run: PumpedRun): void {
     );
   }, services.runTimeoutMs);
   timeout.unref();
-  const unwatchCancel = services.cancelWatch.watch({ userId, runId }, () => {
-    if (!hub.done) controller.abort();
-  });
   if (first.type === 'run.started') {
     log.info({ agentId: first.agentId, sessionId: first.sessionId }, 'run started');
   } else {
