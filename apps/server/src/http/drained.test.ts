@@ -1,3 +1,5 @@
+// Waiting for a connection to take more: until it drains, at once when it is
+// gone, and cut off after stallMs of taking nothing.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { drained } from './drained.ts';

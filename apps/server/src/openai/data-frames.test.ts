@@ -1,3 +1,5 @@
+// A /v1 stream takes the next event only once a slow client has taken what
+// it was sent, and stops waiting when the client goes away.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { writeDataFrames } from './data-frames.ts';
