@@ -1,10 +1,12 @@
 // A client that takes nothing of its stream for limits.streamStallMs, its
 // connection's buffers full, is cut off: its subscription slot comes back,
 // and the run, which never waited for it, is all there for the next reader.
+import { once } from 'node:events';
 import http from 'node:http';
 import { Agent, MemoryStore, OpenAIChat } from '@agentrpc/core';
 import { createFakeOpenAI, type FakeOpenAI } from '@agentrpc/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { type AgentRpcServer, startServer } from './create-server.ts';
 
 /** More than loopback's socket buffers hold both ways (a few MB each). */
@@ -33,19 +35,14 @@ describe('a stream whose client takes nothing', () => {
     await fake?.close();
   });
 
-  it('is cut off after streamStallMs, giving its slot back; the run is whole for the next reader', async () => {
-    const url = `${server.url}/trpc/runs.stream?input=${inputOf({ agentId: 'big', input: 'hi', runId: 'held' })}`;
-    const stalled = http.get(url, { headers });
-    stalled.on('error', () => {}); // the cut-off shows here, if at all: nothing reads it
-    const response = await new Promise<http.IncomingMessage>((resolve) =>
-      stalled.once('response', resolve),
-    );
-    expect(response.statusCode).toBe(200);
-    response.pause(); // and never read again
+  /**
+   * Polls runs.events for `runId` until the user's one slot is free again; the
+   * time that took, and the run's content and end as that subscription read them.
+   */
+  async function followOnceFree(runId: string) {
     const started = performance.now();
-    // While the stalled stream holds the user's one slot, another subscription is refused.
     const follow = () =>
-      fetch(`${server.url}/trpc/runs.events?input=${inputOf({ runId: 'held' })}`, { headers });
+      fetch(`${server.url}/trpc/runs.events?input=${inputOf({ runId })}`, { headers });
     let next = await follow();
     while (next.status === 429 && performance.now() - started < 15_000) {
       await next.body?.cancel();
@@ -53,15 +50,46 @@ describe('a stream whose client takes nothing', () => {
       next = await follow();
     }
     expect(next.status).toBe(200);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     const text = await next.text();
-    const deltas = text
+    const events = text
       .split('\n\n')
       .filter((frame) => frame.startsWith('id: '))
-      .map((frame) => JSON.parse(frame.slice(frame.indexOf('data: ') + 6)).json)
-      .filter((event) => event.type === 'run.content');
-    expect(deltas.map((event) => event.delta).join('')).toBe(answer);
-    expect(text).toContain('"run.completed"');
+      .map((frame) => JSON.parse(frame.slice(frame.indexOf('data: ') + 6)).json);
+    const content = events
+      .filter((event) => event.type === 'run.content')
+      .map((event) => event.delta)
+      .join('');
+    return { waitedMs: performance.now() - started, content, last: events.at(-1)?.type };
+  }
+
+  it('is cut off after streamStallMs over SSE, giving its slot back; the run is whole for the next reader', async () => {
+    const url = `${server.url}/trpc/runs.stream?input=${inputOf({ agentId: 'big', input: 'hi', runId: 'held' })}`;
+    const stalled = http.get(url, { headers });
+    stalled.on('error', () => {}); // the cut-off shows here, if at all: nothing reads it
+    const [response] = (await once(stalled, 'response')) as [http.IncomingMessage];
+    expect(response.statusCode).toBe(200);
+    response.pause(); // and never read again
+    // While the stalled stream holds the user's one slot, another subscription is refused.
+    const next = await followOnceFree('held');
+    expect(next.waitedMs).toBeGreaterThanOrEqual(250);
+    expect(next.content).toBe(answer);
+    expect(next.last).toBe('run.completed');
     stalled.destroy();
+  }, 30_000);
+
+  it('is cut off after streamStallMs over a WebSocket too', async () => {
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/trpc`, { headers });
+    ws.on('error', () => {});
+    await once(ws, 'open');
+    const input = { json: { agentId: 'big', input: 'hi', runId: 'held-ws' } };
+    ws.send(
+      JSON.stringify({ id: 1, method: 'subscription', params: { path: 'runs.stream', input } }),
+    );
+    ws.pause(); // and never read again
+    const next = await followOnceFree('held-ws');
+    expect(next.waitedMs).toBeGreaterThanOrEqual(250);
+    expect(next.content).toBe(answer);
+    expect(next.last).toBe('run.completed');
+    ws.terminate();
   }, 30_000);
 });
