@@ -25,7 +25,8 @@ describe('a stream whose client takes nothing', () => {
         store: new MemoryStore(),
         agents: [new Agent({ id: 'big', model })],
         auth: { apiKeys: [{ key: 'key-alice', userId: 'alice' }] },
-        limits: { maxSubscriptionsPerUser: 1, streamStallMs: 300 },
+        // Long enough that a client reading on a busy machine never looks stalled.
+        limits: { maxSubscriptionsPerUser: 1, streamStallMs: 2_000 },
       },
       { port: 0 },
     );
@@ -71,7 +72,7 @@ describe('a stream whose client takes nothing', () => {
     response.pause(); // and never read again
     // While the stalled stream holds the user's one slot, another subscription is refused.
     const next = await followOnceFree('held');
-    expect(next.waitedMs).toBeGreaterThanOrEqual(250);
+    expect(next.waitedMs).toBeGreaterThanOrEqual(1_900);
     expect(next.content).toBe(answer);
     expect(next.last).toBe('run.completed');
     stalled.destroy();
@@ -87,7 +88,7 @@ describe('a stream whose client takes nothing', () => {
     );
     ws.pause(); // and never read again
     const next = await followOnceFree('held-ws');
-    expect(next.waitedMs).toBeGreaterThanOrEqual(250);
+    expect(next.waitedMs).toBeGreaterThanOrEqual(1_900);
     expect(next.content).toBe(answer);
     expect(next.last).toBe('run.completed');
     ws.terminate();
