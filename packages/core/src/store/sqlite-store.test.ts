@@ -12,6 +12,17 @@ const dir = mkdtempSync(join(tmpdir(), 'agentrpc-sqlite-'));
 let n = 0;
 const fresh = () => new SqliteStore({ path: join(dir, `store-${n++}.db`) });
 
+/** A database file left at schema `version`, and a statement adding a run row as versions 6 and 7 have it. */
+function databaseAt(name: string, version: number) {
+  const path = join(dir, name);
+  const old = new DatabaseSync(path);
+  migrate(old, version);
+  const insertRun = old.prepare(
+    'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  return { path, old, insertRun };
+}
+
 storeConformanceSuite('SqliteStore', {
   create: async () => fresh(),
   breakBackend: (store) => store.close(),
@@ -180,12 +191,7 @@ describe('SqliteStore file', () => {
   });
 
   it("numbers a version 6 database's runs and keeps each run's events, of users sharing run ids", async () => {
-    const path = join(dir, 'v6.db');
-    const old = new DatabaseSync(path);
-    migrate(old, 6);
-    const insertRun = old.prepare(
-      'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    const { path, old, insertRun } = databaseAt('v6.db', 6);
     const insertEvents = old.prepare(
       'INSERT INTO events (run_id, seq, last_seq, user_id, data) VALUES (?, ?, ?, ?, ?)',
     );
@@ -232,12 +238,7 @@ describe('SqliteStore file', () => {
   });
 
   it("keeps a version 7 database's cancel requests, read now from a column of their own", async () => {
-    const path = join(dir, 'v7.db');
-    const old = new DatabaseSync(path);
-    migrate(old, 7);
-    const insertRun = old.prepare(
-      'INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    const { path, old, insertRun } = databaseAt('v7.db', 7);
     for (const [runId, fields] of [
       ['asked', { cancelRequestedAt: 5 }],
       ['going', {}],
