@@ -5,9 +5,9 @@
 // getStopRequests, which reads one field of each), or where a store has not
 // that, their records 64 at a time; never a timer and a read per run, which
 // at hundreds of runs was a visible share of the event loop.
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { RunKey, Store } from '@agentrpc/core';
 import { readRuns } from './batch-reads.ts';
-import { yieldToIo } from './wait.ts';
 
 /**
  * Records read per store call, with the event loop let run between calls.

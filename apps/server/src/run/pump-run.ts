@@ -3,6 +3,7 @@
 // and, in batches, to the store's event log; the end is published once the
 // log holding it is stored. Also the run's timeout, its watch for cancels
 // from other instances, its metrics and its log lines.
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import {
   type AgentRpcError,
   isTerminalEvent,
@@ -20,7 +21,7 @@ import type { LiveRuns } from './live-runs.ts';
 import { errorIdOf } from './public-errors.ts';
 import { RunHub } from './run-hub.ts';
 import type { Release } from './run-slots.ts';
-import { sleep, yieldToIo } from './wait.ts';
+import { sleep } from './wait.ts';
 
 /** Deltas closer together than this are merged when the reader lags (see the pump). */
 const fastDeltaMs = 1;

@@ -12,8 +12,3 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
-
-/** Resolves after the event loop has polled for I/O once: lets sockets and timers in between steps of long work. */
-export function yieldToIo(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}

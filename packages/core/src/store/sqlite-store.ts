@@ -6,6 +6,7 @@
 // own module (sqlite-session-rows.ts, sqlite-run-rows.ts, …); this class
 // decides when each runs: a read at once, a write with its turn's others.
 import type { DatabaseSync } from 'node:sqlite';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { RunEvent } from '../run/events.ts';
 import type { RunRecord } from '../run/types.ts';
 import type { Memory, Session } from '../session/types.ts';
@@ -206,7 +207,7 @@ export class SqliteStore implements Store {
   async getStopRequests(keys: RunKey[]): Promise<boolean[]> {
     const stops: boolean[] = [];
     for (let at = 0; at < keys.length; at += stopRequestSlice) {
-      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (at > 0) await yieldToIo();
       const slice = keys.slice(at, at + stopRequestSlice);
       stops.push(
         ...(await this.#read('read stop requests', (sql) => readStopRequests(sql, slice))),
