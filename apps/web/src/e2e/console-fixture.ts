@@ -106,6 +106,8 @@ export function useConsoleWorld(): ConsoleWorld {
 export async function signedIn(world: ConsoleWorld, key: string, url?: string): Promise<Page> {
   const context = await world.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  // Below the test's own timeout (20 s), so that a step that hangs fails naming its locator.
+  page.setDefaultTimeout(10_000);
   await page.goto(url ?? world.server.url);
   await page.getByLabel('API key or JWT').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
