@@ -73,7 +73,9 @@ function ratioRows(measured: Measured[]): string[] {
   const servers = new Map<string, Measured[]>();
   for (const server of measured.filter((m) => m.path.startsWith('agentrpc server + raw'))) {
     const key = `${server.streams}\t${server.path}`;
-    servers.set(key, [...(servers.get(key) ?? []), server]);
+    const runs = servers.get(key);
+    if (runs) runs.push(server);
+    else servers.set(key, [server]);
   }
   const rows: string[] = [];
   for (const runs of servers.values()) {
@@ -97,10 +99,10 @@ function ratioRows(measured: Measured[]): string[] {
     const gap = medianPair(pairs, (p) => p.gap / p.gapBound);
     const rss = medianPair(pairs, (p) => p.rss / p.rssBound);
     const each = pairs.length > 1 ? `: ${pairs.map((p) => `${p.cpu.toFixed(2)}×`).join(', ')}` : '';
-    const [firstServer, logged] = [first.middle, runsOf(loggedProxyName)[0]?.middle];
+    const logged = runsOf(loggedProxyName)[0]?.middle;
     const cpuLogged =
-      firstServer && logged
-        ? `${(firstServer.cpuPerChunkUs / logged.cpuPerChunkUs).toFixed(2)}×`
+      first.middle && logged
+        ? `${(first.middle.cpuPerChunkUs / logged.cpuPerChunkUs).toFixed(2)}×`
         : '–';
     const errors = runs.reduce((sum, m) => sum + m.figures.errors, 0);
     const completed = runs.reduce((sum, m) => sum + m.figures.completed, 0);
