@@ -1,12 +1,9 @@
-// The event log's rows in SQLite, written the same way on the caller's thread
-// and on the worker (sqlite-event-worker.ts): every run must be its user's,
-// else nothing is written; appends are idempotent by (run, seq): an event the
-// log holds is not written again, and where rows overlap the one written first
-// is read. A run's events of one write share a row (migration 6): a streaming
-// run adds an event or two per write, and a row per event cost much more CPU.
-// Events are kept in a store's text form (stored-events.ts).
-import type { DatabaseSync } from 'node:sqlite';
-import { AgentRpcError } from '../errors.ts';
+// The event log's rows in SQLite: what a write hands over, and reading a run's
+// events back. A run's events of one write share a row (migration 6): a
+// streaming run adds an event or two per write, and a row per event cost much
+// more CPU. Where rows overlap, the one written first is read. Events are kept
+// in a store's text form (stored-events.ts). A run's rows are in segments,
+// written one after another (sqlite-event-segments.ts).
 import type { RunEvent } from '../run/events.ts';
 import { clampLimit } from './cursor.ts';
 import type { Sql } from './sqlite-connection.ts';
@@ -21,7 +18,7 @@ export interface EventRows {
 }
 
 /** A row of the events table as read: one event, or (last_seq set) a JSON array of them. */
-interface EventRow {
+export interface EventRow {
   seq: number;
   last_seq: number | null;
   data: string;
@@ -35,60 +32,6 @@ export function toEventRows(batches: EventBatch[]): EventRows[] {
   }));
 }
 
-/** The statements of a write, compiled once per connection. */
-const statementsOf = new WeakMap<DatabaseSync, ReturnType<typeof compile>>();
-
-function compile(db: DatabaseSync) {
-  return {
-    runNum: db.prepare('SELECT num FROM runs WHERE run_id = ? AND user_id = ?'),
-    insert: db.prepare(
-      'INSERT INTO events (run_num, seq, last_seq, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    ),
-    lastRow: db.prepare(
-      'SELECT seq, last_seq FROM events WHERE run_num = ? ORDER BY seq DESC LIMIT 1',
-    ),
-  };
-}
-
-/**
- * Inserts the rows; throws NOT_FOUND before writing when a run is not its
- * user's. A write tried again starts where it did before: its row is then
- * there, and only the events after that row's go in, as a row of their own.
- * Call it in a transaction.
- */
-export function insertEventRows(db: DatabaseSync, batches: EventRows[]): void {
-  let statements = statementsOf.get(db);
-  if (!statements) {
-    statements = compile(db);
-    statementsOf.set(db, statements);
-  }
-  const { runNum, insert, lastRow } = statements;
-  const nums = batches.map(({ userId, runId }) => {
-    const row = runNum.get(runId, userId) as { num: number } | undefined;
-    if (!row) throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
-    return row.num;
-  });
-  const insertRow = (num: number, events: EventRows['events']): boolean => {
-    const [first] = events;
-    if (!first) return true;
-    const [data, lastSeq] =
-      events.length === 1
-        ? [first[1], null]
-        : [`[${events.map(([, text]) => text).join(',')}]`, (events.at(-1) as [number, string])[0]];
-    return insert.run(num, first[0], lastSeq, data).changes > 0;
-  };
-  batches.forEach((run, i) => {
-    const num = nums[i] as number;
-    if (insertRow(num, run.events)) return;
-    const last = lastRow.get(num) as Omit<EventRow, 'data'>;
-    const stored = last.last_seq ?? last.seq;
-    insertRow(
-      num,
-      run.events.filter(([seq]) => seq > stored),
-    );
-  });
-}
-
 /** The run's events the query asks for; none when the user has no such run. */
 export function readEventRows(sql: Sql, query: EventQuery): RunEvent[] {
   const run = sql('SELECT num FROM runs WHERE run_id = ? AND user_id = ?').get(
@@ -99,16 +42,24 @@ export function readEventRows(sql: Sql, query: EventQuery): RunEvent[] {
   const afterSeq = query.afterSeq ?? 0;
   const limit = clampLimit(query.limit, 1000, 10_000);
   const rows: EventRow[] = [];
-  if (afterSeq > 0) {
+  // The segment holding afterSeq: a run's segments start at ever later events.
+  const holding =
+    afterSeq > 0
+      ? (sql(
+          'SELECT seg FROM event_segments WHERE run_num = ? AND first_seq <= ? ORDER BY seg DESC LIMIT 1',
+        ).get(run.num, afterSeq) as { seg: number } | undefined)
+      : undefined;
+  if (holding) {
     // The row holding afterSeq may hold events after it too.
-    const holding = sql(
-      'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
-    ).get(run.num, afterSeq) as EventRow | undefined;
-    if (holding?.last_seq && holding.last_seq > afterSeq) rows.push(holding);
+    const row = sql(
+      'SELECT seq, last_seq, data FROM events WHERE seg = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
+    ).get(holding.seg, afterSeq) as EventRow | undefined;
+    if (row?.last_seq && row.last_seq > afterSeq) rows.push(row);
   }
   const after = sql(
-    'SELECT seq, last_seq, data FROM events WHERE run_num = ? AND seq > ? ORDER BY seq LIMIT ?',
-  ).all(run.num, afterSeq, limit) as unknown as EventRow[];
+    `SELECT e.seq, e.last_seq, e.data FROM event_segments s JOIN events e ON e.seg = s.seg
+     WHERE s.run_num = ? AND s.seg >= ? AND e.seq > ? ORDER BY s.seg, e.seq LIMIT ?`,
+  ).all(run.num, holding?.seg ?? 0, afterSeq, limit) as unknown as EventRow[];
   return eventsOfRows(rows.concat(after), { runId: query.runId, afterSeq, limit });
 }
 

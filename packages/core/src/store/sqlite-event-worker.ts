@@ -8,7 +8,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAgentRpcError } from '../errors.ts';
 import { eventRowsOfTexts } from './sqlite-event-message.ts';
-import { insertEventRows } from './sqlite-event-rows.ts';
+import { insertEventRows } from './sqlite-event-segments.ts';
 import type { EventWrite, EventWriteResult } from './sqlite-event-writer.ts';
 
 const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };

@@ -1,6 +1,7 @@
 // Runs in SQLite: a row per run, its record in `data`, its status and time
-// beside it for the lists. The event log refers to a run by its row number
-// (sqlite-event-rows.ts), so deleting runs deletes their events first.
+// beside it for the lists. The event log refers to a run by its row number,
+// through the run's segments (sqlite-event-rows.ts), so deleting runs deletes
+// their events and segments first.
 import type { SQLInputValue } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunRecord } from '../run/types.ts';
@@ -94,8 +95,13 @@ export function listUnfinishedRunRows(sql: Sql, limit: number | undefined): RunR
 
 /** Deletes a session's runs and their events. */
 export function deleteRunsOf(sql: Sql, key: SessionKey): void {
+  const runsOfSession = 'SELECT num FROM runs WHERE user_id = ? AND session_id = ?';
   sql(
-    'DELETE FROM events WHERE run_num IN (SELECT num FROM runs WHERE user_id = ? AND session_id = ?)',
+    `DELETE FROM events WHERE seg IN (SELECT seg FROM event_segments WHERE run_num IN (${runsOfSession}))`,
   ).run(key.userId, key.sessionId);
+  sql(`DELETE FROM event_segments WHERE run_num IN (${runsOfSession})`).run(
+    key.userId,
+    key.sessionId,
+  );
   sql('DELETE FROM runs WHERE user_id = ? AND session_id = ?').run(key.userId, key.sessionId);
 }

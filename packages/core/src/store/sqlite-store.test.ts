@@ -45,7 +45,7 @@ describe('SqliteStore file', () => {
     await second.close();
     const raw = new DatabaseSync(path);
     expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 8 });
+    expect(raw.prepare('PRAGMA user_version').get()).toEqual({ user_version: 9 });
     raw.close();
   });
 
@@ -108,11 +108,16 @@ describe('SqliteStore file', () => {
     const raw = new DatabaseSync(path);
     const plan = raw
       .prepare(
-        'EXPLAIN QUERY PLAN SELECT data FROM events WHERE run_num = ? AND seq > ? ORDER BY seq LIMIT ?',
+        `EXPLAIN QUERY PLAN SELECT e.data FROM event_segments s JOIN events e ON e.seg = s.seg
+         WHERE s.run_num = ? AND s.seg >= ? AND e.seq > ? ORDER BY s.seg, e.seq LIMIT ?`,
       )
-      .all(1, 0, 10)
+      .all(1, 0, 0, 10)
       .map((row) => String(row.detail));
-    expect(plan).toEqual([expect.stringContaining('USING INDEX events_by_run')]);
+    // Both tables by index, in the order asked for, without sorting.
+    expect(plan).toEqual([
+      expect.stringContaining('USING COVERING INDEX event_segments_by_run'),
+      expect.stringContaining('USING INDEX events_by_segment'),
+    ]);
     raw.close();
   });
 
@@ -145,7 +150,7 @@ describe('SqliteStore file', () => {
     // Rows that overlap (written by different versions) still give each event once.
     raw
       .prepare(
-        "INSERT INTO events (run_num, seq, last_seq, data) VALUES ((SELECT num FROM runs WHERE run_id = 'r1'), 2, 4, ?)",
+        'INSERT INTO events (seg, seq, last_seq, data) VALUES ((SELECT max(seg) FROM event_segments), 2, 4, ?)',
       )
       .run(JSON.stringify([event(2), event(3), event(4)]));
     raw.close();
@@ -228,11 +233,16 @@ describe('SqliteStore file', () => {
       { num: 1, user_id: 'u', run_id: 'r1' },
       { num: 2, user_id: 'v', run_id: 'r1' },
     ]);
-    expect(raw.prepare('SELECT run_num, seq FROM events ORDER BY id').all()).toEqual([
-      { run_num: 1, seq: 1 },
-      { run_num: 1, seq: 3 },
-      { run_num: 2, seq: 1 },
-      { run_num: 2, seq: 3 },
+    // Each run's events make one segment, numbered as the run.
+    expect(raw.prepare('SELECT seg, seq FROM events ORDER BY id').all()).toEqual([
+      { seg: 1, seq: 1 },
+      { seg: 1, seq: 3 },
+      { seg: 2, seq: 1 },
+      { seg: 2, seq: 3 },
+    ]);
+    expect(raw.prepare('SELECT seg, run_num, first_seq FROM event_segments').all()).toEqual([
+      { seg: 1, run_num: 1, first_seq: 1 },
+      { seg: 2, run_num: 2, first_seq: 1 },
     ]);
     raw.close();
   });

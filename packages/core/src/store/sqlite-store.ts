@@ -14,7 +14,8 @@ import { copyValue } from './copy-value.ts';
 import { readCachedResponse, writeCachedResponse } from './sqlite-cache-rows.ts';
 import { type Sql, SqliteConnection } from './sqlite-connection.ts';
 import { storeError } from './sqlite-errors.ts';
-import { insertEventRows, readEventRows, toEventRows } from './sqlite-event-rows.ts';
+import { readEventRows, toEventRows } from './sqlite-event-rows.ts';
+import { insertEventRows } from './sqlite-event-segments.ts';
 import { SqliteEventWriter } from './sqlite-event-writer.ts';
 import { dropLease, extendLease, takeLease } from './sqlite-lease-rows.ts';
 import {
