@@ -163,38 +163,4 @@ describe('the SQLite event log in segments', () => {
     expect(segments()).toEqual([]);
     expect(db.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 0 });
   });
-
-  it("makes each run's events of a version 8 database one segment, and appends in new ones", () => {
-    const path = join(dir, 'v8.db');
-    const old = new DatabaseSync(path);
-    migrate(old, 8);
-    old
-      .prepare(
-        "INSERT INTO runs (run_id, session_id, user_id, status, created_at, data) VALUES ('a', 's', 'u', 'completed', 0, '{}')",
-      )
-      .run();
-    const insert = old.prepare(
-      'INSERT INTO events (run_num, seq, last_seq, data) VALUES (1, ?, ?, ?)',
-    );
-    insert.run(1, 2, '[{"type":"run.content","seq":1},{"type":"run.content","seq":2}]');
-    insert.run(3, null, '{"type":"run.content","seq":3}');
-    old.close();
-    const db = new DatabaseSync(path);
-    migrate(db);
-    const sql: Sql = (text) => db.prepare(text);
-    db.exec('BEGIN IMMEDIATE');
-    const events: EventRows['events'] = [
-      [3, '{}'],
-      [4, '{"seq":4}'],
-    ];
-    insertEventRows(db, [{ userId: 'u', runId: 'a', events }], Date.now());
-    db.exec('COMMIT');
-    expect(db.prepare('SELECT seg, first_seq FROM event_segments ORDER BY seg').all()).toEqual([
-      { seg: 1, first_seq: 1 },
-      { seg: 2, first_seq: 4 },
-    ]);
-    const read = readEventRows(sql, { userId: 'u', runId: 'a', afterSeq: 1 });
-    expect(read.map((event) => event.seq)).toEqual([2, 3, 4]);
-    db.close();
-  });
 });

@@ -247,6 +247,31 @@ describe('SqliteStore file', () => {
     raw.close();
   });
 
+  it("makes each run's events of a version 8 database one segment, and appends in new ones", async () => {
+    const { path, old, insertRun } = databaseAt('v8.db', 8);
+    insertRun.run('r1', 's', 'u', 'completed', 1, JSON.stringify({ runId: 'r1', userId: 'u' }));
+    const insertEvents = old.prepare(
+      'INSERT INTO events (run_num, seq, last_seq, data) VALUES (1, ?, ?, ?)',
+    );
+    const event = (seq: number) =>
+      ({ type: 'run.content', runId: 'r1', seq, delta: `${seq}`, createdAt: 1 }) as RunEvent;
+    insertEvents.run(1, 2, JSON.stringify([event(1), event(2)]));
+    insertEvents.run(3, null, JSON.stringify(event(3)));
+    old.close();
+    const store = new SqliteStore({ path });
+    const key = { userId: 'u', runId: 'r1' };
+    await store.appendEvents(key, [event(3), event(4)]);
+    const read = await store.readEvents({ ...key, afterSeq: 1 });
+    expect(read.map((e) => e.seq)).toEqual([2, 3, 4]);
+    await store.close();
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare('SELECT seg, first_seq FROM event_segments ORDER BY seg').all()).toEqual([
+      { seg: 1, first_seq: 1 },
+      { seg: 2, first_seq: 4 },
+    ]);
+    raw.close();
+  });
+
   it("keeps a version 7 database's cancel requests, read now from a column of their own", async () => {
     const { path, old, insertRun } = databaseAt('v7.db', 7);
     for (const [runId, fields] of [
