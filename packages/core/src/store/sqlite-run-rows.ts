@@ -1,7 +1,7 @@
 // Runs in SQLite: a row per run, its record in `data`, its status and time
 // beside it for the lists. The event log refers to a run by its row number,
-// through the run's segments (sqlite-event-rows.ts), so deleting runs deletes
-// their events and segments first.
+// through the run's segments (sqlite-event-segments.ts), so deleting runs
+// deletes their events and segments first.
 import type { SQLInputValue } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunRecord } from '../run/types.ts';
