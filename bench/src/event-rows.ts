@@ -11,7 +11,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { EventRows } from '../../packages/core/src/store/sqlite-event-rows.ts';
-import { insertEventRows } from '../../packages/core/src/store/sqlite-event-segments.ts';
+import { insertEventRows, rowOf } from '../../packages/core/src/store/sqlite-event-segments.ts';
 import { migrate } from '../../packages/core/src/store/sqlite-migrations.ts';
 import { storedEventText } from '../../packages/core/src/store/stored-events.ts';
 import { median, sideBySide } from './measure.ts';
@@ -45,11 +45,7 @@ function byRunWriter(db: DatabaseSync): (batches: EventRows[]) => void {
       ({ userId, runId }) => (runNum.get(runId, userId) as { num: number }).num,
     );
     batches.forEach(({ events }, i) => {
-      const [first] = events;
-      if (!first) return;
-      const last = events.at(-1) as [number, string];
-      const data = events.length === 1 ? first[1] : `[${events.map(([, text]) => text).join(',')}]`;
-      insert.run(nums[i] as number, first[0], events.length === 1 ? null : last[0], data);
+      if (events.length > 0) insert.run(nums[i] as number, ...rowOf(events));
     });
   };
 }

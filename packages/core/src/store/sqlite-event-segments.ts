@@ -87,7 +87,9 @@ function writerOf(db: DatabaseSync): Writer {
 }
 
 /** A row's columns for `events` (not empty): its first seq, its last if it holds several, and its text. */
-function rowOf(events: EventRows['events']): [seq: number, lastSeq: number | null, data: string] {
+export function rowOf(
+  events: EventRows['events'],
+): [seq: number, lastSeq: number | null, data: string] {
   const [first] = events as [[number, string]];
   if (events.length === 1) return [first[0], null, first[1]];
   const last = events.at(-1) as [number, string];
