@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteConnection } from './sqlite-connection.ts';
+import { readTogether, SqliteConnection } from './sqlite-connection.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'agentrpc-connection-'));
 let n = 0;
@@ -101,5 +101,46 @@ describe('SqliteConnection writes', () => {
     db.close();
     expect(await write).toBe('a');
     expect(notesSeenElsewhere(path)).toEqual(['a']);
+  });
+});
+
+describe('readTogether', () => {
+  const count = (db: DatabaseSync) =>
+    (db.prepare('SELECT count(*) AS n FROM notes').get() as { n: number }).n;
+
+  it('sees one state of the file, whatever another connection commits meanwhile', async () => {
+    const { connection: made, path } = await connection();
+    await note(made, 'a');
+    const other = new DatabaseSync(path);
+    const counts = await made.use('count twice', (db) =>
+      readTogether(db, () => {
+        const before = count(db);
+        other.prepare('INSERT INTO notes (id) VALUES (?)').run('b');
+        return [before, count(db)];
+      }),
+    );
+    other.close();
+    expect(counts).toEqual([1, 1]);
+    // Once it is over, the connection reads the file as it is now.
+    expect(await made.use('count', (db) => count(db))).toBe(2);
+  });
+
+  it('leaves no transaction open when the read fails', async () => {
+    const { connection: made } = await connection();
+    const failed = made.use('fail', (db) =>
+      readTogether(db, () => db.prepare('SELECT id FROM nowhere').all()),
+    );
+    await expect(failed).rejects.toThrow(/no such table: nowhere/);
+    expect(await made.use('check', (db) => db.isTransaction)).toBe(false);
+    await expect(note(made, 'after')).resolves.toBe('after');
+  });
+
+  it('runs inside a transaction already open without starting another', async () => {
+    const { connection: made } = await connection();
+    const written = made.write('write and read', (db) => {
+      db.prepare('INSERT INTO notes (id) VALUES (?)').run('c');
+      return readTogether(db, () => count(db));
+    });
+    await expect(written).resolves.toBe(1);
   });
 });
