@@ -7,7 +7,7 @@ set -euo pipefail
 
 AGENTRPC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$AGENTRPC_ROOT/.tools"
-node_version=24.9.0
+node_version=24.22.3
 pnpm_version=$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' "$AGENTRPC_ROOT/package.json")
 
 node_is_recent() {
@@ -22,7 +22,8 @@ if ! node_is_recent; then
     *) echo "bootstrap: no Node >= 22.18 and no npm build of Node for $(uname -m)" >&2; exit 1 ;;
   esac
   node_bin="$tools/node/node_modules/$node_pkg/bin"
-  if [ ! -x "$node_bin/node" ]; then
+  # A Node of another version left in .tools by an earlier pin is replaced.
+  if [ ! -x "$node_bin/node" ] || [ "$("$node_bin/node" --version 2>/dev/null)" != "v$node_version" ]; then
     command -v npm >/dev/null 2>&1 || { echo "bootstrap: npm is needed to fetch Node $node_version" >&2; exit 1; }
     echo "bootstrap: installing Node $node_version into .tools/node" >&2
     npm install --prefix "$tools/node" --no-audit --no-fund --loglevel=error "$node_pkg@$node_version" >&2
