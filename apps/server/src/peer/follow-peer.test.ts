@@ -97,13 +97,41 @@ describe('followPeer', () => {
     expect(await failure(`${base}/other`)).toMatchObject({ status: 404, notLiveThere: false });
   });
 
-  it('fails on a frame that is not an event', async () => {
-    const peer = await peerAnswering(
-      `data: ${JSON.stringify(contentEvent('r', 3))}\n\ndata: {nope\n\n`,
-    );
-    const { seen, done } = read(peer.url);
-    await expect(done).rejects.toThrow(SyntaxError);
-    expect(seen.map((event) => event.seq)).toEqual([3]); // what came before it, and no more
+  it('fails on a frame that is not an event, after handing over the events before it', async () => {
+    const body = `data: ${JSON.stringify(contentEvent('r', 3))}\n\ndata: {nope\n\n`;
+    // In pieces, and in one write, where both frames come in one read.
+    for (const piece of [7, body.length]) {
+      const peer = await peerAnswering(body, piece);
+      const { seen, done } = read(peer.url);
+      await expect(done).rejects.toThrow(SyntaxError);
+      expect(seen.map((event) => event.seq)).toEqual([3]); // what came before it, and no more
+    }
+  });
+
+  it('fails on a frame that is not an event only once a paused reader took the events before it', async () => {
+    const events = [3, 4].map((seq) => `data: ${JSON.stringify(contentEvent('r', seq))}\n\n`);
+    const peer = await peerAnswering(`${events.join('')}data: {nope\n\n`, 10_000);
+    const seen: number[] = [];
+    let failure: unknown;
+    const control = followPeer({
+      url: peer.url,
+      secret: 's',
+      agent,
+      userId: 'u',
+      runId: 'r',
+      afterSeq: 2,
+    })[pushTo]({
+      value: (event) => seen.push(event.seq) > 1, // takes one, then pauses
+      end: () => {},
+      fail: (error) => {
+        failure = error;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([seen, failure]).toEqual([[3], undefined]);
+    control.resume();
+    expect(seen).toEqual([3, 4]);
+    expect(failure).toBeInstanceOf(SyntaxError);
   });
 
   it('gives up on an instance that takes the connection and does not answer', async () => {

@@ -67,6 +67,11 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
   let paused = false;
   let ended = false;
   let over = false;
+  /**
+   * A frame that is not an event: the feed fails with it once the events
+   * before it are handed over (they may have come in the same read).
+   */
+  let badFrame: { error: unknown } | undefined;
   let response: http.IncomingMessage | undefined;
   const quietLimitMs = options.quietLimitMs ?? defaultQuietLimitMs;
   /**
@@ -94,6 +99,10 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
       paused = !sink.value(queue.shift() as RunEvent);
     }
     if (over) return;
+    if (badFrame && queue.length === 0) {
+      fail(badFrame.error);
+      return;
+    }
     timeQuiet(!paused);
     if (paused) response?.pause();
     else if (ended) {
@@ -157,6 +166,7 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
     res.setEncoding('utf8');
     let buffered = '';
     res.on('data', (text: string) => {
+      if (badFrame) return;
       buffered += text;
       let at = buffered.indexOf('\n\n');
       while (at >= 0) {
@@ -167,7 +177,8 @@ function readFrom(options: FollowPeerOptions, sink: FeedSink<RunEvent>) {
           try {
             queue.push(JSON.parse(frame.slice(6)) as RunEvent);
           } catch (error) {
-            fail(error);
+            badFrame = { error };
+            flush();
             return;
           }
         }
