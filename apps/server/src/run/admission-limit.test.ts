@@ -16,11 +16,30 @@ describe('AdmissionLimit', () => {
   });
 
   it('does not grow while runs stay under it, or while the loop is busy', () => {
+    const idle = new AdmissionLimit({ max: 1000 });
+    idle.adjust({ running: 20, ...calm });
+    expect(idle.value).toBe(64);
+    const busy = new AdmissionLimit({ max: 1000 });
+    busy.adjust({ running: 64, utilization: 0.8, saturated: false });
+    expect(busy.value).toBe(64);
+  });
+
+  it('reads how busy the loop is over several windows: one quiet window does not let it grow', () => {
     const limit = new AdmissionLimit({ max: 1000 });
-    limit.adjust({ running: 20, ...calm });
+    const window = (utilization: number) =>
+      limit.adjust({ running: 64, utilization, saturated: false });
+    window(0.8);
+    window(0.8);
+    window(0.3); // 0.65 over the windows so far: still busy
     expect(limit.value).toBe(64);
-    limit.adjust({ running: 64, utilization: 0.8, saturated: false });
-    expect(limit.value).toBe(64);
+    window(0.3); // 0.55: time to spare
+    expect(limit.value).toBe(80);
+  });
+
+  it('drops under the runs going while the loop stays busy, even when it is not late', () => {
+    const limit = new AdmissionLimit({ max: 1000, initial: 500 });
+    limit.adjust({ running: 400, utilization: 0.95, saturated: false });
+    expect(limit.value).toBe(360);
   });
 
   it('drops under the runs going while the loop runs late, never below its floor', () => {

@@ -3,8 +3,12 @@
 // load shows (a run costs little until its first chunks arrive), and the runs
 // let in then wait for their first token while every stream slows. So the
 // limit starts low and grows only while the loop has time to spare and the
-// limit is what holds runs back; when the loop runs late it drops to a little
-// under the runs going, so new runs wait for some to end.
+// limit is what holds runs back; when the loop runs late, or stays busy
+// nearly all the time, it drops to a little under the runs going, so new runs
+// wait for some to end. How busy the loop is is read over about a second, not
+// one window: under load that never lets up, single quiet windows came often
+// enough to grow the limit to twice what one core carried with first tokens
+// on time (docs/performance-notes.md, "Overload that lasts").
 export interface AdmissionLimitOptions {
   /** Never above this (limits.maxRunningRuns). */
   max: number;
@@ -26,9 +30,12 @@ export interface LoadWindow {
 
 /** Grows by this share per window, while the loop is busy less than growBelow of the time. */
 const growth = 0.25;
-const growBelow = 0.75;
-/** Shrinks to this share of the runs going while the loop runs late. */
+const growBelow = 0.6;
+/** Shrinks to this share of the runs going while the loop runs late or is busy more than shrinkAbove of the time. */
 const shrinkTo = 0.9;
+const shrinkAbove = 0.85;
+/** Weight of the newest window in how busy the loop reads: with 250 ms windows, about a second's memory. */
+const newestWeight = 0.3;
 /** The limit counts as holding runs back when this share of it is taken. */
 const bindingShare = 0.9;
 
@@ -36,6 +43,8 @@ export class AdmissionLimit {
   readonly #max: number;
   readonly #floor: number;
   #value: number;
+  /** How busy the loop has been of late, 0 to 1 (undefined before the first window). */
+  #busy: number | undefined;
 
   constructor(options: AdmissionLimitOptions) {
     this.#max = options.max;
@@ -51,13 +60,13 @@ export class AdmissionLimit {
 
   /** Moves the limit after a window of the loop. */
   adjust(window: LoadWindow): void {
-    if (window.saturated) {
+    const before = this.#busy ?? window.utilization;
+    const busy = before + newestWeight * (window.utilization - before);
+    this.#busy = busy;
+    if (window.saturated || busy > shrinkAbove) {
       const under = Math.floor(window.running * shrinkTo);
       this.#value = Math.max(this.#floor, Math.min(this.#value, under));
-    } else if (
-      window.utilization < growBelow &&
-      window.running >= Math.floor(this.#value * bindingShare)
-    ) {
+    } else if (busy < growBelow && window.running >= Math.floor(this.#value * bindingShare)) {
       this.#value = Math.min(this.#max, Math.ceil(this.#value * (1 + growth)));
     }
   }
