@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import OpenAI from 'openai';
 import {
+  type Arrivals,
   collect,
   type Measured,
+  retriedWords,
   type StreamOne,
   warmUpRuns,
   watchProcess,
@@ -142,6 +144,8 @@ export interface ProxyPath {
    * events durable does beyond forwarding them.
    */
   eventLog?: boolean;
+  /** How the streams arrive (default: over the ramp, a shed one not asked for again). */
+  arrivals?: Arrivals;
 }
 
 /** A bare proxy in a fresh process of its own between the client process and the upstream. */
@@ -150,7 +154,7 @@ export async function measureBareProxy(
   upstreams: Upstreams,
   path: ProxyPath,
 ): Promise<Measured> {
-  const { transport, refuseAbove, eventLog } = path;
+  const { transport, refuseAbove, eventLog, arrivals } = path;
   const logFolder = eventLog ? mkdtempSync(join(tmpdir(), 'agentrpc-proxy-log-')) : undefined;
   const proxy = await startScript('bare-proxy.ts', {
     UPSTREAM_URL: upstreams.paced,
@@ -171,7 +175,7 @@ export async function measureBareProxy(
         })();
   await warmUp(client.warmUp);
   const usage = watchProcess(proxy.pid);
-  const figures = await collect(streams, client.paced);
+  const figures = await collect(streams, client.paced, arrivals);
   const middle = usage(figures.lateness.length);
   client.close();
   agent.destroy();
@@ -180,13 +184,14 @@ export async function measureBareProxy(
   const overload =
     refuseAbove === undefined
       ? ''
-      : `; ${pinned ? 'one core' : 'not pinned'}, refusing above ${refuseAbove} streams`;
+      : `; ${pinned ? 'one core' : 'not pinned'}, refusing above ${refuseAbove} streams${retriedWords(arrivals)}`;
   return {
     path: `${eventLog ? loggedProxyName : 'bare proxy'} (node:http, ${transportName[transport]}${overload})`,
     streams,
     figures,
     middle,
     ...(refuseAbove ? { refusedAbove: refuseAbove } : {}),
+    ...(arrivals?.retryShedForMs ? { retried: true } : {}),
   };
 }
 

@@ -10,6 +10,30 @@ export const chunks = Number(process.env.CHUNKS ?? 200);
 export const gapMs = Number(process.env.GAP_MS ?? 50);
 /** Streams start spread over this long, as users arrive, rather than in one instant. */
 export const rampMs = Number(process.env.RAMP_MS ?? 2000);
+/** The servers' Retry-After on a refused run: when a shed stream that retries asks again. */
+const retryAfterMs = 1000;
+
+/** How the streams of a measure arrive. */
+export interface Arrivals {
+  /** Streams start spread over this long. */
+  rampMs: number;
+  /**
+   * A stream the server sheds asks again after its Retry-After (give or take
+   * a tenth), until this long after the first stream started; 0: never. Users
+   * who keep coming back keep a server saturated.
+   */
+  retryShedForMs: number;
+}
+
+/** Streams starting over rampMs, a shed one not asked for again. */
+export const rampedArrivals: Arrivals = { rampMs, retryShedForMs: 0 };
+
+/** A row's words for arrivals whose shed streams ask again; nothing for others. */
+export function retriedWords(arrivals: Arrivals | undefined): string {
+  if (!arrivals?.retryShedForMs) return '';
+  const seconds = (ms: number) => `${ms / 1000} s`;
+  return `, arriving over ${seconds(arrivals.rampMs)}, shed ones retrying for ${seconds(arrivals.retryShedForMs)}`;
+}
 /** Short unpaced streams each path serves first, not counted, so its code is compiled as in service. */
 export const warmUpRuns = Number(process.env.WARM_UP_RUNS ?? 1000);
 
@@ -76,6 +100,8 @@ export interface LoadFigures {
   gapPhases: Record<GapPhase, number[]>;
   /** Per stream: from asking for it to its first delta (ms). */
   ttfts: number[];
+  /** Of ttfts, the streams asked for once the server had refused one: new runs while it is saturated. */
+  saturatedTtfts: number[];
   /**
    * Per stream of an agentrpc server: from asking for it to its run.started
    * event (ms). The server sends that event once it has asked the provider, so
@@ -93,8 +119,12 @@ function countError(figures: LoadFigures, reason: string): void {
   figures.errorReasons[key] = (figures.errorReasons[key] ?? 0) + 1;
 }
 
-/** Runs `streams` streams, started over rampMs, and collects when each chunk arrived. */
-export async function collect(streams: number, streamOne: StreamOne): Promise<LoadFigures> {
+/** Runs `streams` streams, started as `arrivals` says, and collects when each chunk arrived. */
+export async function collect(
+  streams: number,
+  streamOne: StreamOne,
+  arrivals: Arrivals = rampedArrivals,
+): Promise<LoadFigures> {
   const figures: LoadFigures = {
     peakLive: 0,
     completed: 0,
@@ -105,33 +135,56 @@ export async function collect(streams: number, streamOne: StreamOne): Promise<Lo
     addedGaps: [],
     gapPhases: { starting: [], steady: [], ending: [] },
     ttfts: [],
+    saturatedTtfts: [],
     runStarts: [],
     wallS: 0,
   };
   let live = 0;
+  let firstShedAt: number | undefined;
   const timedGaps: TimedGap[] = [];
   const spans: StreamSpan[] = [];
   const started = performance.now();
   await Promise.all(
     Array.from({ length: streams }, async (_, i) => {
-      await new Promise((resolve) => setTimeout(resolve, (i / streams) * rampMs));
+      await new Promise((resolve) => setTimeout(resolve, (i / streams) * arrivals.rampMs));
       live++;
       figures.peakLive = Math.max(figures.peakLive, live);
       try {
         /** Arrival time minus due time (k × pacing) of each chunk k. */
         const offsets: number[] = [];
-        const asked = performance.now();
-        await streamOne(
-          i,
-          (delta) => {
-            const now = performance.now();
-            if (offsets.length === 0) figures.ttfts.push(now - asked);
-            // A merged delta carries several chunks, each as late as the delta itself.
-            const carried = Math.max(1, Math.round(delta.length / 4));
-            for (let c = 0; c < carried; c++) offsets.push(now - offsets.length * gapMs);
-          },
-          () => figures.runStarts.push(performance.now() - asked),
-        );
+        let asked = performance.now();
+        const streamOnce = () =>
+          streamOne(
+            i,
+            (delta) => {
+              const now = performance.now();
+              if (offsets.length === 0) {
+                figures.ttfts.push(now - asked);
+                if (firstShedAt !== undefined && asked > firstShedAt) {
+                  figures.saturatedTtfts.push(now - asked);
+                }
+              }
+              // A merged delta carries several chunks, each as late as the delta itself.
+              const carried = Math.max(1, Math.round(delta.length / 4));
+              for (let c = 0; c < carried; c++) offsets.push(now - offsets.length * gapMs);
+            },
+            () => figures.runStarts.push(performance.now() - asked),
+          );
+        for (;;) {
+          try {
+            await streamOnce();
+            break;
+          } catch (error) {
+            if (!(error instanceof ShedError)) throw error;
+            firstShedAt ??= performance.now();
+            const retryAt = performance.now() + retryAfterMs * (0.9 + Math.random() * 0.2);
+            if (retryAt - started > arrivals.retryShedForMs) throw error;
+            live--;
+            await new Promise((resolve) => setTimeout(resolve, retryAt - performance.now()));
+            live++;
+            asked = performance.now();
+          }
+        }
         // The stream's quickest chunk sets its path latency; the rest count by how much later they were.
         const base = Math.min(...offsets);
         for (const [k, offset] of offsets.entries()) {
@@ -170,6 +223,8 @@ export interface Measured {
   middle?: MiddleFigures;
   /** Overload rows: the streams at once past which it refused new ones. */
   refusedAbove?: number;
+  /** Shed streams asked again (Arrivals.retryShedForMs): first tokens read from saturatedTtfts. */
+  retried?: boolean;
 }
 
 /** The row of the results table. */

@@ -17,6 +17,7 @@ function measured(path: string, figures: { cpu: number; gap: number; rss: number
       addedGaps: [figures.gap],
       gapPhases: { starting: [], steady: [figures.gap], ending: [] },
       ttfts: [100],
+      saturatedTtfts: [],
       runStarts: [],
       wallS: 12,
     },
@@ -46,6 +47,7 @@ function ratioRow(throughput: Measured[]): string | undefined {
     throughput,
     overload: [],
     overloadRuns: 3,
+    held: [],
     pairs: 3,
     peers: [],
     peersSkipped: 'not run',
@@ -78,5 +80,40 @@ describe('the load section’s ratio table', () => {
   it('gives a lone pair its verdict without counting pairs', () => {
     const row = ratioRow([proxy(50, 10), server(70, 10)]);
     expect(row).toContain('| 1.40× (yes) | 10.0 ≤ 25.0 (yes) |');
+  });
+});
+
+describe('the section on overload that lasts', () => {
+  it('reads the first tokens of runs asked for while the server was saturated', () => {
+    const floor = measured('node:http, direct (floor)', { cpu: 0, gap: 1, rss: 0 });
+    floor.figures.ttfts = [100];
+    const server = measured(
+      'agentrpc server + raw client, SSE (one core, shedding above 300 running runs)',
+      {
+        cpu: 100,
+        gap: 20,
+        rss: 200,
+      },
+    );
+    // The first runs met an idle server; those asked for later waited longer.
+    server.figures.ttfts = [101, 101, 130];
+    server.figures.saturatedTtfts = [130];
+    server.retried = true;
+    const section = loadSection({
+      store: 'sqlite',
+      throughput: [],
+      overload: [],
+      overloadRuns: 1,
+      held: [floor, server],
+      heldArrivals: { rampMs: 10_000, retryShedForMs: 20_000 },
+      pairs: 1,
+      peers: [],
+      peersSkipped: 'not run',
+    });
+    expect(section).toContain('### Overload that lasts');
+    expect(section).toContain('Streams arrive over 10 s (HELD_RAMP_MS)');
+    expect(section).toContain(
+      'added TTFT p99 30 ms (TTFT p99 130 of the 1 asked for while it was saturated, less 100) against 2 × gap p99 = 40 ms (yes)',
+    );
   });
 });

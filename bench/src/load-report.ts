@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { gapPhases } from './gap-phases.ts';
 import { loggedProxyName, transportName } from './load-baselines.ts';
 import {
+  type Arrivals,
   chunks,
   gapMs,
   type Measured,
@@ -20,7 +21,13 @@ const header = [
 ];
 
 const gapP99 = (m: Measured) => percentile(m.figures.addedGaps, 99);
-const ttftP99 = (m: Measured) => percentile(m.figures.ttfts, 99);
+/**
+ * The first tokens the fairness target reads: every admitted stream's, or,
+ * where shed streams asked again, those of streams asked for once the
+ * server had refused one (new runs while it is saturated).
+ */
+const firstTokens = (m: Measured) => (m.retried ? m.figures.saturatedTtfts : m.figures.ttfts);
+const ttftP99 = (m: Measured) => percentile(firstTokens(m), 99);
 const meets = (ok: boolean) => (ok ? 'yes' : '**no**');
 
 /** What the failed streams of each row failed with, as the client saw it; nothing when none failed. */
@@ -213,7 +220,7 @@ function overloadLines(overload: Measured[]): string[] {
         `- ${path}: met in ${met} of ${runs.length} run${runs.length === 1 ? '' : 's'}.`,
         ...verdicts.map(
           ({ m, added, bound, met }, run) =>
-            `  - added TTFT p99 ${added.toFixed(0)} ms (TTFT p99 ${ttftP99(m).toFixed(0)} less ${own.toFixed(0)}) against 2 × gap p99 = ${bound.toFixed(0)} ms (${meets(met)}); ${m.figures.shed} of ${m.streams} shed, ${m.figures.errors} errors.${runStartsNote(m)}${besideProxy({ m, run, overload, own })}`,
+            `  - added TTFT p99 ${added.toFixed(0)} ms (TTFT p99 ${ttftP99(m).toFixed(0)}${m.retried ? ` of the ${firstTokens(m).length} asked for while it was saturated,` : ''} less ${own.toFixed(0)}) against 2 × gap p99 = ${bound.toFixed(0)} ms (${meets(met)}); ${m.figures.shed} of ${m.streams} shed, ${m.figures.errors} errors.${runStartsNote(m)}${besideProxy({ m, run, overload, own })}`,
         ),
       ];
     }),
@@ -226,6 +233,9 @@ export interface LoadReport {
   overload: Measured[];
   /** How often each shedding policy was run. */
   overloadRuns: number;
+  /** Rows of overload that lasts: arrivals over a longer ramp, shed streams asking again. */
+  held: Measured[];
+  heldArrivals?: Arrivals;
   /** How many bare proxy and server runs, one after the other, at each size and transport. */
   pairs: number;
   peers: Measured[];
@@ -234,7 +244,7 @@ export interface LoadReport {
 }
 
 export function loadSection(report: LoadReport): string {
-  const { throughput, overload, peers } = report;
+  const { throughput, overload, held, peers } = report;
   const lines = [
     '',
     '## Load: concurrent streaming runs (`pnpm bench:load`)',
@@ -304,9 +314,10 @@ export function loadSection(report: LoadReport): string {
       'load shedding off, then shedding at each loop delay in SHED_AT_MS (by default 100 ms, the shipped',
       '`limits.maxEventLoopDelayMs`, then 30 ms): new runs are refused with 429 and Retry-After while the event loop’s median',
       'delay over 250 ms is above it, and above the admission limit that goes with it (apps/server/src/run/admission-limit.ts:',
-      'it starts at 64 running runs, grows a quarter per 250 ms while it holds runs back and the loop is busy less than 75 %',
-      'of the time, and drops to 90 % of the runs going while the loop runs late); last, with that off, refusing new runs above CAP_AT running runs',
-      '(`limits.maxRunningRuns`; by default 300, about what one core carries at this pace with first tokens on time).',
+      'it starts at 64 running runs, grows a quarter per 250 ms while it holds runs back and the loop has been busy less than 60 %',
+      'of the time over about a second, and drops to 90 % of the runs going while the loop runs late or has been busy more than 85 %',
+      'of it); last, with that off, refusing new runs above CAP_AT running runs',
+      '(`limits.maxRunningRuns`; by default 300, about what one core carries at this pace: the proxy with its first tokens on time).',
       'Before each run with a cap, the bare proxy on the same core refusing SSE streams above the same cap (429 with',
       'Retry-After): what the machine alone does to first tokens when a server admits that many.',
       `Each shedding policy runs ${report.overloadRuns} times (OVERLOAD_RUNS; without shedding, once), the target read for`,
@@ -319,6 +330,31 @@ export function loadSection(report: LoadReport): string {
       ...errorLines(overload),
       '',
       ...overloadLines(overload),
+    );
+  }
+  if (held.length > 0) {
+    lines.push(
+      '',
+      '### Overload that lasts: users who come back',
+      '',
+      'The same server and bare proxy on one core, but the streams arrive over a longer ramp and a shed one asks again',
+      `after its Retry-After (1 s, give or take a tenth) for as long as the row says, so the server stays saturated while`,
+      'runs end and others are let in: first the shipped policy (shedding at the default loop delay, with the admission',
+      'limit), then, for each cap in CAP_AT, the bare proxy refusing above it and the server refusing above it. The target',
+      'reads the streams asked for once the server had refused one: new runs while it is saturated (TTFT p99 of those,',
+      'less the floor’s TTFT p50) against 2× the added-gap p99 of all the streams it ran.',
+      ...(report.heldArrivals
+        ? [
+            `Streams arrive over ${report.heldArrivals.rampMs / 1000} s (HELD_RAMP_MS) and shed ones ask again until ${report.heldArrivals.retryShedForMs / 1000} s after the first`,
+            '(HELD_FOR_MS); “shed” counts those never let in by then. HELD_STREAMS, 0 skips.',
+          ]
+        : []),
+      '',
+      ...header,
+      ...held.map(row),
+      ...errorLines(held),
+      '',
+      ...overloadLines(held),
     );
   }
   lines.push('', '### Peers: agno’s AgentOS beside agentrpc, each on one core', '');

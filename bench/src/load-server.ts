@@ -11,7 +11,14 @@ import { createClient } from '@agentrpc/sdk';
 import { type ServedAgentRpc, serveAgentRpc } from '@agentrpc/testing';
 import { serverNodeFlags } from '../../apps/server/src/node-flags.ts';
 import { transportName, type Upstreams, warmUp } from './load-baselines.ts';
-import { collect, type Measured, type StreamOne, watchProcess } from './load-measure.ts';
+import {
+  type Arrivals,
+  collect,
+  type Measured,
+  retriedWords,
+  type StreamOne,
+  watchProcess,
+} from './load-measure.ts';
 import { pinToServerCore } from './pin.ts';
 import { agentRpcSseStreams, agentRpcWsStreams } from './raw-clients.ts';
 
@@ -46,6 +53,8 @@ export interface ServerPath {
    * is off), or above this many running runs.
    */
   overload?: { maxEventLoopDelayMs: number; maxRunningRuns?: number };
+  /** How the streams arrive (default: over the ramp, a shed one not asked for again). */
+  arrivals?: Arrivals;
 }
 
 /** Streams runs of `agentId` through the server as `path` says; `close` ends the clients. */
@@ -127,7 +136,7 @@ export async function measureServer(
   const client = await serverStreams(server.url, path);
   await warmUp(client.streams('warm-up'));
   const usage = watchProcess(server.child.pid ?? 0);
-  const figures = await collect(streams, client.streams('load'));
+  const figures = await collect(streams, client.streams('load'), path.arrivals);
   const middle = usage(figures.lateness.length);
   client.close();
   await server.stop();
@@ -143,7 +152,16 @@ export async function measureServer(
       ? `shedding at ${shedAt} ms loop delay, with the admission limit`
       : 'no shedding';
   const overload =
-    shedAt === undefined ? '' : ` (${pinned ? 'one core' : 'not pinned'}, ${shedding})`;
+    shedAt === undefined
+      ? ''
+      : ` (${pinned ? 'one core' : 'not pinned'}, ${shedding}${retriedWords(path.arrivals)})`;
   const label = `${where} + ${reader}, ${transportName[path.transport]}${overload}`;
-  return { path: label, streams, figures, middle, ...(cap ? { refusedAbove: cap } : {}) };
+  return {
+    path: label,
+    streams,
+    figures,
+    middle,
+    ...(cap ? { refusedAbove: cap } : {}),
+    ...(path.arrivals?.retryShedForMs ? { retried: true } : {}),
+  };
 }

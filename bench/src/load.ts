@@ -4,12 +4,14 @@
 // reaches the client, how much each gap between chunks grew, time to first
 // token, errors, and the peak RSS and CPU per chunk of the process in the
 // middle. Then the server on one core past what it carries, with and without
-// load shedding, and agno's AgentOS beside it (agno-peer.ts).
+// load shedding, for a burst and for overload that lasts, and agno's AgentOS
+// beside it (agno-peer.ts).
+import { defaultLimits } from '../../apps/server/src/config/define-config.ts';
 import { agnoPython, measureAgno } from './agno-peer.ts';
 import { measureBareProxy, measureDirect, measureFloor } from './load-baselines.ts';
-import { chunks, gapMs, type Measured, row } from './load-measure.ts';
+import { type Arrivals, chunks, gapMs, type Measured, row } from './load-measure.ts';
 import { loadSection } from './load-report.ts';
-import { type ClientKind, measureServer, store } from './load-server.ts';
+import { type ClientKind, measureServer, type ServerPath, store } from './load-server.ts';
 import { writeResultsSection } from './results-file.ts';
 import { startUpstream } from './upstream-process.ts';
 
@@ -41,8 +43,8 @@ const overloadRuns = Math.max(1, Number(process.env.OVERLOAD_RUNS ?? 3));
 const shedAtMs = list(process.env.SHED_AT_MS ?? '0,100,30').map(Number);
 /**
  * Running-run caps the overload rows shed above (with loop-delay shedding
- * off): by default 300, about what one core carries at this pace with its
- * first tokens on time (the peers rows: 100 and 400).
+ * off): by default 300, about what one core carries at this pace, the bare
+ * proxy with its first tokens on time (the peers rows: 100 and 400).
  */
 const capAt = list(process.env.CAP_AT ?? '300')
   .map(Number)
@@ -54,6 +56,17 @@ const capAt = list(process.env.CAP_AT ?? '300')
  * day), so the targets are read on each pair and on their median.
  */
 const pairs = Math.max(1, Number(process.env.PAIRS ?? 3));
+/**
+ * Streams of the rows of overload that lasts (0 skips): they arrive over
+ * HELD_RAMP_MS and a shed one asks again after its Retry-After until
+ * HELD_FOR_MS, so the server stays saturated while runs end and new ones
+ * are let in.
+ */
+const heldStreams = Number(process.env.HELD_STREAMS ?? 1000);
+const heldArrivals: Arrivals = {
+  rampMs: Number(process.env.HELD_RAMP_MS ?? 10_000),
+  retryShedForMs: Number(process.env.HELD_FOR_MS ?? 20_000),
+};
 /** Whether the throughput rows add the bare proxy with an event log (LOGGED_PROXY=0 leaves it out). */
 const loggedProxy = process.env.LOGGED_PROXY !== '0';
 /** Sizes at which agno and agentrpc are compared, each on one core (0 skips). */
@@ -135,6 +148,30 @@ if (overloadStreams > 0) {
   }
 }
 
+const held: Measured[] = [];
+if (heldStreams > 0) {
+  held.push(measured(await measureFloor(heldStreams, upstream.baseURL)));
+  const onOneCore = (overload: ServerPath['overload']): ServerPath => ({
+    transports: 'agentrpc',
+    transport: 'sse',
+    client: 'raw',
+    overload,
+    arrivals: heldArrivals,
+  });
+  // The shipped policy (shedding at the default loop delay, with the admission
+  // limit), then each cap with the bare proxy refusing above it just before.
+  const shipped = onOneCore({ maxEventLoopDelayMs: defaultLimits.maxEventLoopDelayMs });
+  for (let round = 0; round < overloadRuns; round++) {
+    held.push(measured(await measureServer(heldStreams, upstreams, shipped)));
+    for (const cap of capAt) {
+      const proxy = { transport: 'sse', refuseAbove: cap, arrivals: heldArrivals } as const;
+      held.push(measured(await measureBareProxy(heldStreams, upstreams, proxy)));
+      const capped = onOneCore({ maxEventLoopDelayMs: 0, maxRunningRuns: cap });
+      held.push(measured(await measureServer(heldStreams, upstreams, capped)));
+    }
+  }
+}
+
 const peers: Measured[] = [];
 const python = peerSizes.length > 0 ? agnoPython() : { skipped: 'PEER_STREAMS=0' };
 if ('python' in python) {
@@ -155,6 +192,8 @@ const section = loadSection({
   throughput,
   overload,
   overloadRuns,
+  held,
+  heldArrivals,
   pairs,
   peers,
   ...('skipped' in python ? { peersSkipped: python.skipped } : {}),
