@@ -227,6 +227,11 @@ function overloadLines(overload: Measured[]): string[] {
   );
 }
 
+/** Overload rows, what their failed streams failed with, and each policy's verdicts. */
+function overloadTable(measured: Measured[]): string[] {
+  return [...header, ...measured.map(row), ...errorLines(measured), '', ...overloadLines(measured)];
+}
+
 export interface LoadReport {
   store: string;
   throughput: Measured[];
@@ -325,11 +330,7 @@ export function loadSection(report: LoadReport): string {
       'server adds to the runs it admits (TTFT p99 less the floor’s TTFT p50, the upstream’s own) ≤ 2× the added-gap',
       'p99 of the running ones.',
       '',
-      ...header,
-      ...overload.map(row),
-      ...errorLines(overload),
-      '',
-      ...overloadLines(overload),
+      ...overloadTable(overload),
     );
   }
   if (held.length > 0) {
@@ -338,7 +339,7 @@ export function loadSection(report: LoadReport): string {
       '### Overload that lasts: users who come back',
       '',
       'The same server and bare proxy on one core, but the streams arrive over a longer ramp and a shed one asks again',
-      `after its Retry-After (1 s, give or take a tenth) for as long as the row says, so the server stays saturated while`,
+      'after its Retry-After (1 s, give or take a tenth) for as long as the row says, so the server stays saturated while',
       'runs end and others are let in: first the shipped policy (shedding at the default loop delay, with the admission',
       'limit), then, for each cap in CAP_AT, the bare proxy refusing above it and the server refusing above it. The target',
       'reads the streams asked for once the server had refused one: new runs while it is saturated (TTFT p99 of those,',
@@ -350,11 +351,7 @@ export function loadSection(report: LoadReport): string {
           ]
         : []),
       '',
-      ...header,
-      ...held.map(row),
-      ...errorLines(held),
-      '',
-      ...overloadLines(held),
+      ...overloadTable(held),
     );
   }
   lines.push('', '### Peers: agno’s AgentOS beside agentrpc, each on one core', '');

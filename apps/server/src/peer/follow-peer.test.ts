@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { RunEvent } from '@agentrpc/core';
-import { pushTo } from '@agentrpc/core/internal';
+import { type FeedSink, pushTo } from '@agentrpc/core/internal';
 import { contentEvent } from '@agentrpc/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FollowPeerOptions, followPeer } from './follow-peer.ts';
@@ -44,6 +44,13 @@ function outcomeOf(options: Partial<FollowPeerOptions> & { url: string }): Promi
       fail: resolve,
     });
   });
+}
+
+/** Follows run r after seq 2 at `url`, handing what comes to `sink`. */
+function follow(url: string, sink: FeedSink<RunEvent>) {
+  return followPeer({ url, secret: 's', agent, userId: 'u', runId: 'r', afterSeq: 2 })[pushTo](
+    sink,
+  );
 }
 
 function read(url: string) {
@@ -113,14 +120,7 @@ describe('followPeer', () => {
     const peer = await peerAnswering(`${events.join('')}data: {nope\n\n`, 10_000);
     const seen: number[] = [];
     let failure: unknown;
-    const control = followPeer({
-      url: peer.url,
-      secret: 's',
-      agent,
-      userId: 'u',
-      runId: 'r',
-      afterSeq: 2,
-    })[pushTo]({
+    const control = follow(peer.url, {
       value: (event) => seen.push(event.seq) > 1, // takes one, then pauses
       end: () => {},
       fail: (error) => {
@@ -150,14 +150,7 @@ describe('followPeer', () => {
     );
     const seen: number[] = [];
     let ended = false;
-    const control = followPeer({
-      url: peer.url,
-      secret: 's',
-      agent,
-      userId: 'u',
-      runId: 'r',
-      afterSeq: 2,
-    })[pushTo]({
+    const control = follow(peer.url, {
       value: (event) => {
         seen.push(event.seq);
         return false; // one at a time
