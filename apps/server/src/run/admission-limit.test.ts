@@ -36,10 +36,19 @@ describe('AdmissionLimit', () => {
     expect(limit.value).toBe(80);
   });
 
-  it('drops under the runs going while the loop stays busy, even when it is not late', () => {
+  it('drops under the runs going while they fill it and the loop stays busy, even when it is not late', () => {
     const limit = new AdmissionLimit({ max: 1000, initial: 500 });
     limit.adjust({ running: 400, utilization: 0.95, saturated: false });
-    expect(limit.value).toBe(360);
+    expect(limit.value).toBe(500); // not full: the runs are not what keeps the loop busy
+    limit.adjust({ running: 500, utilization: 0.95, saturated: false });
+    expect(limit.value).toBe(450);
+  });
+
+  it('keeps what a fresh server takes at once while its loop is busy starting', () => {
+    const limit = new AdmissionLimit({ max: 1000 });
+    limit.adjust({ running: 0, utilization: 1, saturated: false });
+    limit.adjust({ running: 40, utilization: 1, saturated: false });
+    expect(limit.value).toBe(64);
   });
 
   it('drops under the runs going while the loop runs late, never below its floor', () => {

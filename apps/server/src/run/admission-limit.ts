@@ -31,7 +31,7 @@ export interface LoadWindow {
 /** Grows by this share per window, while the loop is busy less than growBelow of the time. */
 const growth = 0.25;
 const growBelow = 0.6;
-/** Shrinks to this share of the runs going while the loop runs late or is busy more than shrinkAbove of the time. */
+/** Shrinks to this share of the runs going while the loop runs late, or is busy more than shrinkAbove of the time with the limit full. */
 const shrinkTo = 0.9;
 const shrinkAbove = 0.85;
 /** Weight of the newest window in how busy the loop reads: with 250 ms windows, about a second's memory. */
@@ -63,7 +63,11 @@ export class AdmissionLimit {
     const before = this.#busy ?? window.utilization;
     const busy = before + newestWeight * (window.utilization - before);
     this.#busy = busy;
-    if (window.saturated || busy > shrinkAbove) {
+    // Busy alone says the runs are too many only while they fill the limit: a
+    // loop busy with a start, or with one burst still coming in, must not take
+    // a fresh server below what it promised to take at once.
+    const full = window.running >= this.#value;
+    if (window.saturated || (busy > shrinkAbove && full)) {
       const under = Math.floor(window.running * shrinkTo);
       this.#value = Math.max(this.#floor, Math.min(this.#value, under));
     } else if (busy < growBelow && window.running >= Math.floor(this.#value * bindingShare)) {

