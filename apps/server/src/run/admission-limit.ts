@@ -4,8 +4,8 @@
 // let in then wait for their first token while every stream slows. So the
 // limit starts low and grows only while the loop has time to spare and the
 // limit is what holds runs back; when the loop runs late, or stays busy
-// nearly all the time, it drops to a little under the runs going, so new runs
-// wait for some to end. How busy the loop is is read over about a second, not
+// nearly all the time while the runs fill the limit, it drops to a little
+// under the runs going, so new runs wait for some to end. How busy the loop is is read over about a second, not
 // one window: under load that never lets up, single quiet windows came often
 // enough to grow the limit to twice what one core carried with first tokens
 // on time (docs/performance-notes.md, "Overload that lasts").
