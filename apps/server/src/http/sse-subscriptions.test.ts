@@ -1,6 +1,6 @@
 // The SSE and WebSocket transports serve every subscription of a router,
 // nested ones too, under their paths, and tRPC's stock links read them.
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createTRPCClient,
@@ -132,6 +132,25 @@ describe('sseSubscriptions', () => {
     expect(posted.headers.get('allow')).toBe('GET');
     expect((await fetch(`${url}/deep.nested.count?batch=1`)).status).toBe(400);
     expect((await fetch(`${url}/top,deep.nested.count?batch=1`)).status).toBe(400);
+  });
+
+  it('tells a kept-alive client how long the server keeps its idle connection', async () => {
+    // A client's agent stops reusing a connection by this hint before the
+    // server closes it; without it, a request sent as it closed got ECONNRESET.
+    const agent = new Agent({ keepAlive: true });
+    const input = encodeURIComponent(JSON.stringify({ json: { to: 1 } }));
+    try {
+      const response = await new Promise<IncomingMessage>((resolve, reject) =>
+        get(`${url}/deep.nested.count?input=${input}`, { agent }, resolve).on('error', reject),
+      );
+      let body = '';
+      for await (const chunk of response) body += String(chunk);
+      expect(body).toMatch(/event: return/);
+      expect(response.headers.connection).toBe('keep-alive');
+      expect(response.headers['keep-alive']).toBe(`timeout=${server.keepAliveTimeout / 1000}`);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('leaves queries and unknown paths to the rest of the server', async () => {

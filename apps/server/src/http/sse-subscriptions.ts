@@ -77,10 +77,14 @@ interface Frame {
   data: string;
 }
 
+// No `connection` header of our own: node:http then sends its own with the
+// Keep-Alive hint (timeout=5), by which clients (node:http's agent among them)
+// stop reusing an idle connection before the server closes it. Without the
+// hint an agent kept such connections for ever, and a request sent on one as
+// the server closed it failed with ECONNRESET.
 const headers = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
   // nginx and its kin would otherwise hold events back in a buffer.
   'x-accel-buffering': 'no',
 };
