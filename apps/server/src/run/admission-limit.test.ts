@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { AdmissionLimit, type LoadWindow } from './admission-limit.ts';
 import { RunSlots } from './run-slots.ts';
 
-const calm: Omit<LoadWindow, 'running'> = { utilization: 0.3, saturated: false };
+const calm: Omit<LoadWindow, 'running'> = {
+  utilization: 0.3,
+  saturated: false,
+  longestDelayMs: 5,
+};
 
 describe('AdmissionLimit', () => {
   it('starts at 64 and grows by a quarter per calm window while it holds runs back', () => {
@@ -20,14 +24,13 @@ describe('AdmissionLimit', () => {
     idle.adjust({ running: 20, ...calm });
     expect(idle.value).toBe(64);
     const busy = new AdmissionLimit({ max: 1000 });
-    busy.adjust({ running: 64, utilization: 0.8, saturated: false });
+    busy.adjust({ running: 64, ...calm, utilization: 0.8 });
     expect(busy.value).toBe(64);
   });
 
   it('reads how busy the loop is over several windows: one quiet window does not let it grow', () => {
     const limit = new AdmissionLimit({ max: 1000 });
-    const window = (utilization: number) =>
-      limit.adjust({ running: 64, utilization, saturated: false });
+    const window = (utilization: number) => limit.adjust({ running: 64, ...calm, utilization });
     window(0.8);
     window(0.8);
     window(0.3); // 0.65 over the windows so far: still busy
@@ -38,27 +41,45 @@ describe('AdmissionLimit', () => {
 
   it('drops under the runs going while they fill it and the loop stays busy, even when it is not late', () => {
     const limit = new AdmissionLimit({ max: 1000, initial: 500 });
-    limit.adjust({ running: 400, utilization: 0.95, saturated: false });
+    limit.adjust({ running: 400, ...calm, utilization: 0.95 });
     expect(limit.value).toBe(500); // not full: the runs are not what keeps the loop busy
-    limit.adjust({ running: 500, utilization: 0.95, saturated: false });
+    limit.adjust({ running: 500, ...calm, utilization: 0.95 });
     expect(limit.value).toBe(450);
   });
 
   it('keeps what a fresh server takes at once while its loop is busy starting', () => {
     const limit = new AdmissionLimit({ max: 1000 });
-    limit.adjust({ running: 0, utilization: 1, saturated: false });
-    limit.adjust({ running: 40, utilization: 1, saturated: false });
+    limit.adjust({ running: 0, ...calm, utilization: 1 });
+    limit.adjust({ running: 40, ...calm, utilization: 1 });
     expect(limit.value).toBe(64);
   });
 
   it('drops under the runs going while the loop runs late, never below its floor', () => {
     const limit = new AdmissionLimit({ max: 1000, initial: 500 });
-    limit.adjust({ running: 400, utilization: 1, saturated: true });
+    limit.adjust({ running: 400, ...calm, utilization: 1, saturated: true });
     expect(limit.value).toBe(360);
-    limit.adjust({ running: 400, utilization: 1, saturated: true });
+    limit.adjust({ running: 400, ...calm, utilization: 1, saturated: true });
     expect(limit.value).toBe(360); // from the runs going, not from itself: no collapse while they drain
-    limit.adjust({ running: 10, utilization: 1, saturated: true });
+    limit.adjust({ running: 10, ...calm, utilization: 1, saturated: true });
     expect(limit.value).toBe(250); // half of where it started
+  });
+
+  it('does not grow while a tick of the loop ran more than 20 ms late, though the loop had time to spare', () => {
+    const limit = new AdmissionLimit({ max: 1000 });
+    limit.adjust({ running: 64, ...calm, longestDelayMs: 25 });
+    expect(limit.value).toBe(64);
+    limit.adjust({ running: 64, ...calm, longestDelayMs: 20 });
+    expect(limit.value).toBe(80);
+  });
+
+  it('drops under the runs going when a tick ran more than 40 ms late while they fill it', () => {
+    const limit = new AdmissionLimit({ max: 1000, initial: 500 });
+    limit.adjust({ running: 400, ...calm, longestDelayMs: 60 });
+    expect(limit.value).toBe(500); // not full: one long turn of a loop with room says little
+    limit.adjust({ running: 500, ...calm, longestDelayMs: 40 });
+    expect(limit.value).toBe(500);
+    limit.adjust({ running: 500, ...calm, longestDelayMs: 41 });
+    expect(limit.value).toBe(450);
   });
 
   it('stays within maxRunningRuns', () => {
@@ -66,7 +87,7 @@ describe('AdmissionLimit', () => {
     expect(small.value).toBe(10);
     small.adjust({ running: 10, ...calm });
     expect(small.value).toBe(10);
-    small.adjust({ running: 0, utilization: 1, saturated: true });
+    small.adjust({ running: 0, ...calm, utilization: 1, saturated: true });
     expect(small.value).toBe(10);
   });
 });
@@ -77,7 +98,7 @@ describe('RunSlots with a load', () => {
     maxConcurrentRunsPerUser: 1000,
     maxSubscriptionsPerUser: 1,
   };
-  const load = { saturated: false, delayMs: 0, utilization: 0.3, windows: 0 };
+  const load = { saturated: false, delayMs: 0, longestDelayMs: 5, utilization: 0.3, windows: 0 };
 
   const refusal = (slots: RunSlots) => {
     try {
@@ -116,7 +137,7 @@ describe('RunSlots with a load', () => {
     refusal(slots);
     expect(slots.admissionLimit).toBe(180);
     const low = new AdmissionLimit({ max: 1000, initial: 200 });
-    low.adjust({ running: 0, utilization: 1, saturated: true });
+    low.adjust({ running: 0, ...calm, utilization: 1, saturated: true });
     expect(low.value).toBe(100);
   });
 

@@ -14,6 +14,8 @@ export interface EventLoopLoad {
   readonly saturated: boolean;
   /** That median delay, in milliseconds. */
   readonly delayMs: number;
+  /** The most any tick of the loop was late in the last window, in milliseconds. */
+  readonly longestDelayMs: number;
   /** The share of the last window the loop was busy, 0 to 1. */
   readonly utilization: number;
   /** How many windows have ended: a new figure is there when this changes. */
@@ -25,12 +27,16 @@ export function watchEventLoop(options: { maxDelayMs: number; windowMs?: number 
   const histogram = monitorEventLoopDelay({ resolution: resolutionMs });
   histogram.enable();
   let delayMs = 0;
+  let longestDelayMs = 0;
   let utilization = 0;
   let windows = 0;
   let lastUse = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     // Each sample is the whole interval between two ticks of the sampling timer.
-    delayMs = histogram.count > 0 ? Math.max(0, histogram.percentile(50) / 1e6 - resolutionMs) : 0;
+    const late = (percentile: number) =>
+      histogram.count > 0 ? Math.max(0, histogram.percentile(percentile) / 1e6 - resolutionMs) : 0;
+    delayMs = late(50);
+    longestDelayMs = late(100);
     histogram.reset();
     const use = performance.eventLoopUtilization();
     utilization = performance.eventLoopUtilization(use, lastUse).utilization;
@@ -44,6 +50,9 @@ export function watchEventLoop(options: { maxDelayMs: number; windowMs?: number 
     },
     get delayMs() {
       return delayMs;
+    },
+    get longestDelayMs() {
+      return longestDelayMs;
     },
     get utilization() {
       return utilization;

@@ -9,7 +9,10 @@ import type { Limits } from '../config/define-config.ts';
 import { AdmissionLimit } from './admission-limit.ts';
 import type { EventLoopLoad } from './event-loop-load.ts';
 
-type Load = Pick<EventLoopLoad, 'saturated' | 'delayMs' | 'utilization' | 'windows'>;
+type Load = Pick<
+  EventLoopLoad,
+  'saturated' | 'delayMs' | 'longestDelayMs' | 'utilization' | 'windows'
+>;
 
 export type SlotLimits = Pick<
   Limits,
@@ -120,8 +123,8 @@ export class RunSlots {
   #admit(load: Load): void {
     if (load.windows !== this.#followed) {
       this.#followed = load.windows;
-      const { saturated, utilization } = load;
-      this.#admission.adjust({ running: this.#runs, utilization, saturated });
+      const { saturated, utilization, longestDelayMs } = load;
+      this.#admission.adjust({ running: this.#runs, utilization, saturated, longestDelayMs });
     }
     if (load.saturated) {
       throw this.#refuse(
