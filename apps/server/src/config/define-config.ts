@@ -118,6 +118,15 @@ export interface ServerConfig {
   retention?: { sessionTtlMs: number; intervalMs?: number };
   /** On SIGTERM/SIGINT, how long running runs may go on before they end as SHUTDOWN (default 10 s). */
   shutdownGraceMs?: number;
+  /**
+   * How long a client's idle connection stays open for its next request
+   * (default 5 s, node:http's; every response says so in its Keep-Alive
+   * header). Behind a load balancer that keeps idle connections to its targets
+   * longer (an AWS ALB: 60 s), set it above the balancer's idle timeout, e.g.
+   * 65_000: otherwise the balancer can send a request on a connection as the
+   * server closes it, and answer that request with 502.
+   */
+  keepAliveTimeoutMs?: number;
   /** A pino logger (default: JSON lines on stdout, level from AGENTRPC_LOG_LEVEL). */
   logger?: Logger;
   /** Prices (USD per million tokens) by model id, added to or replacing the built-in table. */

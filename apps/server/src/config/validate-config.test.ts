@@ -19,6 +19,7 @@ describe('validateConfig', () => {
           auth: { apiKeys: [{ userId: 'u' }, { key: '  ', userId: '' }], jwt: {} },
           limits: { maxConcurrentRunsPerUser: 0 },
           peers: { secret: 'short', url: 'ftp://peer' },
+          keepAliveTimeoutMs: 500,
         },
         'my.config.ts',
       );
@@ -32,6 +33,7 @@ describe('validateConfig', () => {
     expect(problems).toThrow(/limits\.maxConcurrentRunsPerUser: /);
     expect(problems).toThrow(/peers\.secret: at least 16 characters/);
     expect(problems).toThrow(/peers\.url: /);
+    expect(problems).toThrow(/keepAliveTimeoutMs: /);
   });
 
   it('refuses a module without a default export', () => {

@@ -66,6 +66,8 @@ const schema = z.object({
     .optional(),
   retention: z.object({ sessionTtlMs: positive, intervalMs: positive.optional() }).optional(),
   shutdownGraceMs: z.number().min(0).finite().optional(),
+  // Whole seconds at least: the Keep-Alive header says it in seconds.
+  keepAliveTimeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
   cors: z.object({ origins: z.union([z.literal('*'), z.array(z.string())]) }).optional(),
   ui: z.boolean().optional(),
   openaiCompatible: z.boolean().optional(),

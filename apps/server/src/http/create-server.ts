@@ -190,6 +190,7 @@ export async function startServer(
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
+  if (config.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = config.keepAliveTimeoutMs;
   const websockets = websocketEndpoint(server, {
     services,
     contexts,
