@@ -120,10 +120,9 @@ export interface ServerConfig {
   shutdownGraceMs?: number;
   /**
    * How long a client's idle connection stays open for its next request
-   * (default 5 s, node:http's; every response says so in its Keep-Alive
-   * header). Behind a load balancer that keeps idle connections to its targets
-   * longer (an AWS ALB: 60 s), set it above the balancer's idle timeout, e.g.
-   * 65_000: otherwise the balancer can send a request on a connection as the
+   * (default 65 s; every response says so in its Keep-Alive header). Keep it
+   * above the idle timeout of any load balancer in front (an AWS ALB: 60 s by
+   * default), or the balancer can send a request on a connection as the
    * server closes it, and answer that request with 502.
    */
   keepAliveTimeoutMs?: number;

@@ -28,6 +28,17 @@ import { sseSubscriptions } from './sse-subscriptions.ts';
 import { webConsole } from './web-console.ts';
 import { websocketEndpoint } from './websocket-endpoint.ts';
 
+/**
+ * How long an idle client connection stays open: past the 60 s for which
+ * common load balancers (an AWS ALB, nginx's upstream keepalive) keep theirs,
+ * so the server is not the one to close a connection a client is about to
+ * reuse. node:http's 5 s made a client that reused a connection idle that long
+ * meet the server's close now and then, and fail with ECONNRESET: more often
+ * the busier the server's loop (docs/performance-notes.md, "The loop's longest
+ * tick, and a keep-alive hint"). Later Node versions default to 65 s too.
+ */
+const defaultKeepAliveTimeoutMs = 65_000;
+
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -190,7 +201,7 @@ export async function startServer(
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
-  if (config.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs ?? defaultKeepAliveTimeoutMs;
   const websockets = websocketEndpoint(server, {
     services,
     contexts,

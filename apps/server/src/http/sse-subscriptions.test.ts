@@ -135,8 +135,7 @@ describe('sseSubscriptions', () => {
   });
 
   it('tells a kept-alive client how long the server keeps its idle connection', async () => {
-    // A client's agent stops reusing a connection by this hint before the
-    // server closes it; without it, a request sent as it closed got ECONNRESET.
+    // Clients that read the hint stop reusing a connection before the server closes it.
     const agent = new Agent({ keepAlive: true });
     const input = encodeURIComponent(JSON.stringify({ json: { to: 1 } }));
     try {

@@ -77,11 +77,9 @@ interface Frame {
   data: string;
 }
 
-// No `connection` header of our own: node:http then sends its own with the
-// Keep-Alive hint (timeout=5), by which clients (node:http's agent among them)
-// stop reusing an idle connection before the server closes it. Without the
-// hint an agent kept such connections for ever, and a request sent on one as
-// the server closed it failed with ECONNRESET.
+// No `connection` header of our own: with one, node:http leaves out its
+// Keep-Alive hint, which tells a client (undici reads it) how long the server
+// keeps the connection idle before it closes it.
 const headers = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
