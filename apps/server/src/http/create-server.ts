@@ -16,6 +16,7 @@ import { serveOpenAI } from '../openai/openai-routes.ts';
 import { peerEndpoint, peerEventsPath } from '../peer/peer-endpoint.ts';
 import type { PeersConfig } from '../peer/peers.ts';
 import { appRouter } from '../routers/app-router.ts';
+import { refusalBeforeAuth } from '../run/early-refusals.ts';
 import { recoverInterruptedRuns, sweepOrphanedRuns } from '../run/recover-runs.ts';
 import { startRetention } from '../run/session-retention.ts';
 import type { Services } from '../trpc/context.ts';
@@ -161,6 +162,7 @@ export async function startServer(
     onError: logProcedureError,
     maxInputDepth: maxMessageDepth,
     stallMs: services.limits.streamStallMs,
+    refuseBeforeAuth: refusalBeforeAuth(services.runs),
   });
   const peerEvents =
     services.peers &&

@@ -4,7 +4,8 @@
 // `serialized-error`. The procedure itself still runs through tRPC (createCaller:
 // middleware, input validation, error formatting); only the framing is here.
 // The caller is authenticated before the input is read, and an input nested
-// too deeply is refused before it is parsed.
+// too deeply is refused before it is parsed. A new run a saturated server
+// refuses is refused before either (refuseBeforeAuth).
 // tRPC's fetch adapter passes every event through several web-stream layers,
 // which cost a run stream about a millisecond to its first token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -43,6 +44,12 @@ export interface SseSubscriptionOptions<TContext> {
   maxInputDepth: number;
   /** A response that takes nothing for this long, its buffers full, is closed (default never). */
   stallMs?: number;
+  /**
+   * Asked for a subscription that does not resume, before anything else is
+   * done for it (its caller is not known yet): a refusal to answer at once
+   * with a 429, so a saturated server turns new work away for little.
+   */
+  refuseBeforeAuth?: (path: string) => TRPCError | undefined;
 }
 
 /** The `input` query parameter, parsed and deserialized; BAD_REQUEST or PARSE_ERROR when it can't be. */
@@ -141,8 +148,30 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       .end(JSON.stringify({ error: { message: refusal.message } }));
   }
 
+  /** A 429 with Retry-After for a subscription refused before it began, which clients and load balancers act on. */
+  function refuseStart(res: ServerResponse, error: TRPCError, path: string) {
+    const shape = options.config.errorShape(error, path);
+    const retryAfter = retryAfterOf(error);
+    res.writeHead(429, {
+      'content-type': 'application/json',
+      ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+    });
+    res.end(`{"error":${serializedText(shape)}}`);
+  }
+
   async function stream(req: IncomingMessage, res: ServerResponse, path: string) {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const lastEventId =
+      req.headers['last-event-id'] ??
+      url.searchParams.get('lastEventId') ??
+      url.searchParams.get('Last-Event-Id');
+    const resumeFrom = typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined;
+    const early = resumeFrom ? undefined : options.refuseBeforeAuth?.(path);
+    if (early) {
+      options.onError(early, path, req);
+      refuseStart(res, early, path);
+      return;
+    }
     const abort = new AbortController();
     res.once('close', () => abort.abort(responseClosed));
     const expiry = maxDurationMs ? setTimeout(() => abort.abort(), maxDurationMs) : undefined;
@@ -168,17 +197,13 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     try {
       const params = url.searchParams.get('connectionParams');
       ctx = await options.authenticate(req, params ? connectionParamsFromQuery(params) : null);
-      const lastEventId =
-        req.headers['last-event-id'] ??
-        url.searchParams.get('lastEventId') ??
-        url.searchParams.get('Last-Event-Id');
       const rawInput = url.searchParams.get('input');
       input = withLastEventId(
         readInput(rawInput, {
           maxDepth: options.maxInputDepth,
           deserialize: (value) => transformer.input.deserialize(value),
         }),
-        typeof lastEventId === 'string' && lastEventId ? lastEventId : undefined,
+        resumeFrom,
       );
       // Nothing is written before this: a new run's model request goes out first.
       const values = (await callProcedure(router, types, {
@@ -201,21 +226,14 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
       if (!abort.signal.aborted) {
         const error = getTRPCErrorFromUnknown(cause);
         options.onError(error, path, req);
-        const shape = options.config.errorShape(error, path);
         if (error.code === 'TOO_MANY_REQUESTS' && !res.headersSent) {
-          // Refused before it began (the server sheds load, or a limit): a real
-          // 429 with Retry-After, which clients and load balancers act on.
-          const retryAfter = retryAfterOf(error);
-          res.writeHead(429, {
-            'content-type': 'application/json',
-            ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
-          });
-          res.write(`{"error":${serializedText(shape)}}`);
+          // Refused before it began (the server sheds load, or a limit).
+          refuseStart(res, error, path);
           return;
         }
         await write({
           event: 'serialized-error',
-          data: serializedText(shape),
+          data: serializedText(options.config.errorShape(error, path)),
         });
       }
     } finally {

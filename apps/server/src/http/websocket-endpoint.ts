@@ -8,6 +8,7 @@ import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { CallerContexts } from '../auth/caller-context.ts';
 import { appRouter } from '../routers/app-router.ts';
+import { refusalBeforeCall } from '../run/early-refusals.ts';
 import type { Services } from '../trpc/context.ts';
 import { transports } from '../trpc/init.ts';
 import { wsConnections } from './ws-connections.ts';
@@ -42,6 +43,7 @@ export function websocketEndpoint(
     authenticate: contexts.authenticated,
     onError,
     keepAlive,
+    refuseBeforeCall: refusalBeforeCall(services.runs),
     limits: {
       maxParamsBytes: 4096,
       maxDepth: options.maxDepth,

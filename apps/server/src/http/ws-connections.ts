@@ -16,7 +16,7 @@ import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server
 import { WebSocket, type WebSocketServer } from 'ws';
 import { drained } from './drained.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
-import type { TransportConfig } from './transport-config.ts';
+import type { RefuseBeforeCall, TransportConfig } from './transport-config.ts';
 import {
   type Authentication,
   authenticationOf,
@@ -50,6 +50,8 @@ export interface WsConnectionOptions<TContext> {
   /** Ping after this much quiet from the client; close when no answer comes in time. */
   keepAlive: { pingMs: number; pongWaitMs: number };
   limits: WsLimits;
+  /** Asked before a subscription's procedure is called: a refusal to answer at once instead. */
+  refuseBeforeCall?: RefuseBeforeCall<TContext>;
 }
 
 /** How long a refused connection stays open to answer the calls already sent with the refusal. */
@@ -190,6 +192,12 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       if (type === 'subscription') subscriptions.set(id, abort);
       let failed = false;
       try {
+        const ctx = auth.ctx;
+        const refusal =
+          type === 'subscription' && ctx !== undefined
+            ? options.refuseBeforeCall?.({ path, ctx, input: call.input })
+            : undefined;
+        if (refusal) throw refusal;
         const result = await callProcedure(router, types, {
           ctx: auth.ctx,
           path,

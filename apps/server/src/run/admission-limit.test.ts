@@ -141,6 +141,21 @@ describe('RunSlots with a load', () => {
     expect(low.value).toBe(100);
   });
 
+  it('says what would refuse a run whoever asked, counting it, without taking a slot', () => {
+    const refused: string[] = [];
+    const slots = new RunSlots(
+      { ...limits, maxRunningRuns: 2, maxConcurrentRunsPerUser: 1 },
+      { onRefused: (limit) => refused.push(limit) },
+    );
+    slots.reserveRun('u');
+    // u is at its own limit, which is not the process's: anyone else may start.
+    expect(slots.refusalForAnyone()).toBeUndefined();
+    slots.reserveRun('v');
+    expect(slots.refusalForAnyone()).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 1 });
+    expect(refused).toEqual(['running_runs']);
+    expect(slots.running).toBe(2);
+  });
+
   it('has no admission limit without a load to learn it from', () => {
     const slots = new RunSlots(limits);
     for (let i = 0; i < 200; i++) slots.reserveRun('u');

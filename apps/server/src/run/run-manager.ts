@@ -147,6 +147,17 @@ export class RunManager {
     this.#cancelWatch.stop();
   }
 
+  /**
+   * The refusal a new run gets now from the process's own limits (saturated,
+   * admission, running runs), asked before its procedure (early-refusals.ts).
+   * With `repeats`, the run the request names: when it is going here, or just
+   * ended, the request follows it and is not refused.
+   */
+  refusalOfNewRun(repeats?: RunKey): AgentRpcError | undefined {
+    if (this.#closing || (repeats && this.#live.get(repeats))) return undefined;
+    return this.#slots.refusalForAnyone();
+  }
+
   /** Takes a run slot for the user before anything else happens, or throws why not. */
   #reserve(userId: string): Release {
     if (this.#closing) {

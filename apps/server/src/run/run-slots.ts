@@ -50,7 +50,7 @@ function once(release: () => void): Release {
 export class RunSlots {
   readonly #limits: SlotLimits;
   readonly #load: Load | undefined;
-  readonly #admission: AdmissionLimit;
+  readonly #admissionLimit: AdmissionLimit;
   /** The load window the admission limit last followed. */
   #followed = 0;
   readonly #onRefused: (limit: RunLimit) => void;
@@ -69,7 +69,7 @@ export class RunSlots {
     this.#limits = limits;
     this.#load = watch.load;
     this.#onRefused = watch.onRefused ?? (() => {});
-    this.#admission = new AdmissionLimit({
+    this.#admissionLimit = new AdmissionLimit({
       max: limits.maxRunningRuns,
       ...(limits.admissionStart === undefined ? {} : { initial: limits.admissionStart }),
     });
@@ -77,7 +77,7 @@ export class RunSlots {
 
   /** Runs the process takes at once for now; undefined without a load to learn it from. */
   get admissionLimit(): number | undefined {
-    return this.#load ? this.#admission.value : undefined;
+    return this.#load ? this.#admissionLimit.value : undefined;
   }
 
   /** The refusal, counted; an answer, not a fault, so it has no stack trace. */
@@ -97,13 +97,8 @@ export class RunSlots {
 
   /** Takes a run slot for `userId`, or throws RATE_LIMITED when either limit is reached. */
   reserveRun(userId: string): Release {
-    if (this.#runs >= this.#limits.maxRunningRuns) {
-      throw this.#refuse(
-        'running_runs',
-        `the server runs ${this.#runs} runs, its limit; retry shortly`,
-      );
-    }
-    if (this.#load) this.#admit(this.#load);
+    const refusal = this.refusalForAnyone();
+    if (refusal) throw refusal;
     const mine = this.#runsByUser.get(userId);
     if (mine >= this.#limits.maxConcurrentRunsPerUser) {
       throw this.#refuse(
@@ -119,25 +114,40 @@ export class RunSlots {
     });
   }
 
-  /** Throws RATE_LIMITED while the process is saturated or at its admission limit. */
-  #admit(load: Load): void {
+  /**
+   * The refusal a new run would get now whoever asked (the process's limits,
+   * not a user's), counted as reserveRun counts it; undefined when one may start.
+   */
+  refusalForAnyone(): AgentRpcError | undefined {
+    if (this.#runs >= this.#limits.maxRunningRuns) {
+      return this.#refuse(
+        'running_runs',
+        `the server runs ${this.#runs} runs, its limit; retry shortly`,
+      );
+    }
+    return this.#load ? this.#admission(this.#load) : undefined;
+  }
+
+  /** The refusal while the process is saturated or at its admission limit. */
+  #admission(load: Load): AgentRpcError | undefined {
     if (load.windows !== this.#followed) {
       this.#followed = load.windows;
       const { saturated, utilization, longestDelayMs } = load;
-      this.#admission.adjust({ running: this.#runs, utilization, saturated, longestDelayMs });
+      this.#admissionLimit.adjust({ running: this.#runs, utilization, saturated, longestDelayMs });
     }
     if (load.saturated) {
-      throw this.#refuse(
+      return this.#refuse(
         'saturated',
         `the server is saturated (its event loop runs ${Math.round(load.delayMs)} ms late); retry shortly`,
       );
     }
-    if (this.#runs >= this.#admission.value) {
-      throw this.#refuse(
+    if (this.#runs >= this.#admissionLimit.value) {
+      return this.#refuse(
         'admission',
-        `the server takes ${this.#admission.value} runs at once for now (its event loop is busy ${Math.round(load.utilization * 100)} % of the time); retry shortly`,
+        `the server takes ${this.#admissionLimit.value} runs at once for now (its event loop is busy ${Math.round(load.utilization * 100)} % of the time); retry shortly`,
       );
     }
+    return undefined;
   }
 
   /** Takes a subscription slot for `userId`, or throws RATE_LIMITED at the limit. */

@@ -1,0 +1,143 @@
+// A server that refuses new runs says so before it does anything else for
+// them, in the same 429 as from the procedure: over SSE before the credential
+// is checked, over WebSocket (authenticated already) before the procedure,
+// where a run of the caller's going here is still followed. A request that
+// resumes is never refused this way.
+import { once } from 'node:events';
+import { Agent, DemoModel, MemoryStore } from '@agentrpc/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type AgentRpcServer, startServer } from '../http/create-server.ts';
+
+const keys = { good: 'Bearer key-alice', bad: 'Bearer not-a-key' };
+
+/** A runs.stream over SSE, read to its end. */
+async function stream(url: string, options: { runId: string; key: string; lastEventId?: string }) {
+  const input = encodeURIComponent(
+    JSON.stringify({ json: { agentId: 'slow', input: 'hi', runId: options.runId } }),
+  );
+  const response = await fetch(`${url}/trpc/runs.stream?input=${input}`, {
+    headers: {
+      authorization: options.key,
+      accept: 'text/event-stream',
+      ...(options.lastEventId ? { 'last-event-id': options.lastEventId } : {}),
+    },
+  });
+  const text = await response.text();
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), text };
+}
+
+/** A runs.stream over the server's WebSocket: how it ended, an error code or the last event's type. */
+async function wsStream(url: string, runId: string): Promise<string> {
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/trpc`, {
+    headers: { authorization: keys.good },
+  });
+  await once(ws, 'open');
+  const ended = new Promise<string>((resolve) => {
+    let last = '';
+    ws.on('message', (data) => {
+      const reply = JSON.parse(data.toString()) as {
+        result?: { type: string; data?: { json: { data: { type: string } } } };
+        error?: { json: { data: { code: string } } };
+      };
+      if (reply.error) resolve(reply.error.json.data.code);
+      if (reply.result?.type === 'data') last = reply.result.data?.json.data.type ?? '';
+      if (reply.result?.type === 'stopped') resolve(last);
+    });
+  });
+  const input = { json: { agentId: 'slow', input: 'hi', runId } };
+  ws.send(
+    JSON.stringify({ id: 1, method: 'subscription', params: { path: 'runs.stream', input } }),
+  );
+  try {
+    return await ended;
+  } finally {
+    ws.close();
+  }
+}
+
+/** Refused for its credential: the SSE transport's error event, after the stream opened. */
+const unauthorized = (result: { status: number; text: string }) =>
+  result.status === 200 &&
+  result.text.includes('event: serialized-error') &&
+  result.text.includes('"UNAUTHORIZED"');
+
+/** Runs refused at the server's running-runs limit, from its metrics. */
+async function refusedCount(server: AgentRpcServer) {
+  const text = await server.services.metrics.registry.metrics();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('agentrpc_runs_refused_total{limit="running_runs"}'));
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
+
+describe('refusing a new run before its procedure', () => {
+  const store = new MemoryStore();
+  let server: AgentRpcServer;
+  /** Another instance on the same store, where a run goes that is not going on `server`. */
+  let other: AgentRpcServer;
+  beforeAll(async () => {
+    // Each instance its own agent, as each process has; the store is what they share.
+    const config = () => ({
+      store,
+      agents: [new Agent({ id: 'slow', model: new DemoModel({ chunkDelayMs: 30 }) })],
+      auth: { apiKeys: [{ key: 'key-alice', userId: 'alice' }] },
+      limits: { maxRunningRuns: 1 },
+    });
+    [server, other] = await Promise.all([
+      startServer(config(), { port: 0 }),
+      startServer(config(), { port: 0 }),
+    ]);
+  });
+  afterAll(() => Promise.all([server.close(100), other.close(100)]));
+
+  it('refuses before the credential over SSE, before the procedure over WebSocket, and never a resume', async () => {
+    const elsewhere = await stream(other.url, { runId: 'elsewhere', key: keys.good });
+    expect(elsewhere.text).toContain('run.completed');
+    const held = stream(server.url, { runId: 'held', key: keys.good });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const before = await refusedCount(server);
+
+    const refused = await stream(server.url, { runId: 'new-1', key: keys.good });
+    expect(refused.status).toBe(429);
+    expect(refused.retryAfter).toBe('1');
+    const body = JSON.parse(refused.text) as { error: { json: { data: object } } };
+    expect(body.error.json.data).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      agentRpcCode: 'RATE_LIMITED',
+      retryAfter: 1,
+    });
+    expect(await refusedCount(server)).toBe(before + 1);
+    // Over SSE nothing is read before the refusal: not the key, not the run it names.
+    expect((await stream(server.url, { runId: 'new-2', key: keys.bad })).status).toBe(429);
+    expect((await stream(server.url, { runId: 'elsewhere', key: keys.good })).status).toBe(429);
+    expect((await stream(server.url, { runId: 'held', key: keys.good })).status).toBe(429);
+    // A resume goes to its procedure: the key is checked, and the run going here followed.
+    const stranger = await stream(server.url, {
+      runId: 'held',
+      key: keys.bad,
+      lastEventId: 'held:1',
+    });
+    expect(unauthorized(stranger)).toBe(true);
+    const resumed = stream(server.url, { runId: 'held', key: keys.good, lastEventId: 'held:1' });
+    // Over WebSocket, new runs and runs not going here are refused; the run going here is followed.
+    expect(await wsStream(server.url, 'elsewhere')).toBe('TOO_MANY_REQUESTS');
+    expect(await wsStream(server.url, 'new-3')).toBe('TOO_MANY_REQUESTS');
+    const overWebSocket = wsStream(server.url, 'held');
+    expect(await refusedCount(server)).toBe(before + 6);
+
+    for (const reader of [await held, await resumed]) {
+      expect(reader.status).toBe(200);
+      expect(reader.text).toContain('run.completed');
+    }
+    expect(await overWebSocket).toBe('run.completed');
+
+    // With the slot free again, the run from the other instance is followed, and new ones start.
+    const followed = await stream(server.url, { runId: 'elsewhere', key: keys.good });
+    expect(followed.text).toContain('run.completed');
+    const after = await stream(server.url, { runId: 'new-1', key: keys.good });
+    expect(after.status).toBe(200);
+    expect(after.text).toContain('run.completed');
+    expect(unauthorized(await stream(server.url, { runId: 'new-4', key: keys.bad }))).toBe(true);
+  });
+});
