@@ -60,16 +60,3 @@ export function transportConfig(options: {
     },
   };
 }
-
-/**
- * Asked by the transports once a subscription's caller is authenticated and
- * its input read (with the event id it resumes from, if any), before its
- * procedure is called: a refusal to answer at once instead, as the procedure
- * would have (429 over SSE), so a saturated server turns new work away for
- * little (apps/server/src/run/refusal-before-call.ts).
- */
-export type RefuseBeforeCall<TContext> = (call: {
-  path: string;
-  ctx: TContext;
-  input: unknown;
-}) => TRPCError | undefined;

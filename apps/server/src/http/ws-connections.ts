@@ -16,7 +16,7 @@ import { type AnyRouter, getTRPCErrorFromUnknown, TRPCError } from '@trpc/server
 import { WebSocket, type WebSocketServer } from 'ws';
 import { drained } from './drained.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
-import type { RefuseBeforeCall, TransportConfig } from './transport-config.ts';
+import type { TransportConfig } from './transport-config.ts';
 import {
   type Authentication,
   authenticationOf,
@@ -50,8 +50,17 @@ export interface WsConnectionOptions<TContext> {
   /** Ping after this much quiet from the client; close when no answer comes in time. */
   keepAlive: { pingMs: number; pongWaitMs: number };
   limits: WsLimits;
-  /** Asked before a subscription's procedure is called: a refusal to answer at once instead. */
-  refuseBeforeCall?: RefuseBeforeCall<TContext>;
+  /**
+   * Asked once a subscription's input is read (with the event id it resumes
+   * from, if any), before its procedure is called: a refusal to answer at once
+   * instead, so a saturated server turns new work away for little
+   * (apps/server/src/run/early-refusals.ts).
+   */
+  refuseBeforeCall?: (call: {
+    path: string;
+    ctx: TContext;
+    input: unknown;
+  }) => TRPCError | undefined;
 }
 
 /** How long a refused connection stays open to answer the calls already sent with the refusal. */
@@ -199,7 +208,7 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
             : undefined;
         if (refusal) throw refusal;
         const result = await callProcedure(router, types, {
-          ctx: auth.ctx,
+          ctx,
           path,
           type,
           input: call.input,
