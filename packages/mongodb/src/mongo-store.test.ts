@@ -272,7 +272,7 @@ if (url) {
      * time whatever the connection, and a write that had to wait for the lock
      * could see all 200 queued writes go by, on a pool of its own too.
      */
-    const madeDuring = async (store: MongoStore, work: () => Promise<unknown>) => {
+    const readsDoneDuring = async (store: MongoStore, work: () => Promise<unknown>) => {
       let done = 0;
       const queued = Array.from({ length: 200 }, () =>
         store.listSessions({ userId: 'u' }).then(() => done++),
@@ -285,21 +285,21 @@ if (url) {
 
     it('appends events on connections of their own, not behind other operations', async () => {
       const { store } = await oneMainConnection();
-      const made = await madeDuring(store, () =>
+      const done = await readsDoneDuring(store, () =>
         store.appendEvents({ userId: 'u', runId: 'r1' }, [contentEvent('r1', 1)]),
       );
       // On one shared pool, which serves in order, the append would have waited for all 200.
-      expect(made).toBeLessThan(200);
+      expect(done).toBeLessThan(200);
     });
 
     it("reads a run's record for a follower on the event connections, not behind other operations", async () => {
       const { store, run } = await oneMainConnection();
       let record: unknown;
-      const made = await madeDuring(store, async () => {
+      const done = await readsDoneDuring(store, async () => {
         record = await store.getRun({ userId: 'u', runId: 'r1' }, { following: true });
       });
       expect(record).toEqual(run);
-      expect(made).toBeLessThan(200); // through the shared connection, all 200 first
+      expect(done).toBeLessThan(200); // through the shared connection, all 200 first
       // Another user's run stays out of reach on that path too.
       expect(await store.getRun({ userId: 'v', runId: 'r1' }, { following: true })).toBeNull();
     });
