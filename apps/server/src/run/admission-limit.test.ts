@@ -10,13 +10,15 @@ const calm: Omit<LoadWindow, 'running'> = {
 };
 
 describe('AdmissionLimit', () => {
-  it('starts at 64 and grows by a quarter per calm window while it holds runs back', () => {
+  it('starts at 64 and grows by a tenth per calm window while it holds runs back, at most every other window', () => {
     const limit = new AdmissionLimit({ max: 1000 });
     expect(limit.value).toBe(64);
     limit.adjust({ running: 64, ...calm });
-    expect(limit.value).toBe(80);
-    limit.adjust({ running: 72, ...calm }); // 90 % of the limit taken counts as holding back
-    expect(limit.value).toBe(100);
+    expect(limit.value).toBe(71);
+    limit.adjust({ running: 71, ...calm }); // the runs just let in have not shown their load yet
+    expect(limit.value).toBe(71);
+    limit.adjust({ running: 64, ...calm }); // 90 % of the limit taken counts as holding back
+    expect(limit.value).toBe(79);
   });
 
   it('does not grow while runs stay under it, or while the loop is busy', () => {
@@ -24,19 +26,25 @@ describe('AdmissionLimit', () => {
     idle.adjust({ running: 20, ...calm });
     expect(idle.value).toBe(64);
     const busy = new AdmissionLimit({ max: 1000 });
-    busy.adjust({ running: 64, ...calm, utilization: 0.8 });
+    busy.adjust({ running: 64, ...calm, utilization: 0.5 });
     expect(busy.value).toBe(64);
   });
 
-  it('reads how busy the loop is over several windows: one quiet window does not let it grow', () => {
+  it('reads how busy the loop is over several windows and in the newest: one quiet window does not let it grow', () => {
     const limit = new AdmissionLimit({ max: 1000 });
     const window = (utilization: number) => limit.adjust({ running: 64, ...calm, utilization });
-    window(0.8);
-    window(0.8);
-    window(0.3); // 0.65 over the windows so far: still busy
+    window(0.55);
+    window(0.55);
+    window(0.2); // 0.445 over the windows so far: still busy
     expect(limit.value).toBe(64);
-    window(0.3); // 0.55: time to spare
-    expect(limit.value).toBe(80);
+    window(0.45); // 0.447 over them, and the newest busy
+    expect(limit.value).toBe(64);
+    window(0.2); // 0.373: time to spare
+    expect(limit.value).toBe(71);
+    const quiet = new AdmissionLimit({ max: 1000 });
+    quiet.adjust({ running: 0, ...calm, utilization: 0.1 });
+    quiet.adjust({ running: 64, ...calm, utilization: 0.45 }); // 0.205 over both, but the newest busy
+    expect(quiet.value).toBe(64);
   });
 
   it('drops under the runs going while they fill it and the loop stays busy, even when it is not late', () => {
@@ -69,7 +77,7 @@ describe('AdmissionLimit', () => {
     limit.adjust({ running: 64, ...calm, longestDelayMs: 25 });
     expect(limit.value).toBe(64);
     limit.adjust({ running: 64, ...calm, longestDelayMs: 20 });
-    expect(limit.value).toBe(80);
+    expect(limit.value).toBe(71);
   });
 
   it('drops under the runs going when a tick ran more than 40 ms late while they fill it', () => {
@@ -120,9 +128,9 @@ describe('RunSlots with a load', () => {
       message: expect.stringContaining('takes 64 runs at once'),
     });
     load.windows++;
-    for (let i = 0; i < 16; i++) slots.reserveRun('u');
-    expect(slots.running).toBe(80);
-    expect(slots.admissionLimit).toBe(80);
+    for (let i = 0; i < 7; i++) slots.reserveRun('u');
+    expect(slots.running).toBe(71);
+    expect(slots.admissionLimit).toBe(71);
     expect(refusal(slots)).toBeInstanceOf(AgentRpcError);
     expect(refused).toEqual(['admission', 'admission']);
   });
