@@ -6,7 +6,7 @@
 // written one after another (sqlite-event-segments.ts).
 import type { RunEvent } from '../run/events.ts';
 import { clampLimit } from './cursor.ts';
-import type { Sql } from './sqlite-connection.ts';
+import { boundInteger, type Sql } from './sqlite-connection.ts';
 import { storedEventText, withRunId } from './stored-events.ts';
 import type { EventBatch, EventQuery } from './types.ts';
 
@@ -46,19 +46,22 @@ export function readEventRows(sql: Sql, query: EventQuery): RunEvent[] {
   const holding =
     afterSeq > 0
       ? (sql(
-          'SELECT seg FROM event_segments WHERE run_num = ? AND first_seq <= ? ORDER BY seg DESC LIMIT 1',
+          `SELECT seg FROM event_segments WHERE run_num = ${boundInteger} AND first_seq <= ?
+           ORDER BY seg DESC LIMIT 1`,
         ).get(run.num, afterSeq) as { seg: number } | undefined)
       : undefined;
   if (holding) {
     // The row holding afterSeq may hold events after it too.
     const row = sql(
-      'SELECT seq, last_seq, data FROM events WHERE seg = ? AND seq <= ? ORDER BY seq DESC LIMIT 1',
+      `SELECT seq, last_seq, data FROM events WHERE seg = ${boundInteger} AND seq <= ?
+       ORDER BY seq DESC LIMIT 1`,
     ).get(holding.seg, afterSeq) as EventRow | undefined;
     if (row?.last_seq && row.last_seq > afterSeq) rows.push(row);
   }
   const after = sql(
     `SELECT e.seq, e.last_seq, e.data FROM event_segments s JOIN events e ON e.seg = s.seg
-     WHERE s.run_num = ? AND s.seg >= ? AND e.seq > ? ORDER BY s.seg, e.seq LIMIT ?`,
+     WHERE s.run_num = ${boundInteger} AND s.seg >= ? AND e.seq > ?
+     ORDER BY s.seg, e.seq LIMIT ${boundInteger}`,
   ).all(run.num, holding?.seg ?? 0, afterSeq, limit) as unknown as EventRow[];
   return eventsOfRows(rows.concat(after), { runId: query.runId, afterSeq, limit });
 }

@@ -11,6 +11,7 @@
 // idempotent by (run, seq): an event the log holds is not written again.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
+import { boundInteger, boundText } from './sqlite-connection.ts';
 import type { EventRow, EventRows } from './sqlite-event-rows.ts';
 
 /**
@@ -58,7 +59,7 @@ function compile(db: DatabaseSync) {
       `SELECT runs.num AS num, s.seg AS seg, s.first_seq AS firstSeq, s.opened_at AS openedAt
        FROM runs LEFT JOIN event_segments s
          ON s.seg = (SELECT max(seg) FROM event_segments WHERE run_num = runs.num)
-       WHERE runs.run_id = ? AND runs.user_id = ?`,
+       WHERE runs.run_id = ${boundText} AND runs.user_id = ${boundText}`,
     ),
     openSegment: db.prepare(
       'INSERT INTO event_segments (run_num, first_seq, opened_at) VALUES (?, ?, ?)',
@@ -68,12 +69,16 @@ function compile(db: DatabaseSync) {
     ),
     // A known run's segment, written only while it is still the run's newest:
     // one that another connection replaced, or that went with its run, is not.
+    // The run's number is cast (boundInteger, sqlite-connection.ts).
     insertIfNewest: db.prepare(
       `INSERT INTO events (seg, seq, last_seq, data)
-       SELECT ?1, ?2, ?3, ?4 WHERE (SELECT max(seg) FROM event_segments WHERE run_num = ?5) = ?1
+       SELECT ?1, ?2, ?3, ?4
+       WHERE (SELECT max(seg) FROM event_segments WHERE run_num = CAST(?5 AS INTEGER)) = ?1
        ON CONFLICT DO NOTHING`,
     ),
-    lastRow: db.prepare('SELECT seq, last_seq FROM events WHERE seg = ? ORDER BY seq DESC LIMIT 1'),
+    lastRow: db.prepare(
+      `SELECT seq, last_seq FROM events WHERE seg = ${boundInteger} ORDER BY seq DESC LIMIT 1`,
+    ),
   };
 }
 

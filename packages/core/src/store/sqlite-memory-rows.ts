@@ -4,7 +4,7 @@ import type { SQLInputValue } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { Memory } from '../session/types.ts';
 import { clampLimit } from './cursor.ts';
-import { dataOf, type Sql } from './sqlite-connection.ts';
+import { boundInteger, boundText, dataOf, type Sql } from './sqlite-connection.ts';
 import type { MemoryPatch, MemoryQuery } from './types.ts';
 
 /** A user's memory by its id. */
@@ -29,10 +29,11 @@ export function insertMemory(sql: Sql, memory: Memory): Memory {
 }
 
 export function listMemoryRows(sql: Sql, query: MemoryQuery): Memory[] {
-  const agent = query.agentId ? 'AND agent_id = ?' : '';
+  const agent = query.agentId ? `AND agent_id = ${boundText}` : '';
   const params: SQLInputValue[] = [query.userId, ...(query.agentId ? [query.agentId] : [])];
   return sql(
-    `SELECT data FROM memories WHERE user_id = ? ${agent} ORDER BY updated_at DESC, memory_id DESC LIMIT ?`,
+    `SELECT data FROM memories WHERE user_id = ${boundText} ${agent}
+     ORDER BY updated_at DESC, memory_id DESC LIMIT ${boundInteger}`,
   )
     .all(...params, clampLimit(query.limit, 100, 1000))
     .map((row) => dataOf<Memory>(row));

@@ -6,7 +6,7 @@ import type { SQLInputValue } from 'node:sqlite';
 import { AgentRpcError } from '../errors.ts';
 import type { RunRecord } from '../run/types.ts';
 import { clampLimit } from './cursor.ts';
-import { dataOf, type Sql } from './sqlite-connection.ts';
+import { boundInteger, boundText, dataOf, type Sql } from './sqlite-connection.ts';
 import type { RunKey, RunPatch, RunQuery, SessionKey } from './types.ts';
 
 /** A run's row: the columns lists filter and sort on, and the record's JSON. */
@@ -71,14 +71,15 @@ export function patchRun(sql: Sql, key: RunKey, patch: RunPatch): RunRecord {
 
 export function listRunRows(sql: Sql, query: RunQuery): RunRecord[] {
   const dir = query.order === 'asc' ? 'ASC' : 'DESC';
-  const status = query.status ? 'AND status = ?' : '';
+  const status = query.status ? `AND status = ${boundText}` : '';
   const params: SQLInputValue[] = [
     query.userId,
     query.sessionId,
     ...(query.status ? [query.status] : []),
   ];
   return sql(
-    `SELECT data FROM runs WHERE user_id = ? AND session_id = ? ${status} ORDER BY created_at ${dir}, run_id ${dir} LIMIT ?`,
+    `SELECT data FROM runs WHERE user_id = ${boundText} AND session_id = ${boundText} ${status}
+     ORDER BY created_at ${dir}, run_id ${dir} LIMIT ${boundInteger}`,
   )
     .all(...params, clampLimit(query.limit, 100, 10_000))
     .map((row) => dataOf<RunRecord>(row));
@@ -87,7 +88,7 @@ export function listRunRows(sql: Sql, query: RunQuery): RunRecord[] {
 /** Runs of every user still running or pending, oldest first: what a restart looks at. */
 export function listUnfinishedRunRows(sql: Sql, limit: number | undefined): RunRecord[] {
   return sql(
-    "SELECT data FROM runs WHERE status IN ('running', 'pending') ORDER BY created_at LIMIT ?",
+    `SELECT data FROM runs WHERE status IN ('running', 'pending') ORDER BY created_at LIMIT ${boundInteger}`,
   )
     .all(clampLimit(limit, 100, 10_000))
     .map((row) => dataOf<RunRecord>(row));

@@ -6,7 +6,7 @@ import { AgentRpcError } from '../errors.ts';
 import { deepMerge } from '../session/deep-merge.ts';
 import { addUsage, type Session } from '../session/types.ts';
 import { clampLimit, decodeCursor, pageOfSessions } from './cursor.ts';
-import { dataOf, type Sql } from './sqlite-connection.ts';
+import { boundInteger, boundText, dataOf, type Sql } from './sqlite-connection.ts';
 import { deleteRunsOf } from './sqlite-run-rows.ts';
 import type { Page, SessionKey, SessionPatch, SessionQuery } from './types.ts';
 
@@ -40,14 +40,14 @@ export function listSessionRows(sql: Sql, query: SessionQuery): Page<Session> {
   const field = query.sortBy ?? 'updatedAt';
   const asc = query.order === 'asc';
   const limit = clampLimit(query.limit);
-  const where = ['user_id = ?'];
+  const where = [`user_id = ${boundText}`];
   const params: SQLInputValue[] = [query.userId];
   if (query.agentId) {
-    where.push('agent_id = ?');
+    where.push(`agent_id = ${boundText}`);
     params.push(query.agentId);
   }
   if (query.name) {
-    where.push("name LIKE ? ESCAPE '\\'");
+    where.push(`name LIKE ${boundText} ESCAPE '\\'`);
     params.push(`%${query.name.replace(/[\\%_]/g, '\\$&')}%`);
   }
   if (query.cursor) {
@@ -58,7 +58,7 @@ export function listSessionRows(sql: Sql, query: SessionQuery): Page<Session> {
   }
   const dir = asc ? 'ASC' : 'DESC';
   const rows = sql(
-    `SELECT data FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${column} ${dir}, session_id ${dir} LIMIT ?`,
+    `SELECT data FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${column} ${dir}, session_id ${dir} LIMIT ${boundInteger}`,
   ).all(...params, limit + 1);
   return pageOfSessions(
     rows.map((row) => dataOf<Session>(row)),
