@@ -27,6 +27,7 @@ import {
   deleteSessionRow,
   insertSession,
   listSessionRows,
+  mergeSessionState,
   patchSession,
   readSession,
 } from './sqlite-session-rows.ts';
@@ -57,6 +58,7 @@ function everyStatement(db: DatabaseSync, sql: (text: string) => StatementSync, 
       if (nextCursor) listSessionRows(sql, { userId, cursor: nextCursor });
     },
     patchSession: () => patchSession(sql, session, { name: 'renamed' }),
+    mergeSessionState: () => mergeSessionState(sql, session, { step: 2 }),
     insertRun: () => insertRun(sql, runRowOf(run)),
     readRun: () => readRun(sql, key),
     readStopRequests: () => readStopRequests(sql, [key]),
