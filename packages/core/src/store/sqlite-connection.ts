@@ -15,10 +15,10 @@ import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 export type Sql = (text: string) => StatementSync;
 
 /**
- * A bound value in SQL, cast: SQLite (3.54, in Node 24) compiles a statement
+ * A bound value in SQL, cast: SQLite (3.54, in Node 24.22) compiles a statement
  * again at every run when its plan could depend on a bound value, as one that
  * compares a column with a bare `?` by `=` and orders by an index (or takes a
- * max) can, and one with `LIMIT ?`. Compiling costs several times what
+ * max) can, and one with `LIMIT ?` or `LIKE ?`. Compiling costs several times what
  * running such a statement does (the event log's insert went from 3 to 7 µs
  * an event); a cast is not a bare parameter (sqlite-statements.test.ts).
  */
