@@ -1,10 +1,11 @@
 // `pnpm --filter @agentrpc/bench bench:refusals`: what a run the server
-// refuses (429 over SSE, as under overload) costs its process, beside a short
-// run it takes. A saturated server refuses most of what arrives, on the core
-// it has no time on, so a refusal should cost little of a run. The built
-// server through its bin, on the load bench's config and a fresh SQLite file
-// per server, pinned to its own core away from this client where the machine
-// has two.
+// refuses (429, as under overload) costs its process, beside a short run it
+// takes, asked for two ways: runs.stream over SSE and the OpenAI-compatible
+// POST /v1/chat/completions, streamed. A saturated server refuses most of what
+// arrives, on the core it has no time on, so a refusal should cost little of a
+// run. The built server through its bin, on the load bench's config and a
+// fresh SQLite file per server, pinned to its own core away from this client
+// where the machine has two.
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -23,6 +24,13 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 const concurrency = 20;
 
 type Mode = 'refused' | 'taken';
+/** How a run is asked for: runs.stream over SSE, or the /v1 facade's streamed chat completion. */
+type Way = 'sse' | 'v1';
+const ways: Way[] = ['sse', 'v1'];
+const wayNames: Record<Way, string> = {
+  sse: 'runs.stream over SSE',
+  v1: 'POST /v1/chat/completions, streamed',
+};
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
@@ -43,13 +51,38 @@ function streamOnce(url: string, options: { agentId: string; i: number }): Promi
   });
 }
 
-/** `count` streams, `concurrency` at a time; how many ended with each status. */
-async function streams(url: string, count: number): Promise<Map<number, number>> {
+/** One streamed chat completion from the /v1 facade, read to its end; resolves with the HTTP status. */
+function completionOnce(url: string, options: { agentId: string; i: number }): Promise<number> {
+  const body = JSON.stringify({
+    model: options.agentId,
+    messages: [{ role: 'user', content: `run ${options.i}` }],
+    stream: true,
+  });
+  const headers = {
+    authorization: 'Bearer load-key',
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  };
+  return new Promise((resolve, reject) => {
+    http
+      .request(`${url}/v1/chat/completions`, { method: 'POST', agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject)
+      .end(body);
+  });
+}
+
+const askers = { sse: streamOnce, v1: completionOnce };
+
+/** `count` runs asked for `way`, `concurrency` at a time; how many ended with each status. */
+async function streams(url: string, count: number, way: Way): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
   let next = 0;
   const worker = async () => {
     while (next < count) {
-      const status = await streamOnce(url, { agentId: 'load', i: next++ });
+      const status = await askers[way](url, { agentId: 'load', i: next++ });
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   };
@@ -58,8 +91,12 @@ async function streams(url: string, count: number): Promise<Map<number, number>>
 }
 
 /** CPU µs per request of a fresh server that refuses every run (one held run fills its one slot) or takes each. */
-async function measure(mode: Mode, upstreams: { quick: string; held: string }): Promise<number> {
-  const path = join(tmpdir(), `agentrpc-refusals-${process.pid}-${mode}-${Date.now()}.db`);
+async function measure(
+  mode: Mode,
+  way: Way,
+  upstreams: { quick: string; held: string },
+): Promise<number> {
+  const path = join(tmpdir(), `agentrpc-refusals-${process.pid}-${mode}-${way}-${Date.now()}.db`);
   const server = await startLoadServer({
     // The load config's warm-up agent holds the one slot with a long stream.
     upstreams: { paced: upstreams.quick, warmUp: upstreams.held },
@@ -73,13 +110,13 @@ async function measure(mode: Mode, upstreams: { quick: string; held: string }): 
       void streamOnce(server.url, { agentId: 'warm-up', i: -1 }).catch(() => {});
       await sleep(500); // its run has the slot before any other asks
     }
-    await streams(server.url, 1000); // warm-up
+    await streams(server.url, 1000, way); // warm-up
     const used = watchCpu(pid);
-    const statuses = await streams(server.url, requests);
+    const statuses = await streams(server.url, requests, way);
     const expected = mode === 'refused' ? 429 : 200;
     if (statuses.get(expected) !== requests) {
       throw new Error(
-        `${mode}: expected ${requests} × ${expected}, got ${JSON.stringify([...statuses])}`,
+        `${mode} (${way}): expected ${requests} × ${expected}, got ${JSON.stringify([...statuses])}`,
       );
     }
     return (used().total * 1e6) / requests;
@@ -92,13 +129,18 @@ async function measure(mode: Mode, upstreams: { quick: string; held: string }): 
 pinAwayFromServerCore(process.pid);
 const quick = await startUpstream({ CHUNKS: '2', CHUNK_CHARS: '4' });
 const held = await startUpstream({ CHUNKS: '100000', CHUNK_CHARS: '4', CHUNK_DELAY_MS: '50' });
-const figures: Record<Mode, number[]> = { refused: [], taken: [] };
+const figures: Record<Way, Record<Mode, number[]>> = {
+  sse: { refused: [], taken: [] },
+  v1: { refused: [], taken: [] },
+};
 try {
   for (let round = 0; round < rounds; round++) {
-    for (const mode of ['refused', 'taken'] as const) {
-      const us = await measure(mode, { quick: quick.baseURL, held: held.baseURL });
-      figures[mode].push(us);
-      console.log(`${mode}: ${us.toFixed(0)} µs CPU per request`);
+    for (const way of ways) {
+      for (const mode of ['refused', 'taken'] as const) {
+        const us = await measure(mode, way, { quick: quick.baseURL, held: held.baseURL });
+        figures[way][mode].push(us);
+        console.log(`${way} ${mode}: ${us.toFixed(0)} µs CPU per request`);
+      }
     }
   }
 } finally {
@@ -107,22 +149,34 @@ try {
 }
 
 const list = (values: number[]) => values.map((v) => v.toFixed(0)).join(', ');
+const rows = ways.flatMap((way) => {
+  const { refused, taken } = figures[way];
+  return [
+    `| ${wayNames[way]} | refused (429) | ${median(refused).toFixed(0)} | ${list(refused)} |`,
+    `| ${wayNames[way]} | taken (a two-chunk run) | ${median(taken).toFixed(0)} | ${list(taken)} |`,
+  ];
+});
+const shares = ways
+  .map((way) => {
+    const { refused, taken } = figures[way];
+    return `${(median(refused) / median(taken)).toFixed(2)}× (${wayNames[way]})`;
+  })
+  .join(', ');
 const section = [
   '',
   '## Refusals: what a refused run costs the server (`bench:refusals`)',
   '',
   `Measured ${new Date().toISOString()} on ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores: \`agentrpc serve\``,
-  `(the load bench's config, a fresh SQLite file per server${canPin ? ', pinned to one core, the client on the others' : ', not pinned'}), ${requests} runs.stream`,
-  `requests over SSE, ${concurrency} at a time, after 1,000 not counted; CPU (user + system, all threads) of the server's process per`,
+  `(the load bench's config, a fresh SQLite file per server${canPin ? ', pinned to one core, the client on the others' : ', not pinned'}), ${requests} requests`,
+  `for a run each way, ${concurrency} at a time, after 1,000 not counted; CPU (user + system, all threads) of the server's process per`,
   'request. Refused: the server runs its one allowed run (`limits.maxRunningRuns: 1`) and answers every request',
   '429 with Retry-After, as under overload. Taken: a run of two unpaced chunks, start to end.',
   '',
-  '| request | CPU µs per request, median | each round |',
-  '| --- | ---: | --- |',
-  `| refused (429) | ${median(figures.refused).toFixed(0)} | ${list(figures.refused)} |`,
-  `| taken (a two-chunk run) | ${median(figures.taken).toFixed(0)} | ${list(figures.taken)} |`,
+  '| asked by | request | CPU µs per request, median | each round |',
+  '| --- | --- | ---: | --- |',
+  ...rows,
   '',
-  `A refusal costs ${(median(figures.refused) / median(figures.taken)).toFixed(2)}× a short run. Rerun: \`pnpm --filter @agentrpc/bench bench:refusals\` (REQUESTS, ROUNDS).`,
+  `A refusal costs ${shares} a short run. Rerun: \`pnpm --filter @agentrpc/bench bench:refusals\` (REQUESTS, ROUNDS).`,
   '',
 ].join('\n');
 console.log(section);

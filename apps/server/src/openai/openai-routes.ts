@@ -1,6 +1,7 @@
 // The OpenAI-compatible facade on the API port: GET /v1/models lists the
 // agents as models, POST /v1/chat/completions runs one (chat-completions.ts).
-// Same credentials and rate limit as the tRPC API.
+// Same credentials and rate limit as the tRPC API, and the same early refusal
+// of new runs while the process refuses them (run/early-refusals.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../trpc/context.ts';
 import { chatCompletions } from './chat-completions.ts';
@@ -34,6 +35,17 @@ export function serveOpenAI(
       : path === '/v1/chat/completions' && req.method === 'POST'
         ? chatCompletions
         : undefined;
+  if (route === chatCompletions) {
+    // Every chat completion starts a run or continues a paused one, and either
+    // takes a run slot: while none may be taken, the 429 comes before the
+    // credential is checked or the body read, which a saturated server would
+    // otherwise do for each of the hundreds it refuses a second.
+    const refusal = services.runs.refusalOfNewRun();
+    if (refusal) {
+      sendOpenAIError(res, toOpenAIError(refusal));
+      return true;
+    }
+  }
   if (!route) {
     sendOpenAIError(res, {
       status: 404,

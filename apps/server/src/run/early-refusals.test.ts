@@ -1,10 +1,13 @@
 // A server that refuses new runs says so before it does anything else for
 // them, in the same 429 as from the procedure: over SSE before the credential
 // is checked, over WebSocket (authenticated already) before the procedure,
-// where a run of the caller's going here is still followed. A request that
-// resumes is never refused this way.
+// where a run of the caller's going here is still followed, and on the /v1
+// facade before the credential or the body. A request that resumes is never
+// refused this way.
 import { once } from 'node:events';
+import http from 'node:http';
 import { Agent, DemoModel, MemoryStore } from '@agentrpc/core';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type AgentRpcServer, startServer } from '../http/create-server.ts';
@@ -139,5 +142,122 @@ describe('refusing a new run before its procedure', () => {
     expect(after.status).toBe(200);
     expect(after.text).toContain('run.completed');
     expect(unauthorized(await stream(server.url, { runId: 'new-4', key: keys.bad }))).toBe(true);
+  });
+});
+
+/** A request on `agent`'s one socket: its status, body and whether it reused the socket. */
+function request(
+  url: string,
+  options: { agent: http.Agent; method: string; key: string; body?: string },
+): Promise<{ status: number; body: string; retryAfter?: string; reusedSocket: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: options.method,
+        agent: options.agent,
+        headers: { authorization: options.key, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (piece: string) => {
+          body += piece;
+        });
+        res.on('end', () => {
+          const retryAfter = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            ...(retryAfter ? { retryAfter } : {}),
+            reusedSocket: req.reusedSocket,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('refusing a /v1 chat completion before its credential and body', () => {
+  let server: AgentRpcServer;
+  let client: OpenAI;
+  beforeAll(async () => {
+    server = await startServer(
+      {
+        store: new MemoryStore(),
+        // Some 3 s a run: the one slot stays taken while the test asks for more.
+        agents: [new Agent({ id: 'slow', model: new DemoModel({ chunkDelayMs: 100 }) })],
+        auth: { apiKeys: [{ key: 'key-alice', userId: 'alice' }] },
+        limits: { maxRunningRuns: 1 },
+      },
+      { port: 0 },
+    );
+    client = new OpenAI({ apiKey: 'key-alice', baseURL: `${server.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(() => server.close(100));
+
+  it('answers 429 with Retry-After without reading either, and keeps the connection', async () => {
+    const holding = new AbortController();
+    const held = await client.chat.completions.create(
+      { model: 'slow', messages: [{ role: 'user', content: 'hold' }], stream: true },
+      { signal: holding.signal },
+    );
+    const heldChunks = held[Symbol.asyncIterator]();
+    expect((await heldChunks.next()).done).toBe(false);
+    const before = await refusedCount(server);
+
+    const refused = await client.chat.completions
+      .create({ model: 'slow', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    const rateLimited = refused as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(rateLimited.headers?.get('retry-after')).toBe('1');
+    expect(rateLimited.error).toMatchObject({
+      type: 'rate_limit_error',
+      code: 'rate_limit_exceeded',
+    });
+
+    // Neither the key nor the body is read: a stranger with a body that is not JSON gets the
+    // same 429, and the unread body is let go so the next request on that socket is answered.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const stranger = await request(`${server.url}/v1/chat/completions`, {
+        agent,
+        method: 'POST',
+        key: 'Bearer not-a-key',
+        body: `not json ${'x'.repeat(100_000)}`,
+      });
+      expect(stranger).toMatchObject({ status: 429, retryAfter: '1' });
+      expect(JSON.parse(stranger.body)).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
+      const next = await request(`${server.url}/v1/models`, {
+        agent,
+        method: 'GET',
+        key: 'Bearer key-alice',
+      });
+      expect(next).toMatchObject({ status: 200, reusedSocket: true });
+      expect(JSON.parse(next.body)).toMatchObject({ data: [{ id: 'slow' }] });
+    } finally {
+      agent.destroy();
+    }
+    expect(await refusedCount(server)).toBe(before + 2);
+
+    // Closing the held stream cancels its run; with the slot free, the key is checked again
+    // and a completion runs.
+    holding.abort();
+    await expect.poll(() => server.services.runs.activeCountFor('alice')).toBe(0);
+    const answered = await client.chat.completions.create({
+      model: 'slow',
+      messages: [{ role: 'user', content: 'now' }],
+    });
+    expect(answered.choices[0]?.message.content).toContain('You said: "now"');
+    const stranger = new OpenAI({
+      apiKey: 'not-a-key',
+      baseURL: `${server.url}/v1`,
+      maxRetries: 0,
+    });
+    const unauthorized = await stranger.models.list().catch((error: unknown) => error);
+    expect(unauthorized).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

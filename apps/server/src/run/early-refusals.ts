@@ -5,7 +5,8 @@
 // saturated server refuses hundreds of requests a second, in clumps as refused
 // clients come back together after their Retry-After, and the runs it admits
 // waited behind those refusals for their first token (docs/performance-notes.md,
-// "Refusals before the work").
+// "Refusals before the work"). The /v1 facade asks the same question before
+// its chat completions (openai/openai-routes.ts).
 import type { RunKey } from '@agentrpc/core';
 import type { TRPCError } from '@trpc/server';
 import type { Context } from '../trpc/context.ts';
