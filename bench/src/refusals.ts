@@ -1,6 +1,7 @@
 // `pnpm --filter @agentrpc/bench bench:refusals`: what a run the server
 // refuses (429, as under overload) costs its process, beside a short run it
-// takes, asked for two ways: runs.stream over SSE and the OpenAI-compatible
+// takes, asked for three ways: runs.stream over SSE, the runs.start mutation
+// over HTTP (as the SDK calls it) and the OpenAI-compatible
 // POST /v1/chat/completions, streamed. A saturated server refuses most of what
 // arrives, on the core it has no time on, so a refusal should cost little of a
 // run. The built server through its bin, on the load bench's config and a
@@ -24,11 +25,12 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 const concurrency = 20;
 
 type Mode = 'refused' | 'taken';
-/** How a run is asked for: runs.stream over SSE, or the /v1 facade's streamed chat completion. */
-type Way = 'sse' | 'v1';
-const ways: Way[] = ['sse', 'v1'];
+/** How a run is asked for: runs.stream over SSE, runs.start over HTTP, or the /v1 facade's streamed chat completion. */
+type Way = 'sse' | 'start' | 'v1';
+const ways: Way[] = ['sse', 'start', 'v1'];
 const wayNames: Record<Way, string> = {
   sse: 'runs.stream over SSE',
+  start: 'runs.start over HTTP',
   v1: 'POST /v1/chat/completions, streamed',
 };
 
@@ -51,13 +53,8 @@ function streamOnce(url: string, options: { agentId: string; i: number }): Promi
   });
 }
 
-/** One streamed chat completion from the /v1 facade, read to its end; resolves with the HTTP status. */
-function completionOnce(url: string, options: { agentId: string; i: number }): Promise<number> {
-  const body = JSON.stringify({
-    model: options.agentId,
-    messages: [{ role: 'user', content: `run ${options.i}` }],
-    stream: true,
-  });
+/** A POST of `body` as JSON, read to its end; resolves with the HTTP status. */
+function postOnce(url: string, body: string): Promise<number> {
   const headers = {
     authorization: 'Bearer load-key',
     'content-type': 'application/json',
@@ -65,7 +62,7 @@ function completionOnce(url: string, options: { agentId: string; i: number }): P
   };
   return new Promise((resolve, reject) => {
     http
-      .request(`${url}/v1/chat/completions`, { method: 'POST', agent, headers }, (res) => {
+      .request(url, { method: 'POST', agent, headers }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       })
@@ -74,7 +71,23 @@ function completionOnce(url: string, options: { agentId: string; i: number }): P
   });
 }
 
-const askers = { sse: streamOnce, v1: completionOnce };
+/** One runs.start mutation (it answers once the run has started; the run goes on). */
+function startOnce(url: string, options: { agentId: string; i: number }): Promise<number> {
+  const input = { json: { agentId: options.agentId, input: `run ${options.i}` } };
+  return postOnce(`${url}/trpc/runs.start`, JSON.stringify(input));
+}
+
+/** One streamed chat completion from the /v1 facade, read to its end; resolves with the HTTP status. */
+function completionOnce(url: string, options: { agentId: string; i: number }): Promise<number> {
+  const body = JSON.stringify({
+    model: options.agentId,
+    messages: [{ role: 'user', content: `run ${options.i}` }],
+    stream: true,
+  });
+  return postOnce(`${url}/v1/chat/completions`, body);
+}
+
+const askers = { sse: streamOnce, start: startOnce, v1: completionOnce };
 
 /** `count` runs asked for `way`, `concurrency` at a time; how many ended with each status. */
 async function streams(url: string, count: number, way: Way): Promise<Map<number, number>> {
@@ -111,8 +124,12 @@ async function measure(
       await sleep(500); // its run has the slot before any other asks
     }
     await streams(server.url, 1000, way); // warm-up
+    // A run runs.start took goes on after its answer: the measure starts once
+    // the warm-up's have ended and reads once the measured ones have.
+    await sleep(1000);
     const used = watchCpu(pid);
     const statuses = await streams(server.url, requests, way);
+    await sleep(1000);
     const expected = mode === 'refused' ? 429 : 200;
     if (statuses.get(expected) !== requests) {
       throw new Error(
@@ -131,6 +148,7 @@ const quick = await startUpstream({ CHUNKS: '2', CHUNK_CHARS: '4' });
 const held = await startUpstream({ CHUNKS: '100000', CHUNK_CHARS: '4', CHUNK_DELAY_MS: '50' });
 const figures: Record<Way, Record<Mode, number[]>> = {
   sse: { refused: [], taken: [] },
+  start: { refused: [], taken: [] },
   v1: { refused: [], taken: [] },
 };
 try {
@@ -170,7 +188,8 @@ const section = [
   `(the load bench's config, a fresh SQLite file per server${canPin ? ', pinned to one core, the client on the others' : ', not pinned'}), ${requests} requests`,
   `for a run each way, ${concurrency} at a time, after 1,000 not counted; CPU (user + system, all threads) of the server's process per`,
   'request. Refused: the server runs its one allowed run (`limits.maxRunningRuns: 1`) and answers every request',
-  '429 with Retry-After, as under overload. Taken: a run of two unpaced chunks, start to end.',
+  '429 with Retry-After, as under overload. Taken: a run of two unpaced chunks, start to end (runs.start answers',
+  'once the run has started; the server is measured until its runs have ended).',
   '',
   '| asked by | request | CPU µs per request, median | each round |',
   '| --- | --- | ---: | --- |',

@@ -22,6 +22,7 @@ import { startRetention } from '../run/session-retention.ts';
 import type { Services } from '../trpc/context.ts';
 import { readableMessage, retryAfterOf } from '../trpc/error-codes.ts';
 import { transports } from '../trpc/init.ts';
+import { earlyCallRefusals } from './call-refusal.ts';
 import { applyCors } from './cors.ts';
 import { listen } from './listen.ts';
 import { requestLogging } from './request-logging.ts';
@@ -154,6 +155,7 @@ export async function startServer(
         connectionParams: info.type === 'subscription' ? info.connectionParams : null,
       }),
   });
+  const refuseBeforeAuth = refusalBeforeAuth(services.runs);
   const subscriptions = sseSubscriptions({
     router: appRouter,
     config: transports,
@@ -162,7 +164,12 @@ export async function startServer(
     onError: logProcedureError,
     maxInputDepth: maxMessageDepth,
     stallMs: services.limits.streamStallMs,
-    refuseBeforeAuth: refusalBeforeAuth(services.runs),
+    refuseBeforeAuth,
+  });
+  const refusedEarly = earlyCallRefusals({
+    config: transports,
+    basePath: '/trpc/',
+    refusal: refuseBeforeAuth,
   });
   const peerEvents =
     services.peers &&
@@ -192,8 +199,9 @@ export async function startServer(
         .end('{"error":{"message":"tRPC is served over GET and POST"}}');
     } else if (path?.startsWith('/trpc/')) {
       const route = ownTransports ? subscriptions.route(req) : undefined;
-      if (!route) trpc(req, res);
-      else if ('path' in route) void subscriptions.stream(req, res, route.path);
+      if (!route) {
+        if (!refusedEarly(req, res)) trpc(req, res);
+      } else if ('path' in route) void subscriptions.stream(req, res, route.path);
       else subscriptions.refuse(res, route.refusal);
     } else if (path === peerEventsPath && peerEvents) {
       peerEvents(req, res);

@@ -16,7 +16,7 @@ import {
   isTrackedEnvelope,
   TRPCError,
 } from '@trpc/server';
-import { retryAfterOf } from '../trpc/error-codes.ts';
+import { answerRefusals } from './call-refusal.ts';
 import { drained } from './drained.ts';
 import { textNestsDeeperThan } from './json-depth.ts';
 import { callProcedure, procedureTypes } from './procedure-call.ts';
@@ -115,6 +115,8 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
   /** A stream open this long is ended without `return`, so the client reconnects and resumes. */
   const maxDurationMs = sse.maxDurationMs;
   const serializedText = subscriptionText(transformer);
+  /** A 429 with Retry-After for a subscription refused before it began, which clients and load balancers act on. */
+  const refuseStart = answerRefusals(options.config);
 
   /**
    * What to do with a request: serve the subscription it asks for, refuse it
@@ -146,17 +148,6 @@ export function sseSubscriptions<TContext>(options: SseSubscriptionOptions<TCont
     res
       .writeHead(refusal.status, { 'content-type': 'application/json', ...allow })
       .end(JSON.stringify({ error: { message: refusal.message } }));
-  }
-
-  /** A 429 with Retry-After for a subscription refused before it began, which clients and load balancers act on. */
-  function refuseStart(res: ServerResponse, error: TRPCError, path: string) {
-    const shape = options.config.errorShape(error, path);
-    const retryAfter = retryAfterOf(error);
-    res.writeHead(429, {
-      'content-type': 'application/json',
-      ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
-    });
-    res.end(`{"error":${serializedText(shape)}}`);
   }
 
   async function stream(req: IncomingMessage, res: ServerResponse, path: string) {

@@ -51,8 +51,8 @@ export interface WsConnectionOptions<TContext> {
   keepAlive: { pingMs: number; pongWaitMs: number };
   limits: WsLimits;
   /**
-   * Asked once a subscription's input is read (with the event id it resumes
-   * from, if any), before its procedure is called: a refusal to answer at once
+   * Asked once a call's input is read (a subscription's with the event id it
+   * resumes from, if any), before its procedure is called: a refusal to answer at once
    * instead, so a saturated server turns new work away for little
    * (apps/server/src/run/early-refusals.ts).
    */
@@ -202,8 +202,9 @@ export function wsConnections<TContext>(options: WsConnectionOptions<TContext>) 
       let failed = false;
       try {
         const ctx = auth.ctx;
+        // Only a call its procedure would take: one of the wrong type gets the procedure's NOT_FOUND.
         const refusal =
-          type === 'subscription' && ctx !== undefined
+          ctx !== undefined && types.get(path) === type
             ? options.refuseBeforeCall?.({ path, ctx, input: call.input })
             : undefined;
         if (refusal) throw refusal;

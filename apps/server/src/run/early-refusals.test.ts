@@ -2,11 +2,14 @@
 // them, in the same 429 as from the procedure: over SSE before the credential
 // is checked, over WebSocket (authenticated already) before the procedure,
 // where a run of the caller's going here is still followed, and on the /v1
-// facade before the credential or the body. A request that resumes is never
-// refused this way.
+// facade before the credential or the body. The same holds for runs.start and
+// runs.continue, which take a run slot too: over HTTP before the credential
+// or the body (unless batched), over WebSocket before the procedure. A
+// request that resumes is never refused this way.
 import { once } from 'node:events';
 import http from 'node:http';
 import { Agent, DemoModel, MemoryStore } from '@agentrpc/core';
+import { AgentRpcClientError, createClient } from '@agentrpc/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -72,6 +75,41 @@ async function refusedCount(server: AgentRpcServer) {
     .split('\n')
     .find((l) => l.startsWith('agentrpc_runs_refused_total{limit="running_runs"}'));
   return Number(line?.split(' ').at(-1) ?? 0);
+}
+
+/** A request on `agent`'s one socket: its status, body and whether it reused the socket. */
+function request(
+  url: string,
+  options: { agent: http.Agent; method: string; key: string; body?: string },
+): Promise<{ status: number; body: string; retryAfter?: string; reusedSocket: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: options.method,
+        agent: options.agent,
+        headers: { authorization: options.key, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (piece: string) => {
+          body += piece;
+        });
+        res.on('end', () => {
+          const retryAfter = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            ...(retryAfter ? { retryAfter } : {}),
+            reusedSocket: req.reusedSocket,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }
 
 describe('refusing a new run before its procedure', () => {
@@ -143,42 +181,64 @@ describe('refusing a new run before its procedure', () => {
     expect(after.text).toContain('run.completed');
     expect(unauthorized(await stream(server.url, { runId: 'new-4', key: keys.bad }))).toBe(true);
   });
-});
 
-/** A request on `agent`'s one socket: its status, body and whether it reused the socket. */
-function request(
-  url: string,
-  options: { agent: http.Agent; method: string; key: string; body?: string },
-): Promise<{ status: number; body: string; retryAfter?: string; reusedSocket: boolean }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: options.method,
-        agent: options.agent,
-        headers: { authorization: options.key, 'content-type': 'application/json' },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (piece: string) => {
-          body += piece;
+  it('refuses runs.start and runs.continue the same way, over HTTP and WebSocket', async () => {
+    const held = stream(server.url, { runId: 'held-again', key: keys.good });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const before = await refusedCount(server);
+
+    const sdk = createClient({ url: server.url, apiKey: 'key-alice' });
+    const refused = await sdk.runs.start({ agentId: 'slow', input: 'hi' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AgentRpcClientError);
+    expect(refused).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      agentRpcCode: 'RATE_LIMITED',
+      retryAfter: 1,
+    });
+    // Over HTTP neither the key nor the body is read, and the socket serves the next request.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (const path of ['runs.start', 'runs.continue']) {
+        const stranger = await request(`${server.url}/trpc/${path}`, {
+          agent,
+          method: 'POST',
+          key: keys.bad,
+          body: 'not json',
         });
-        res.on('end', () => {
-          const retryAfter = res.headers['retry-after'];
-          resolve({
-            status: res.statusCode ?? 0,
-            body,
-            ...(retryAfter ? { retryAfter } : {}),
-            reusedSocket: req.reusedSocket,
-          });
+        expect(stranger).toMatchObject({ status: 429, retryAfter: '1' });
+        expect(JSON.parse(stranger.body)).toMatchObject({
+          error: { json: { data: { code: 'TOO_MANY_REQUESTS', agentRpcCode: 'RATE_LIMITED' } } },
         });
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
+      }
+      // A batch goes to its procedures, which check the key first.
+      const batched = await request(`${server.url}/trpc/runs.start?batch=1`, {
+        agent,
+        method: 'POST',
+        key: keys.bad,
+        body: JSON.stringify({ 0: { json: { agentId: 'slow', input: 'hi' } } }),
+      });
+      expect(batched).toMatchObject({ status: 401, reusedSocket: true });
+    } finally {
+      agent.destroy();
+    }
+    // Over WebSocket, before the procedure: an input it would refuse as bad gets the 429.
+    const ws = createClient({ url: server.url, apiKey: 'key-alice', transport: 'ws' });
+    try {
+      const overWs = await ws.runs.start({ agentId: 'slow', input: '' }).catch((e: unknown) => e);
+      expect(overWs).toMatchObject({ code: 'TOO_MANY_REQUESTS', retryAfter: 1 });
+    } finally {
+      ws.close();
+    }
+    expect(await refusedCount(server)).toBe(before + 4);
+
+    expect((await held).text).toContain('run.completed');
+    // With the slot free, calls reach their procedures again.
+    const badInput = await sdk.runs.start({ agentId: 'slow', input: '' }).catch((e: unknown) => e);
+    expect(badInput).toMatchObject({ code: 'BAD_REQUEST' });
+    const started = await sdk.runs.start({ agentId: 'slow', input: 'hi' });
+    expect(started.runId).toBeTruthy();
   });
-}
+});
 
 describe('refusing a /v1 chat completion before its credential and body', () => {
   let server: AgentRpcServer;

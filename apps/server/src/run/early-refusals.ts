@@ -5,36 +5,39 @@
 // saturated server refuses hundreds of requests a second, in clumps as refused
 // clients come back together after their Retry-After, and the runs it admits
 // waited behind those refusals for their first token (docs/performance-notes.md,
-// "Refusals before the work"). The /v1 facade asks the same question before
-// its chat completions (openai/openai-routes.ts).
+// "Refusals before the work"). Every call that takes a run slot is refused
+// this way: a runs.stream, a runs.start, a runs.continue (a paused run goes on
+// in a slot of its own). The /v1 facade asks the same question before its chat
+// completions (openai/openai-routes.ts).
 import type { RunKey } from '@agentrpc/core';
 import type { TRPCError } from '@trpc/server';
 import type { Context } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
 import type { RunManager } from './run-manager.ts';
 
-/** Subscriptions that start runs. */
-const startsRuns = new Set(['runs.stream']);
+/** Calls that take a run slot, as their procedures do before anything else. */
+const takesRunSlot = new Set(['runs.stream', 'runs.start', 'runs.continue']);
 
 type Runs = Pick<RunManager, 'refusalOfNewRun'>;
 
 /**
- * Over SSE, where each run is a request of its own: a runs.stream that does
- * not resume is refused before its credential is checked or anything it sent
- * is read, so a refusal costs little more than the request's own parsing. A
- * request repeating a run that is going here is refused too while the
- * process refuses (it cannot be told from a new one unread); after its
- * Retry-After it follows the run, whose events wait in the log meanwhile.
+ * Over HTTP, where each call is a request of its own: a runs.stream over SSE
+ * that does not resume, or a lone runs.start or runs.continue, is refused
+ * before its credential is checked or anything it sent is read, so a refusal
+ * costs little more than the request's own parsing. A runs.stream repeating
+ * a run that is going here is refused too while the process refuses (it
+ * cannot be told from a new one unread); after its Retry-After it follows the
+ * run, whose events wait in the log meanwhile.
  */
 export function refusalBeforeAuth(runs: Runs) {
   return (path: string): TRPCError | undefined => {
-    if (!startsRuns.has(path)) return undefined;
+    if (!takesRunSlot.has(path)) return undefined;
     const refusal = runs.refusalOfNewRun();
     return refusal && toTRPCError(refusal);
   };
 }
 
-/** A subscription about to be called: its caller authenticated, its input read. */
+/** A call about to be made: its caller authenticated, its input read. */
 export interface CallAboutToStart {
   path: string;
   ctx: Context;
@@ -50,17 +53,18 @@ function stringIn(input: unknown, name: 'runId' | 'lastEventId'): string | undef
 }
 
 /**
- * Over WebSocket, where the connection is authenticated already: a
- * subscription that would start a run is refused before its procedure. One
- * naming a run of the caller's going here follows it; one that resumes goes
- * to its procedure, which decides.
+ * Over WebSocket, where the connection is authenticated already: a call that
+ * would take a run slot is refused before its procedure. A runs.stream naming
+ * a run of the caller's going here follows it; one that resumes goes to its
+ * procedure, which decides.
  */
 export function refusalBeforeCall(runs: Runs) {
   return (call: CallAboutToStart): TRPCError | undefined => {
     const userId = call.ctx.principal?.userId;
-    if (!userId || !startsRuns.has(call.path)) return undefined;
-    if (stringIn(call.input, 'lastEventId')) return undefined;
-    const runId = stringIn(call.input, 'runId');
+    if (!userId || !takesRunSlot.has(call.path)) return undefined;
+    const streams = call.path === 'runs.stream';
+    if (streams && stringIn(call.input, 'lastEventId')) return undefined;
+    const runId = streams ? stringIn(call.input, 'runId') : undefined;
     const repeats: RunKey | undefined = runId === undefined ? undefined : { userId, runId };
     const refusal = runs.refusalOfNewRun(repeats);
     return refusal && toTRPCError(refusal);
