@@ -15,7 +15,7 @@ import type { Context } from '../trpc/context.ts';
 import { toTRPCError } from '../trpc/error-codes.ts';
 import type { RunManager } from './run-manager.ts';
 
-/** Calls that take a run slot, as their procedures do before anything else. */
+/** Calls whose procedures take a run slot (a new run, or a paused one going on), and are refused there. */
 const takesRunSlot = new Set(['runs.stream', 'runs.start', 'runs.continue']);
 
 type Runs = Pick<RunManager, 'refusalOfNewRun'>;
