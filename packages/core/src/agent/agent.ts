@@ -34,9 +34,6 @@ function signalOf(options: { signal?: AbortSignal }) {
 export class Agent<Output = unknown> {
   readonly options: AgentOptions<Output>;
 
-  /** Runs being continued in this process, between their check and their save. */
-  readonly #continuing = new Set<string>();
-
   constructor(options: AgentOptions<Output>) {
     this.options = options;
   }
@@ -96,7 +93,6 @@ export class Agent<Output = unknown> {
         runId,
         input,
         options,
-        continuing: this.#continuing,
       }),
     );
   }

@@ -1,8 +1,9 @@
 // A paused run's start again, with the approvals or tool results it waited
 // for: the run must be this agent's and paused, and only one continue of it
 // may go through. The session lease lets one through at a time across
-// processes, the agent's set of runs being continued within this one, and the
-// one that comes second finds the run taken.
+// processes, the runs being continued on each store within this one (not per
+// Agent: agents are often built per request), and the one that comes second
+// finds the run taken.
 import { AgentRpcError } from '../errors.ts';
 import type { RunEvent } from '../run/events.ts';
 import type { Store } from '../store/types.ts';
@@ -17,13 +18,26 @@ export interface ContinueRequest {
   runId: string;
   input: ContinueInput;
   options: ContinueOptions;
-  /** Runs being continued in this process, between their check and their save. */
-  continuing: Set<string>;
+}
+
+/** Per store, the runs being continued in this process, between their check and their save. */
+const continuingOn = new WeakMap<Store, Set<string>>();
+
+function continuingRuns(store: Store): Set<string> {
+  let runs = continuingOn.get(store);
+  if (!runs) {
+    runs = new Set();
+    continuingOn.set(store, runs);
+  }
+  return runs;
 }
 
 export async function prepareContinue(request: ContinueRequest): Promise<RunStart> {
-  const { agent, store, runId, input, options, continuing } = request;
+  const { agent, store, runId, input, options } = request;
   const userId = options.userId ?? defaultUser;
+  const continuing = continuingRuns(store);
+  // Run ids are per user: another user's run of the same id is another run.
+  const key = `${userId.length}:${userId}${runId}`;
   const record = await store.getRun({ userId, runId });
   if (!record || record.agentId !== agent.id) {
     throw new AgentRpcError('NOT_FOUND', `run ${runId} not found`);
@@ -41,7 +55,7 @@ export async function prepareContinue(request: ContinueRequest): Promise<RunStar
   /** This continue holds the run's place in `continuing`. */
   let claimed = false;
   const unclaim = () => {
-    if (claimed) continuing.delete(runId);
+    if (claimed) continuing.delete(key);
     claimed = false;
   };
   const opening: RunEvent = {
@@ -72,10 +86,10 @@ export async function prepareContinue(request: ContinueRequest): Promise<RunStar
     },
     // Two continues may both have seen `paused`: see the header.
     confirm: async () => {
-      if (continuing.has(runId)) {
+      if (continuing.has(key)) {
         throw new AgentRpcError('CONFLICT', `run ${runId} is being continued`);
       }
-      continuing.add(runId);
+      continuing.add(key);
       claimed = true;
       const now = await store.getRun({ userId, runId });
       if (now?.status !== 'paused' || now.lastSeq !== record.lastSeq - 1) {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { OpenAIChat } from '../model/openai-chat.ts';
+import { MemoryStore } from '../store/memory-store.ts';
 import { collectEvents, useFakeOpenAI } from '../test-support/fake-openai.ts';
 import { defineTool } from '../tool/define-tool.ts';
 import { Agent } from './agent.ts';
 
 const fake = useFakeOpenAI();
 
-function setup() {
+function setup(store?: MemoryStore) {
   const refunds: number[] = [];
   const refund = defineTool({
     name: 'refund',
@@ -31,7 +32,8 @@ function setup() {
     baseURL: fake.baseURL,
     maxRetries: 0,
   });
-  return { refunds, agent: new Agent({ id: 'support', model, tools: [refund, lookup] }) };
+  const options = { id: 'support', model, tools: [refund, lookup], ...(store ? { store } : {}) };
+  return { refunds, agent: new Agent(options) };
 }
 
 const collect = collectEvents;
@@ -141,5 +143,45 @@ describe('human in the loop', () => {
     await expect(
       agent.continueRun(paused.runId, { approvals: { r1: true } }, { userId: 'u' }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('continues a run once when two agents built per request ask at the same time', async () => {
+    // Built per request, as servers often do: two Agents of one id on one
+    // store, in one process (one holder), must still let one continue through.
+    const store = new MemoryStore();
+    const first = setup(store);
+    fake.enqueue({ toolCalls: [{ id: 'r1', name: 'refund', arguments: { amount: 7 } }] });
+    const paused = await first.agent.run('refund 7', { userId: 'u', holder: 'here' });
+    const second = new Agent({ ...first.agent.options });
+    fake.enqueue({ text: 'refunded' });
+    fake.enqueue({ text: 'refunded' });
+    const decisions = { approvals: { r1: true } };
+    const outcomes = await Promise.allSettled([
+      first.agent.continueRun(paused.runId, decisions, { userId: 'u', holder: 'here' }),
+      second.continueRun(paused.runId, decisions, { userId: 'u', holder: 'here' }),
+    ]);
+    const codes = outcomes.map((o) =>
+      o.status === 'fulfilled' ? o.value.status : (o.reason as { code: string }).code,
+    );
+    expect(codes.sort()).toEqual(['CONFLICT', 'completed']);
+    expect(first.refunds).toEqual([7]);
+  });
+
+  it('keeps runs of two users with the same run id apart while both continue', async () => {
+    const { agent, refunds } = setup();
+    for (const userId of ['u', 'v']) {
+      fake.enqueue({ toolCalls: [{ id: 'r1', name: 'refund', arguments: { amount: 1 } }] });
+      await agent.run('refund 1', { userId, runId: 'same-id', holder: 'here' });
+    }
+    fake.enqueue({ text: 'done' });
+    fake.enqueue({ text: 'done' });
+    const decisions = { approvals: { r1: true } };
+    const outputs = await Promise.all(
+      ['u', 'v'].map((userId) =>
+        agent.continueRun('same-id', decisions, { userId, holder: 'here' }),
+      ),
+    );
+    expect(outputs.map((o) => o.status)).toEqual(['completed', 'completed']);
+    expect(refunds).toEqual([1, 1]);
   });
 });
