@@ -65,7 +65,10 @@ async function measureRounds(
   return { ...middle, ratios: rounds.map(ratioOf) };
 }
 
-export async function measureHistoryScaling(runs = 1000, rounds = 1): Promise<ScalingFigures[]> {
+export async function measureHistoryScaling(
+  runs: number,
+  rounds: number,
+): Promise<ScalingFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'agentrpc-bench-'));
   let files = 0;
   const results = [

@@ -2,7 +2,6 @@
 // the plain openai SDK and peer frameworks in one process, written to RESULTS.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { measureHistoryScaling } from './history-scaling.ts';
 import { type ConstructionFigures, measureConstructions, median } from './measure.ts';
 import { agentrpc, peers, plainOpenAI } from './peers.ts';
 import {
@@ -83,9 +82,6 @@ async function main() {
       serverRuns.push(await measureServerStreaming(setting));
     }
 
-    console.log('history scaling …');
-    const scaling = await measureHistoryScaling(1000);
-
     const oursRow = construction.find((c) => c.peer === agentrpc);
     const aiSdkRow = construction.find((c) => c.peer.name.startsWith('Vercel'));
     const ratio = (pick: 'figures' | 'inline', key: 'nsPerObject' | 'bytesPerObject') =>
@@ -108,6 +104,8 @@ async function main() {
         .join(', ')}.`,
       '',
       'Rerun: `./dev test` once (installs everything), then `pnpm bench` (or e.g. `CHUNKS=20000 PASSES=6 pnpm bench`).',
+      'The sections from “Load” on have commands of their own (`pnpm --filter @agentrpc/bench bench:load`,',
+      '`bench:history` for a session’s 1,000th run against its first, and the others each names) and are kept as they are.',
       '',
       '## Agent construction',
       '',
@@ -184,18 +182,6 @@ async function main() {
       '',
       ...keptSection('## Transport decision'),
       ...keptSection('## SSE parsers'),
-      '## A session’s 1,000th run against its first',
-      '',
-      'One session, 1,000 runs in a row with the offline demo model (no network), `numHistoryRuns: 3`;',
-      'median run time of runs 2–21 against runs 981–1,000. MongoStore runs when MONGODB_URL is set.',
-      '',
-      '| store | first runs ms | 1,000th runs ms | ratio |',
-      '| --- | ---: | ---: | ---: |',
-      ...scaling.map(
-        (s) =>
-          `| ${s.store} | ${fmt(s.firstMs)} | ${fmt(s.thousandthMs)} | ${fmt(s.thousandthMs / s.firstMs)} |`,
-      ),
-      '',
     ];
     const load = previous.includes('\n## Load:')
       ? `\n## Load:${previous.split('\n## Load:')[1]}`
